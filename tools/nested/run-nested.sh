@@ -1,0 +1,138 @@
+#!/bin/sh
+# run-nested.sh — boot a test kernel under Hyper-V enlightenments on a host
+# without usable KVM: host QEMU runs L1 (Debian cloud kernel + initramfs with
+# KVM modules and QEMU, see build-cache.sh and init), L1's KVM runs L2 QEMU
+# on the payload. stdout carries only L2's serial output; notes go to stderr.
+#
+# Exit status:
+#   0..255  L2 QEMU's own exit status, unchanged (isa-debug-exit gives
+#           (value<<1)|1: the test kernel's 0x10/0x11/0x12 -> 33/35/37)
+#   2       usage error
+#   122     cache build failed (build-cache.sh said why)
+#   123     L1 ended without a verdict (L1 panic, host QEMU error): L1 log tail on stderr
+#   124     L2 timed out (--timeout)
+#   125     outer timeout: L1 hung (L2 timeout + 60 s)
+#   126     L1 setup failed (module load, no /dev/kvm): L1 log tail on stderr
+#   127     L2 QEMU failed to start or crashed: its stderr is on our stderr
+# A guest writing 0x3d..0x3f to port 0xf4 would also give 123..127: the test
+# kernel does not.
+#
+# Environment: NESTED_L1_ACCEL=tcg|kvm forces how host QEMU runs L1.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+
+usage() {
+	cat <<'EOF'
+usage: run-nested.sh [--cache DIR] (--kernel FILE | --iso FILE | --efi-img FILE)
+                     [--append "KERNEL ARGS"] [--l2-args "EXTRA L2 QEMU ARGS"]
+                     [--smp N] [--timeout SECONDS] [--l1-log FILE]
+  --kernel FILE    L2 boots FILE with -kernel (multiboot1) and -append ARGS
+  --iso FILE       L2 boots FILE as -cdrom through SeaBIOS (--append ignored)
+  --efi-img FILE   L2 boots OVMF with the FAT image FILE as a disk (--append ignored)
+  --l2-args ARGS   word-split onto L2's QEMU command line; default:
+                   -cpu qemu64,hv-relaxed,hv-vpindex,hv-synic -device hyperv-testdev -device vmbus-bridge
+  --smp N          L2 (and L1) vCPUs, default 1
+  --timeout S      L2 wall-clock limit in seconds, default 60
+  --cache DIR      L1 kernel/initramfs cache, default build/nested (built if stale)
+  --l1-log FILE    keep L1's console log there
+Exit status: L2 QEMU's own, or 2 usage, 122 cache build, 123 L1 gave no verdict,
+124 L2 timeout, 125 L1 hung, 126 L1 setup failed, 127 L2 QEMU failed/crashed.
+EOF
+}
+note() { echo "run-nested: $*" >&2; }
+bad() { note "$*"; usage >&2; exit 2; }
+
+cache=$here/../../build/nested mode= image= append= smp=1 timeout=60 l1log=
+l2args="-cpu qemu64,hv-relaxed,hv-vpindex,hv-synic -device hyperv-testdev -device vmbus-bridge"
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--kernel|--iso|--efi-img|--cache|--append|--l2-args|--smp|--timeout|--l1-log)
+		[ $# -ge 2 ] || bad "$1 needs a value"
+		case $1 in
+		--kernel)  [ -z "$mode" ] || bad "one of --kernel/--iso/--efi-img"; mode=kernel image=$2 ;;
+		--iso)     [ -z "$mode" ] || bad "one of --kernel/--iso/--efi-img"; mode=iso image=$2 ;;
+		--efi-img) [ -z "$mode" ] || bad "one of --kernel/--iso/--efi-img"; mode=efi image=$2 ;;
+		--cache)   cache=$2 ;;
+		--append)  append=$2 ;;
+		--l2-args) l2args=$2 ;;
+		--smp)     smp=$2 ;;
+		--timeout) timeout=$2 ;;
+		--l1-log)  l1log=$2 ;;
+		esac
+		shift 2 ;;
+	*) bad "unknown argument '$1'" ;;
+	esac
+done
+[ -n "$mode" ] || bad "need --kernel, --iso or --efi-img"
+[ -f "$image" ] && [ -r "$image" ] || bad "cannot read '$image'"
+case $smp in ''|*[!0-9]*|0) bad "--smp wants a positive integer" ;; esac
+case $timeout in ''|*[!0-9]*|0) bad "--timeout wants a positive integer" ;; esac
+[ "$mode" = kernel ] || [ -z "$append" ] || note "--append ignored for --$mode"
+
+sh "$here/build-cache.sh" "$cache" || { note "cache build failed"; exit 122; }
+cache=$(cd "$cache" && pwd)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/run-nested.XXXXXX") || exit 122
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+[ -n "$l1log" ] || l1log=$work/l1.log
+: >"$l1log" || bad "cannot write '$l1log'"
+
+# Per-run payload: a second cpio appended to the cached one (the kernel
+# unpacks concatenated archives in order), read by init from /payload.
+p=$work/root/payload
+mkdir -p "$p"
+cp "$image" "$p/image" || exit 122
+echo "$mode" >"$p/mode"; printf '%s\n' "$append" >"$p/append"
+printf '%s\n' "$l2args" >"$p/l2args"; echo "$timeout" >"$p/timeout"; echo "$smp" >"$p/smp"
+(cd "$work/root" && find . | cpio -o -H newc --quiet) >"$work/payload.cpio" || exit 122
+cat "$cache/base.cpio" "$work/payload.cpio" >"$work/initrd" || exit 122
+
+# L1 on host KVM only when it can nest (vmx/svm visible, nested=Y); a KVM
+# without them (e.g. PVM sandboxes) cannot run L2, so TCG with SVM instead.
+accel=${NESTED_L1_ACCEL:-}
+if [ -z "$accel" ]; then
+	accel=tcg
+	if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo &&
+		grep -qsE '^(Y|1)$' /sys/module/kvm_intel/parameters/nested \
+			/sys/module/kvm_amd/parameters/nested; then
+		accel=kvm
+	fi
+fi
+case $accel in
+kvm) l1cpu="-accel kvm -cpu host" ;;
+tcg) l1cpu="-accel tcg -cpu qemu64,+svm" ;;
+*)   bad "NESTED_L1_ACCEL must be tcg or kvm" ;;
+esac
+outer=$((timeout + 60))
+note "L1 on $accel, L2 timeout ${timeout}s, outer ${outer}s"
+
+# ttyS0 -> L1 log file, ttyS1 -> our stdout (L2's serial passes through).
+# shellcheck disable=SC2086
+timeout -k 5 "$outer" qemu-system-x86_64 $l1cpu -m 1024 -smp "$smp" \
+	-nodefaults -no-reboot -vga none -display none -nic none \
+	-kernel "$cache/kernel/vmlinuz" -initrd "$work/initrd" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1" \
+	-serial "file:$l1log" -chardev stdio,id=l2out,signal=off -serial chardev:l2out \
+	</dev/null 2>"$work/host.err"
+hrc=$?
+
+tr -d '\r' <"$l1log" >"$work/l1.txt"
+sed -n 's/^hvconform-l1: /run-nested: L1: /p' "$work/l1.txt" >&2
+sed -n 's/^l2-stderr: //p' "$work/l1.txt" >&2
+status=$(sed -n 's/^hvconform-l1-status=\([0-9][0-9]*\)$/\1/p' "$work/l1.txt" | tail -n1)
+
+if [ $hrc -eq 124 ] || [ $hrc -eq 137 ]; then
+	note "L1 hung: no verdict within ${outer}s; L1 log tail:"
+	tail -n 20 "$work/l1.txt" >&2
+	exit 125
+fi
+if [ -z "$status" ]; then
+	note "L1 ended without a verdict (host QEMU status $hrc)"
+	cat "$work/host.err" >&2
+	tail -n 20 "$work/l1.txt" >&2
+	exit 123
+fi
+[ "$status" -eq 126 ] && tail -n 20 "$work/l1.txt" >&2
+exit "$status"
