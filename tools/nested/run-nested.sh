@@ -11,13 +11,16 @@
 #   122     cache build failed (build-cache.sh said why)
 #   123     L1 ended without a verdict (L1 panic, host QEMU error): L1 log tail on stderr
 #   124     L2 timed out (--timeout)
-#   125     outer timeout: L1 hung (L2 timeout + 60 s)
+#   125     outer timeout: L1 hung (L2 timeout + 60 s margin)
 #   126     L1 setup failed (module load, no /dev/kvm): L1 log tail on stderr
 #   127     L2 QEMU failed to start or crashed: its stderr is on our stderr
 # A guest writing 0x3d..0x3f to port 0xf4 would also give 123..127: the test
 # kernel does not.
 #
-# Environment: NESTED_L1_ACCEL=tcg|kvm forces how host QEMU runs L1.
+# Environment (for debugging the runner itself):
+#   NESTED_L1_ACCEL=tcg|kvm   force how host QEMU runs L1
+#   NESTED_L1_CPU=MODEL       L1's -cpu (default: host on kvm, qemu64,+svm on tcg)
+#   NESTED_OUTER_MARGIN=S     outer timeout = --timeout + S (default 60)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -101,11 +104,11 @@ if [ -z "$accel" ]; then
 	fi
 fi
 case $accel in
-kvm) l1cpu="-accel kvm -cpu host" ;;
-tcg) l1cpu="-accel tcg -cpu qemu64,+svm" ;;
+kvm) l1cpu="-accel kvm -cpu ${NESTED_L1_CPU:-host}" ;;
+tcg) l1cpu="-accel tcg -cpu ${NESTED_L1_CPU:-qemu64,+svm}" ;;
 *)   bad "NESTED_L1_ACCEL must be tcg or kvm" ;;
 esac
-outer=$((timeout + 60))
+outer=$((timeout + ${NESTED_OUTER_MARGIN:-60}))
 note "L1 on $accel, L2 timeout ${timeout}s, outer ${outer}s"
 
 # ttyS0 -> L1 log file, ttyS1 -> our stdout (L2's serial passes through).
@@ -134,5 +137,6 @@ if [ -z "$status" ]; then
 	tail -n 20 "$work/l1.txt" >&2
 	exit 123
 fi
-[ "$status" -eq 126 ] && tail -n 20 "$work/l1.txt" >&2
+# L1's own kernel messages may say why (e.g. "kvm: no hardware support").
+[ "$status" -eq 126 ] && grep -v '^hvconform-l1' "$work/l1.txt" | tail -n 20 >&2
 exit "$status"
