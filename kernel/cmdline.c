@@ -1,0 +1,106 @@
+#include "cmdline.h"
+#include "fmt.h"
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static int streq(const char *a, const char *b)
+{
+    while (*a && *a == *b) a++, b++;
+    return *a == *b;
+}
+
+static int looks_like_image_path(const char *tok)
+{
+    return tok[0] == '/' || tok[0] == '(' || tok[0] == '\\';
+}
+
+/* Decimal or 0x-hex, whole string, no overflow. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { base = 16; s += 2; }
+    if (!*s) return -1;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9') d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f') d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F') d = (unsigned)(*s - 'A' + 10);
+        else return -1;
+        if (d >= base || v > (UINT64_MAX - d) / base) return -1;
+        v = v * base + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int valid_pattern(const char *p)
+{
+    if (!*p) return 0;
+    for (; *p; p++) {
+        char c = *p;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '*' || c == '?'))
+            return 0;
+    }
+    return 1;
+}
+
+#define FAIL(...) do { fmt_snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+int options_parse(const char *cmdline, struct options *o, char *err, size_t errlen)
+{
+    *o = (struct options){ 0 };
+    if (errlen) err[0] = '\0';
+    if (!cmdline) return 0;
+
+    /* copy into o->text, one NUL-terminated token after another */
+    size_t n = 0;
+    const char *s = cmdline;
+    char *toks[64];
+    int ntok = 0;
+    while (*s) {
+        while (is_space(*s)) s++;
+        if (!*s) break;
+        if (ntok == 64) FAIL("command line has more than 64 arguments");
+        toks[ntok++] = o->text + n;
+        while (*s && !is_space(*s)) {
+            if (n + 2 > sizeof o->text) FAIL("command line longer than %d bytes", OPT_MAX_TEXT - 2);
+            o->text[n++] = *s++;
+        }
+        o->text[n++] = '\0';
+    }
+
+    for (int i = 0; i < ntok; i++) {
+        char *key = toks[i], *val = 0;
+        if (i == 0 && looks_like_image_path(key)) continue;
+        for (char *e = key; *e; e++)
+            if (*e == '=') { *e = '\0'; val = e + 1; break; }
+
+        if (streq(key, "list") || streq(key, "verbose")) {
+            if (val) FAIL("'%s' takes no value (got '%s=%s')", key, key, val);
+            if (streq(key, "list")) o->list = 1; else o->verbose = 1;
+        } else if (streq(key, "seed")) {
+            if (!val || parse_u64(val, &o->seed)) FAIL("seed= needs a number, got '%s'", val ? val : "");
+            o->seed_given = 1;
+        } else if (streq(key, "tests")) {
+            if (!val || !*val) FAIL("tests= needs a comma-separated list of name globs");
+            for (char *p = val;;) {
+                char *c = p;
+                while (*c && *c != ',') c++;
+                int last = *c == '\0';
+                *c = '\0';
+                if (!valid_pattern(p)) FAIL("tests=: bad pattern '%s' (use lowercase names, '.', '_', '*', '?')", p);
+                if (o->ntests == OPT_MAX_PATTERNS) FAIL("tests=: more than %d patterns", OPT_MAX_PATTERNS);
+                o->tests[o->ntests++] = p;
+                if (last) break;
+                p = c + 1;
+            }
+        } else if (streq(key, "after")) {
+            if (!val || !valid_pattern(val)) FAIL("after= needs a test name");
+            o->after = val;
+        } else {
+            FAIL("unknown kernel argument '%s'", key);
+        }
+    }
+    return 0;
+}

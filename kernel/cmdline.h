@@ -1,0 +1,28 @@
+/* Kernel command line: `tests=GLOB[,GLOB]`, `list`, `verbose`, `seed=N`,
+ * `after=NAME` (resume a crashed run after that test). Pure, host-tested.
+ * A leading loader-supplied image path ("/boot/x.elf", "(cd)/...",
+ * "\EFI\BOOT\BOOTX64.EFI") is skipped. Anything unknown or malformed is an
+ * error with a message; the caller turns it into a Bail out. */
+#ifndef KERNEL_CMDLINE_H
+#define KERNEL_CMDLINE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define OPT_MAX_PATTERNS 16
+#define OPT_MAX_TEXT 512
+
+struct options {
+    const char *tests[OPT_MAX_PATTERNS];
+    int ntests;                 /* 0 = run the default suite */
+    int list;
+    int verbose;
+    uint64_t seed;
+    int seed_given;
+    const char *after;          /* NULL = from the start */
+    char text[OPT_MAX_TEXT];    /* storage the pointers above point into */
+};
+
+/* 0 on success; -1 with a message in err on bad input. */
+int options_parse(const char *cmdline, struct options *o, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,14 @@
+#include "print.h"
+#include "fmt.h"
+#include "serial.h"
+
+void kprintf(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    serial_write(buf);
+    if (n >= (int)sizeof buf) serial_write("...[truncated]\n");
+}

@@ -1,0 +1,65 @@
+/* The verdict helpers of tests/test.h. */
+#include "test.h"
+#include "../kernel/fmt.h"
+#include "../kernel/print.h"
+
+static void record(struct test_ctx *t, const char *fmt, va_list ap)
+{
+    char buf[sizeof t->msg];
+    fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+    if (t->failures == 0)
+        fmt_snprintf(t->msg, sizeof t->msg, "%s", buf);
+    else
+        kprintf("#   also: %s\n", buf);
+    t->failures++;
+}
+
+int check(struct test_ctx *t, int cond, const char *fmt, ...)
+{
+    t->checks++;
+    if (!cond) {
+        va_list ap;
+        va_start(ap, fmt);
+        record(t, fmt, ap);
+        va_end(ap);
+    }
+    return cond;
+}
+
+void fail(struct test_ctx *t, const char *fmt, ...)
+{
+    va_list ap;
+    t->checks++;
+    va_start(ap, fmt);
+    record(t, fmt, ap);
+    va_end(ap);
+}
+
+void skip(struct test_ctx *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (!t->skipped) fmt_vsnprintf(t->msg, sizeof t->msg, fmt, ap);
+    va_end(ap);
+    t->skipped = 1;
+}
+
+void note(struct test_ctx *t, const char *fmt, ...)
+{
+    char buf[300];
+    va_list ap;
+    if (!t->verbose) return;
+    va_start(ap, fmt);
+    fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    kprintf("#   %s\n", buf);
+}
+
+/* xorshift64*: small, good enough, reproducible from the printed seed */
+uint64_t test_rand(struct test_ctx *t)
+{
+    uint64_t x = t->seed ? t->seed : 0x9E3779B97F4A7C15ull;
+    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+    t->seed = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}

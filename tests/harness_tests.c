@@ -1,0 +1,131 @@
+/* harness.*: the harness checks itself. Faults armed on purpose must come
+ * back with the right vector, error code and CR2; an unarmed fault must fail
+ * only its own test. */
+#include "test.h"
+#include "../kernel/cpu.h"
+#include "../kernel/fault.h"
+#include "../kernel/paging.h"
+#include "../kernel/time.h"
+#include "../kernel/user.h"
+
+/* Fails on purpose: run it by name (tests=harness.unexpected_fault,harness.*)
+ * and the next test must still run and pass. */
+TEST_F(harness, unexpected_fault, TEST_EXPLICIT)
+{
+    check(t, 1, "reached the fault");
+    __asm__ volatile("ud2");
+}
+
+static void do_ud2(void *arg) { (void)arg; __asm__ volatile("ud2"); }
+
+TEST(harness, ud_caught)
+{
+    struct fault f;
+    int faulted = fault_catch(do_ud2, 0, &f);
+    check(t, faulted, "ud2 did not fault");
+    check(t, f.vector == VEC_UD, "got vector %d (%s), want 6 (#UD)", f.vector, fault_mnemonic(f.vector));
+}
+
+/* An unimplemented MSR index: rdmsr must #GP(0) (Intel SDM, RDMSR). */
+#define BOGUS_MSR 0xDEADBEEFu
+static void do_bad_rdmsr(void *arg) { *(uint64_t *)arg = rdmsr(BOGUS_MSR); }
+
+TEST(harness, gp_caught)
+{
+    struct fault f;
+    uint64_t v = 0;
+    int faulted = fault_catch(do_bad_rdmsr, &v, &f);
+    check(t, faulted, "rdmsr %#x did not fault (read %#llx)", BOGUS_MSR, (unsigned long long)v);
+    check(t, f.vector == VEC_GP && f.error_code == 0, "got %s[%04x], want #GP[0000]", fault_mnemonic(f.vector), f.error_code);
+}
+
+/* A selector beyond the GDT limit: #GP with the selector as error code,
+ * which proves the harness returns the error code, not just the vector. */
+#define BAD_SELECTOR 0x78
+static void do_bad_selector(void *arg)
+{
+    (void)arg;
+    __asm__ volatile("mov %0, %%ax\n\tmov %%ax, %%fs" :: "i"(BAD_SELECTOR) : "rax");
+}
+
+TEST(harness, gp_error_code)
+{
+    struct fault f;
+    int faulted = fault_catch(do_bad_selector, 0, &f);
+    check(t, faulted, "loading selector %#x did not fault", BAD_SELECTOR);
+    check(t, f.vector == VEC_GP && f.error_code == BAD_SELECTOR,
+          "got %s[%04x], want #GP[%04x]", fault_mnemonic(f.vector), f.error_code, BAD_SELECTOR);
+}
+
+static void do_read_unmapped(void *arg)
+{
+    *(volatile uint64_t *)arg = *(volatile uint64_t *)PAGING_UNMAPPED_ADDR;
+}
+
+TEST(harness, pf_caught)
+{
+    struct fault f;
+    uint64_t v;
+    int faulted = fault_catch(do_read_unmapped, &v, &f);
+    check(t, faulted, "reading %#llx did not fault", PAGING_UNMAPPED_ADDR);
+    check(t, f.vector == VEC_PF, "got %s, want #PF", fault_mnemonic(f.vector));
+    check(t, f.cr2 == PAGING_UNMAPPED_ADDR, "got cr2 %#llx, want %#llx", (unsigned long long)f.cr2, PAGING_UNMAPPED_ADDR);
+    /* not-present, read, supervisor: error code 0 */
+    check(t, f.error_code == 0, "got #PF error code %#x, want 0 (not-present supervisor read)", f.error_code);
+}
+
+static void inner_faults(void *arg)
+{
+    struct fault *inner = arg;
+    fault_catch(do_ud2, 0, inner);
+    /* still armed by the outer context: this one must go there */
+    do_read_unmapped(&(uint64_t){ 0 });
+}
+
+TEST(harness, nested_catch)
+{
+    struct fault outer, inner;
+    int faulted = fault_catch(inner_faults, &inner, &outer);
+    check(t, faulted, "outer context saw no fault");
+    check(t, inner.vector == VEC_UD, "inner: got %s, want #UD", fault_mnemonic(inner.vector));
+    check(t, outer.vector == VEC_PF, "outer: got %s, want #PF", fault_mnemonic(outer.vector));
+}
+
+static void no_fault(void *arg) { *(int *)arg = 42; }
+
+TEST(harness, no_fault)
+{
+    struct fault f;
+    int v = 0;
+    int faulted = fault_catch(no_fault, &v, &f);
+    check(t, !faulted, "a function that does not fault reported %s", fault_mnemonic(f.vector));
+    check(t, v == 42 && f.vector == FAULT_NONE, "got value %d vector %d, want 42 and none", v, f.vector);
+}
+
+static void user_store(void *arg) { *(volatile int *)arg = 7; }
+static void user_cli(void *arg) { (void)arg; __asm__ volatile("cli"); }
+
+TEST(harness, user_mode)
+{
+    struct fault f;
+    volatile int v = 0;
+    int faulted = user_call(user_store, (void *)&v, &f);
+    check(t, !faulted, "CPL3 store faulted: %s[%04x]", fault_mnemonic(f.vector), f.error_code);
+    check(t, v == 7, "CPL3 function did not run (value %d, want 7)", v);
+    faulted = user_call(user_cli, 0, &f);
+    check(t, faulted, "cli at CPL3 with IOPL 0 did not fault");
+    check(t, f.vector == VEC_GP && f.error_code == 0 && f.from_user,
+          "cli at CPL3: got %s[%04x] from_user=%d, want #GP[0000] from CPL3", fault_mnemonic(f.vector), f.error_code, f.from_user);
+}
+
+TEST(harness, time)
+{
+    uint64_t hz = time_tsc_hz();
+    check(t, hz >= 100000000ull && hz <= 10000000000ull, "TSC frequency %llu Hz is implausible", (unsigned long long)hz);
+    deadline_t d = deadline_after_us(20000);
+    check(t, !deadline_passed(d), "a 20 ms deadline passed at once");
+    uint64_t t0 = rdtsc();
+    delay_us(2000);
+    uint64_t ns = time_tsc_to_ns(rdtsc() - t0);
+    check(t, ns >= 2000000 && ns < 200000000, "delay_us(2000) took %llu ns", (unsigned long long)ns);
+}

@@ -1,0 +1,15 @@
+/* Which tests run, from the command line's tests= and after=. Pure, so
+ * host tests can check it against a fake registry. */
+#ifndef TESTS_SELECT_H
+#define TESTS_SELECT_H
+#include <stddef.h>
+#include "test.h"
+#include "../kernel/cmdline.h"
+
+/* Fills out[] with indexes into reg[] in registry order; returns the count,
+ * or -1 with a message in err (a pattern matching nothing, an unknown
+ * after= name). */
+int select_tests(const struct test *reg, int nreg, const struct options *o,
+                 int *out, int max, char *err, size_t errlen);
+
+#endif
