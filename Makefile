@@ -62,4 +62,7 @@ run: all
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/host $(BUILD)/isodir $(BUILD)/efi $(BUILD)/*.elf $(BUILD)/*.iso $(BUILD)/*.EFI $(BUILD)/*.img
 
+# the UEFI application (GNU-EFI) and its ESP image
+-include efi.mk
+
 -include $(KOBJS:.o=.d)

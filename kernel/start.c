@@ -10,7 +10,12 @@
 
 void kernel_start(const char *bootpath, const char *cmdline)
 {
+    cli();
     serial_init();
+    /* legacy 8259 PICs fully masked: interrupts come only from the local
+     * APIC, which hv/ programs */
+    outb(0x21, 0xFF);
+    outb(0xA1, 0xFF);
     gdt_init();
     idt_init();
     user_init();
