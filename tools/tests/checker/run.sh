@@ -105,10 +105,26 @@ has 'line(s) after the end marker ignored'; last '1 passed, 0 failed, 0 skipped'
 tin stdin 0 good.log -
 last '3 passed, 0 failed, 1 skipped'; end
 
+# Logs the kernel printed (QEMU TCG, multiboot1, commit 4e0caff): diagnostics may come before
+# the result line they belong to.
+t kernel_run 1 kernel_tcg.log
+has 'FAIL  harness.gp_caught - rdmsr 0xdeadbeef did not fault (read 0) (kernel_tcg.log:12)'
+has '      #   also: got none[0000], want #GP[0000]'
+lacks ERROR; last '7 passed, 1 failed, 0 skipped'; end
+
+t kernel_list 0 kernel_list.log
+has 'lists 8 test(s)'; last '0 passed, 0 failed, 0 skipped'; end
+
+t kernel_bail 1 kernel_nomatch.log
+has "BAIL  Bail out! tests=nomatch* matches no test"; lacks DIED; end
+
 # The VM died.
 t truncated_mid_test 1 truncated.log
 has 'DIED  VM died during post.cross_page (truncated.log:8; no end marker'
 last '2 passed, 1 failed, 0 skipped'; end
+
+t died_with_diag 1 died_with_diag.log
+has 'VM died during post.cross_page'; has '#   input page 0x1ff000..0x200100 crosses'; end
 
 t died_before_first 1 died_first.log
 has 'VM died before the first test'; last '0 passed, 1 failed, 0 skipped'; end
