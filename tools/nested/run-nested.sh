@@ -14,6 +14,7 @@
 #   125     outer timeout: L1 hung (L2 timeout + 60 s margin)
 #   126     L1 setup failed (module load, no /dev/kvm): L1 log tail on stderr
 #   127     L2 QEMU failed to start or crashed: its stderr is on our stderr
+#   130     interrupted (INT/TERM); host QEMU is stopped too
 # A guest writing 0x3d..0x3f to port 0xf4 would also give 123..127: the test
 # kernel does not.
 #
@@ -39,7 +40,8 @@ usage: run-nested.sh [--cache DIR] (--kernel FILE | --iso FILE | --efi-img FILE)
   --cache DIR      L1 kernel/initramfs cache, default build/nested (built if stale)
   --l1-log FILE    keep L1's console log there
 Exit status: L2 QEMU's own, or 2 usage, 122 cache build, 123 L1 gave no verdict,
-124 L2 timeout, 125 L1 hung, 126 L1 setup failed, 127 L2 QEMU failed/crashed.
+124 L2 timeout, 125 L1 hung, 126 L1 setup failed, 127 L2 QEMU failed/crashed,
+130 interrupted.
 EOF
 }
 note() { echo "run-nested: $*" >&2; }
@@ -78,7 +80,9 @@ cache=$(cd "$cache" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/run-nested.XXXXXX") || exit 122
 trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+qpid= catpid=
+# timeout(1) runs QEMU in its own process group: pass ^C / TERM on by hand.
+trap 'kill $qpid $catpid 2>/dev/null; exit 130' INT TERM
 [ -n "$l1log" ] || l1log=$work/l1.log
 : >"$l1log" || bad "cannot write '$l1log'"
 
@@ -111,15 +115,26 @@ esac
 outer=$((timeout + ${NESTED_OUTER_MARGIN:-60}))
 note "L1 on $accel, L2 timeout ${timeout}s, outer ${outer}s"
 
-# ttyS0 -> L1 log file, ttyS1 -> our stdout (L2's serial passes through).
+# ttyS0 -> L1 log file, ttyS1 -> a FIFO copied to our stdout, so L2's serial
+# passes through and nothing host QEMU prints itself (e.g. glib's "Bail out!"
+# on an assertion) can reach stdout; the FIFO ignores the file chardev's O_TRUNC.
+mkfifo "$work/l2.out" || exit 122
+cat "$work/l2.out" &
+catpid=$!
 # shellcheck disable=SC2086
 timeout -k 5 "$outer" qemu-system-x86_64 $l1cpu -m 1024 -smp "$smp" \
 	-nodefaults -no-reboot -vga none -display none -nic none \
 	-kernel "$cache/kernel/vmlinuz" -initrd "$work/initrd" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1" \
-	-serial "file:$l1log" -chardev stdio,id=l2out,signal=off -serial chardev:l2out \
-	</dev/null 2>"$work/host.err"
+	-serial "file:$l1log" -serial "file:$work/l2.out" \
+	</dev/null >"$work/host.err" 2>&1 &
+qpid=$!
+wait $qpid
 hrc=$?
+# If QEMU never opened the FIFO, cat still waits for a writer: be one, briefly
+# (read-write open never blocks).
+: <>"$work/l2.out"
+wait $catpid
 
 tr -d '\r' <"$l1log" >"$work/l1.txt"
 sed -n 's/^hvconform-l1: /run-nested: L1: /p' "$work/l1.txt" >&2
@@ -132,8 +147,10 @@ if [ $hrc -eq 124 ] || [ $hrc -eq 137 ]; then
 	exit 125
 fi
 if [ -z "$status" ]; then
-	note "L1 ended without a verdict (host QEMU status $hrc)"
+	note "L1 ended without a verdict (host QEMU status $hrc):"
 	cat "$work/host.err" >&2
+	grep -q 'tcg_handle_interrupt: assertion failed' "$work/host.err" &&
+		note "host QEMU hit its TCG nested-SVM race (CR8 write with a virtual IRQ pending); rerun"
 	tail -n 20 "$work/l1.txt" >&2
 	exit 123
 fi
