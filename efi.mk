@@ -82,6 +82,14 @@ $(BUILD)/efi/hvconform.so: $(EFI_OBJS) $(EFI_LDS) | efi-check-gnuefi
 	@# every dynamic relocation must sit in the one .rela section objcopy keeps
 	@extra=$$(LC_ALL=C readelf -SW $@ | awk '$$0 ~ /\] \.rela/ && $$0 !~ /\] \.rela +RELA/ {print}'); \
 	 if [ -n "$$extra" ]; then echo "$@: relocation sections outside .rela:"; echo "$$extra"; rm -f $@; exit 1; fi
+	@# the test registry must hold every object's hvtests entries
+	@want=0; for o in $(EFI_OBJS); do \
+	   for h in $$(LC_ALL=C objdump -h $$o | awk '$$2 == "hvtests" {print $$3}'); do want=$$((want + 0x$$h)); done; done; \
+	 a=$$(LC_ALL=C nm $@ | awk '$$3 == "__start_hvtests" {print $$1}'); \
+	 b=$$(LC_ALL=C nm $@ | awk '$$3 == "__stop_hvtests" {print $$1}'); \
+	 got=$$((0x$${b:-0} - 0x$${a:-0})); \
+	 if [ "$$want" -eq 0 ] || [ "$$want" -ne "$$got" ]; then \
+	   echo "$@: test registry holds $$got bytes, the objects define $$want"; rm -f $@; exit 1; fi
 
 $(BUILD)/BOOTX64.EFI: $(BUILD)/efi/hvconform.so
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .reloc \

@@ -5,8 +5,8 @@
  *
  * The command line comes from, first match wins:
  *  1. LoadOptions (UCS-2), as the UEFI Shell or a Boot#### entry with text
- *     optional data passes them. A Shell's leading image path token is
- *     dropped by kernel/cmdline.c (first token starting with '\' or '/').
+ *     optional data passes them. A Shell's leading image token ("fs0:\x.efi",
+ *     "BOOTX64.EFI") is dropped here.
  *     Boot managers attach binary optional data to entries they create
  *     (OVMF: a GUID); anything that is not printable UCS-2 text counts as
  *     no command line.
@@ -54,6 +54,25 @@ static void con_ascii(EFI_SYSTEM_TABLE *st, const char *s)
     }
 }
 
+/* The UEFI Shell passes the command as typed, image first: "fs0:\x.efi",
+ * "BOOTX64.EFI" or "\EFI\BOOT\BOOTX64.EFI". kernel/cmdline.c only skips a
+ * first token starting with '\' or '/', so drop any first token that has a
+ * ':' or '\' or ends in ".efi": no kernel argument looks like that. */
+static void drop_image_token(void)
+{
+    char *s = cmdline, *e;
+    while (*s == ' ') s++;
+    int pathlike = 0;
+    for (e = s; *e && *e != ' '; e++)
+        if (*e == ':' || *e == '\\') pathlike = 1;
+    if (e - s >= 4 && e[-4] == '.' && (e[-3] | 0x20) == 'e' && (e[-2] | 0x20) == 'f' && (e[-1] | 0x20) == 'i')
+        pathlike = 1;
+    if (!pathlike) return;
+    char *d = cmdline;
+    while (*e == ' ') e++;
+    while ((*d++ = *e++)) {}
+}
+
 /* UCS-2 LoadOptions -> cmdline; 0 when absent or not printable text. */
 static int from_load_options(const void *opts, UINT32 size)
 {
@@ -69,7 +88,8 @@ static int from_load_options(const void *opts, UINT32 size)
         cmdline[len++] = (char)c;
     }
     cmdline[len] = '\0';
-    for (UINTN i = 0; i < len; i++)
+    drop_image_token();
+    for (UINTN i = 0; cmdline[i]; i++)
         if (cmdline[i] != ' ') return 1;
     cmdline[0] = '\0';
     return 0;
