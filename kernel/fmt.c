@@ -31,7 +31,7 @@ static void put_int(struct out *o, uint64_t v, int neg, unsigned base, int upper
     else if (flags & F_PLUS) prefix = "+";
     else if (flags & F_SPACE) prefix = " ";
     if ((flags & F_ALT) && base == 16 && n && !(n == 1 && tmp[0] == '0')) prefix = upper ? "0X" : "0x";
-    if ((flags & F_ALT) && base == 8 && (n == 0 || tmp[n - 1] != '0')) prefix = "0";
+    if ((flags & F_ALT) && base == 8 && prec <= n && (n == 0 || tmp[n - 1] != '0')) prefix = "0";
     int plen = 0;
     while (prefix[plen]) plen++;
 
