@@ -14,8 +14,9 @@ static void emit(struct tap *t, const char *fmt, ...)
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    fmt_vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof buf) buf[sizeof buf - 2] = '\n';   /* cut short: still end the line */
     t->out(buf);
 }
 
