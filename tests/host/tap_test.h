@@ -1,0 +1,145 @@
+/* tests/tap.c: the exact TAP 13 text, captured through the sink. */
+#include "../tap.h"
+
+static char tap_text[8192];
+static size_t tap_len;
+static int tap_calls, tap_unterminated;
+
+static void capture(const char *text)
+{
+    size_t n = strlen(text);
+    tap_calls++;
+    if (n == 0 || text[n - 1] != '\n') tap_unterminated++;
+    if (tap_len + n < sizeof tap_text) {
+        memcpy(tap_text + tap_len, text, n + 1);
+        tap_len += n;
+    }
+}
+
+static void tap_reset(void)
+{
+    tap_text[0] = '\0';
+    tap_len = 0;
+    tap_calls = tap_unterminated = 0;
+}
+
+/* the text written since the last TAP_OUT, then forget it */
+static char tap_last[sizeof tap_text];
+static const char *tap_take(void)
+{
+    memcpy(tap_last, tap_text, tap_len + 1);
+    tap_reset();
+    return tap_last;
+}
+#define TAP_OUT(want) CHECK_STR(tap_take(), want)
+
+static void test_tap(void)
+{
+    struct tap t;
+    memset(&t, 0x5A, sizeof t);     /* tap_begin must initialise all of it */
+    tap_reset();
+
+    tap_begin(&t, capture, "1.2.3", "multiboot2");
+    TAP_OUT("TAP version 13\n# hvconform 1.2.3 multiboot2\n");
+    CHECK_INT(t.next, 1);
+    CHECK_INT(t.passed, 0);
+    CHECK_INT(t.failed, 0);
+    CHECK_INT(t.skipped, 0);
+
+    tap_plan(&t, 7);
+    TAP_OUT("1..7\n");
+
+    tap_running(&t, "cpu.basic");
+    TAP_OUT("# running 1 cpu.basic\n");
+    tap_pass(&t, "cpu.basic");
+    TAP_OUT("ok 1 - cpu.basic\n");
+    CHECK_INT(t.next, 2);
+
+    tap_running(&t, "cpu.ext");
+    TAP_OUT("# running 2 cpu.ext\n");
+    tap_fail(&t, "cpu.ext", "leaf 0x40000000: got 0 want 0x40000005");
+    TAP_OUT("not ok 2 - cpu.ext # leaf 0x40000000: got 0 want 0x40000005\n");
+
+    tap_fail(&t, "hv.a", NULL);
+    TAP_OUT("not ok 3 - hv.a # failed (no reason given)\n");
+    tap_fail(&t, "hv.b", "");
+    TAP_OUT("not ok 4 - hv.b # failed (no reason given)\n");
+
+    tap_skip(&t, "hv.c", "no synic");
+    TAP_OUT("ok 5 - hv.c # SKIP no synic\n");
+    tap_skip(&t, "hv.d", "");
+    TAP_OUT("ok 6 - hv.d # SKIP no reason given\n");
+    tap_skip(&t, "hv.e", NULL);
+    TAP_OUT("ok 7 - hv.e # SKIP no reason given\n");
+
+    /* newlines in reasons are flattened to spaces */
+    tap_fail(&t, "hv.f", "line one\nline two\r\n");
+    TAP_OUT("not ok 8 - hv.f # line one line two  \n");
+    tap_skip(&t, "hv.g", "\nwhy\n");
+    TAP_OUT("ok 9 - hv.g # SKIP  why \n");
+
+    tap_running(&t, "hv.h");
+    TAP_OUT("# running 10 hv.h\n");
+    tap_pass(&t, "hv.h");
+    TAP_OUT("ok 10 - hv.h\n");
+
+    CHECK_INT(t.next, 11);
+    CHECK_INT(t.passed, 2);
+    CHECK_INT(t.failed, 4);
+    CHECK_INT(t.skipped, 4);
+
+    tap_comment(&t, "seed: %llu (replay with seed=%llu)", 42ULL, 42ULL);
+    TAP_OUT("# seed: 42 (replay with seed=42)\n");
+    tap_comment(&t, "two\nlines");
+    TAP_OUT("# two lines\n");
+
+    tap_end(&t);
+    TAP_OUT("# hvconform: 2 passed, 4 failed, 4 skipped\n# hvconform: end\n");
+
+    tap_bail(&t, "tests=zzz matches no test");
+    TAP_OUT("Bail out! tests=zzz matches no test\n");
+    tap_bail(&t, "bad\nthing\r");
+    TAP_OUT("Bail out! bad thing \n");
+    CHECK_INT(t.next, 11);          /* bail, comment and end use no number */
+
+    /* a fresh begin restarts numbering and counts */
+    tap_begin(&t, capture, "v", "uefi");
+    TAP_OUT("TAP version 13\n# hvconform v uefi\n");
+    tap_pass(&t, "x");
+    TAP_OUT("ok 1 - x\n");
+    tap_end(&t);
+    TAP_OUT("# hvconform: 1 passed, 0 failed, 0 skipped\n# hvconform: end\n");
+
+    /* long reasons are cut, but every write is still whole lines; so are
+     * long test names next to long reasons (the runner passes reasons of up
+     * to ~520 bytes for faults) */
+    char reason[1200], name[200];
+    memset(reason, 'r', sizeof reason - 1);
+    reason[sizeof reason - 1] = '\0';
+    reason[10] = '\n';
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    tap_reset();
+    tap_fail(&t, "short.name", reason);
+    CHECK_INT(tap_unterminated, 0);
+    CHECK(strncmp(tap_text, "not ok 2 - short.name # rrrrrrrrrr rrr", 38) == 0);
+    CHECK(strchr(tap_text, '\n') == tap_text + tap_len - 1);   /* one line */
+    tap_reset();
+    tap_fail(&t, name, reason);
+    CHECK_INT(tap_unterminated, 0);
+    CHECK(strchr(tap_text, '\n') == tap_text + tap_len - 1);
+    tap_reset();
+    tap_skip(&t, name, reason);
+    CHECK_INT(tap_unterminated, 0);
+    tap_reset();
+    tap_bail(&t, reason);
+    CHECK_INT(tap_unterminated, 0);
+    CHECK(strncmp(tap_text, "Bail out! rrrrrrrrrr r", 22) == 0);
+    tap_reset();
+    tap_comment(&t, "%s", reason);
+    CHECK_INT(tap_unterminated, 0);
+    tap_reset();
+    tap_running(&t, name);
+    CHECK_INT(tap_unterminated, 0);
+    CHECK_INT(t.next, 5);
+}

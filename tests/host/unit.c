@@ -1,0 +1,30 @@
+/* Host unit tests for hvconform's pure C parts (make hosttest): kernel/fmt.c,
+ * kernel/glob.c, kernel/cmdline.c, tests/tap.c, tests/select.c. Built with
+ * ASan/UBSan. Prints one `FAIL file:line ...` line per failed check and,
+ * last, `N passed, N failed`; exits nonzero if anything failed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "fmt_test.h"
+#include "glob_test.h"
+#include "cmdline_test.h"
+#include "tap_test.h"
+#include "select_test.h"
+
+/* Make a UBSan report fatal (the Makefile builds without
+ * -fno-sanitize-recover, so it would otherwise only print). */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void) { return "halt_on_error=1:print_stacktrace=1"; }
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    test_fmt();
+    test_glob();
+    test_cmdline();
+    test_tap();
+    test_select();
+    printf("%d passed, %d failed\n", checks_passed, checks_failed);
+    return checks_failed ? 1 : 0;
+}
