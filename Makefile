@@ -8,7 +8,9 @@ NASM     := nasm
 LD       := ld
 
 # Test files first, in the order their tests run; then everything else.
-TEST_SRCS := tests/harness_tests.c $(filter-out tests/harness_tests.c,$(sort $(wildcard tests/*_tests.c)))
+TEST_ORDER := harness hv synic post deliver abi
+TEST_SRCS := $(foreach g,$(TEST_ORDER),$(wildcard tests/$(g)_tests.c)) \
+             $(filter-out $(foreach g,$(TEST_ORDER),tests/$(g)_tests.c),$(sort $(wildcard tests/*_tests.c)))
 CORE_SRCS := $(sort $(wildcard kernel/*.c hv/*.c)) \
              $(filter-out $(TEST_SRCS),$(sort $(wildcard tests/*.c)))
 KERNEL_C  := $(filter-out kernel/efi_entry.c,$(TEST_SRCS) $(CORE_SRCS))

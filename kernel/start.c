@@ -6,6 +6,7 @@
 #include "serial.h"
 #include "time.h"
 #include "user.h"
+#include "apic.h"
 #include "exit.h"
 
 void kernel_start(const char *bootpath, const char *cmdline)
@@ -19,6 +20,7 @@ void kernel_start(const char *bootpath, const char *cmdline)
     gdt_init();
     idt_init();
     user_init();
+    apic_init();
     paging_init();
     time_init();
     hvconform_main(bootpath, cmdline);

@@ -1,9 +1,52 @@
-/* Suite environment (tests/suite.h). Until hv/ exists: no platform. */
+/* Suite environment (tests/suite.h): detect Hyper-V, set up the hypercall
+ * page and SynIC once, and bring them back to a known state before every
+ * test, whatever the previous test did to them. */
 #include "suite.h"
+#include "../hv/detect.h"
+#include "../hv/helper.h"
+#include "../hv/hypercall.h"
+#include "../hv/synic.h"
+#include "../hv/tlfs.h"
+#include "../kernel/cpu.h"
+#include "../kernel/time.h"
+
+static struct tap *out;
+static void line(const char *text) { tap_comment(out, "%s", text); }
 
 void suite_preamble(struct tap *t)
 {
-    tap_comment(t, "hypervisor: not detected");
+    out = t;
+    hv_detect();
+    hv_describe(line);
+    if (hv_absent_reason()) return;
+
+    if (hv.priv_low & HV_ACCESS_FREQUENCY_REGS) {
+        time_set_tsc_hz(rdmsr(HV_X64_MSR_TSC_FREQUENCY), "HV_X64_MSR_TSC_FREQUENCY");
+        tap_comment(t, "tsc: %llu Hz (%s)", (unsigned long long)time_tsc_hz(), time_source());
+    }
+    const char *err = hv_hypercall_enable();
+    if (err) tap_comment(t, "hypercall page: not enabled: %s", err);
+    else tap_comment(t, "hypercall page: enabled at GPA %#llx, %d bytes overlaid by the hypervisor",
+                     (unsigned long long)(uintptr_t)hv_hypercall_page, hv_hypercall_page_overlaid());
+    if (hv_has_synic()) {
+        synic_init();
+        synic_reset();
+        tap_comment(t, "synic: SIMP at %#llx, SIEFP at %#llx, SVERSION %#llx",
+                    (unsigned long long)(uintptr_t)&hv_simp_page, (unsigned long long)(uintptr_t)hv_siefp_page,
+                    (unsigned long long)rdmsr(HV_X64_MSR_SVERSION));
+    } else {
+        tap_comment(t, "synic: not offered (CPUID 0x40000003 EAX bit 2 AccessSynicRegs clear)");
+    }
+    helper_detect();
+    tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
 
-void suite_reset(void) {}
+void suite_reset(void)
+{
+    cli();
+    if (hv_absent_reason()) return;
+    helper_reset();
+    if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
+    synic_reset();
+    hv_clear_io_pages();
+}

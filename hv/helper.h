@@ -1,0 +1,24 @@
+/* Host-side helpers behind one interface: a test asks for "a message
+ * connection to SINT s of VP v" and gets a connection id, whoever provides
+ * it. Today: QEMU's hyperv-testdev (I/O port 0x3000). Connections live until
+ * helper_reset(), which the suite calls before every test. */
+#ifndef HV_HELPER_H
+#define HV_HELPER_H
+#include <stdint.h>
+
+void helper_detect(void);
+/* "QEMU hyperv-testdev (port 0x3000)" or NULL. */
+const char *helper_name(void);
+/* The reason tests that need a connection SKIP, or NULL when one exists. */
+const char *helper_absent_reason(void);
+
+/* 0 and the id on success, -1 when the helper can't (no helper, no ids). */
+int helper_msg_conn_create(int vp, int sint, uint32_t *conn_id);
+int helper_evt_conn_create(int vp, int sint, uint32_t *conn_id);
+/* Delete one message connection now (its port goes away). */
+int helper_msg_conn_destroy(uint32_t conn_id);
+/* An id no connection uses. */
+uint32_t helper_unused_conn_id(void);
+void helper_reset(void);
+
+#endif

@@ -1,0 +1,76 @@
+/* QEMU's hyperv-testdev (hw/misc/hyperv_testdev.c): one 32-bit write to
+ * port 0x3000 = conn_id << 24 | command << 16 | vp << 8 | sint. Connection
+ * ids are 8 bits. The device asserts (aborting QEMU) on a duplicate id, on
+ * destroying an unknown id, and when the SINT route can't be made (a VP that
+ * doesn't exist), so this file keeps its own table and never asks for those. */
+#include "helper.h"
+#include "detect.h"
+#include "../kernel/cpu.h"
+
+#define TESTDEV_PORT 0x3000
+enum { MSG_CONN_CREATE = 4, MSG_CONN_DESTROY = 5, EVT_CONN_CREATE = 6, EVT_CONN_DESTROY = 7 };
+#define FIRST_ID 0x10
+#define MAX_CONNS 32
+
+struct conn { uint32_t id; int kind; };     /* kind: MSG_CONN_CREATE or EVT_CONN_CREATE */
+static struct conn conns[MAX_CONNS];
+static int nconns;
+static uint32_t next_id = FIRST_ID;
+static int present;
+
+static void ctl(int cmd, int vp, int sint, uint32_t id)
+{
+    outl(TESTDEV_PORT, (id << 24) | ((uint32_t)cmd << 16) | ((uint32_t)vp << 8) | (uint32_t)sint);
+}
+
+void helper_detect(void)
+{
+    /* the device reads as 0; an empty ISA port reads as all ones */
+    present = hv_has_synic() && inl(TESTDEV_PORT) == 0;
+}
+
+const char *helper_name(void) { return present ? "QEMU hyperv-testdev (port 0x3000)" : 0; }
+
+const char *helper_absent_reason(void)
+{
+    if (present) return 0;
+    if (!hv_has_synic()) return "no SynIC (CPUID 0x40000003 EAX bit 2 AccessSynicRegs clear), so no host helper can deliver messages";
+    return "no host-side helper to create a message connection (QEMU: -device hyperv-testdev)";
+}
+
+static int create(int cmd, int vp, int sint, uint32_t *id)
+{
+    if (!present || nconns == MAX_CONNS || next_id > 0xFD) return -1;
+    if (vp < 0 || vp >= 256 || (uint32_t)vp >= (hv.max_vps ? hv.max_vps : 1) || sint < 0 || sint > 15) return -1;
+    *id = next_id++;
+    ctl(cmd, vp, sint, *id);
+    conns[nconns++] = (struct conn){ *id, cmd };
+    return 0;
+}
+
+int helper_msg_conn_create(int vp, int sint, uint32_t *id) { return create(MSG_CONN_CREATE, vp, sint, id); }
+int helper_evt_conn_create(int vp, int sint, uint32_t *id) { return create(EVT_CONN_CREATE, vp, sint, id); }
+
+int helper_msg_conn_destroy(uint32_t id)
+{
+    for (int i = 0; i < nconns; i++) {
+        if (conns[i].id != id || conns[i].kind != MSG_CONN_CREATE) continue;
+        ctl(MSG_CONN_DESTROY, 0, 0, id);
+        conns[i] = conns[--nconns];
+        return 0;
+    }
+    return -1;
+}
+
+/* 24-bit, far above the 8-bit ids the test device can use */
+uint32_t helper_unused_conn_id(void) { return 0x00ABCDEF; }
+
+void helper_reset(void)
+{
+    for (int i = 0; i < nconns; i++)
+        ctl(conns[i].kind == MSG_CONN_CREATE ? MSG_CONN_DESTROY : EVT_CONN_DESTROY, 0, 0, conns[i].id);
+    nconns = 0;
+    /* fresh ids per test: a message still queued in QEMU for an old id can't
+     * land in a later test's connection */
+    if (next_id > 0xF0) next_id = FIRST_ID;
+}

@@ -1,0 +1,35 @@
+/* The synthetic interrupt controller of the boot VP: SCONTROL, the SIM and
+ * SIEF pages, SINTx, EOM, and an interrupt handler that records every SINT
+ * delivery so a test can wait for one with a timeout. */
+#ifndef HV_SYNIC_H
+#define HV_SYNIC_H
+#include <stdint.h>
+#include "tlfs.h"
+
+#define SINT_VECTOR(s) (0x50 + (s))
+
+extern struct hv_message_page hv_simp_page;
+extern uint8_t hv_siefp_page[4096];
+
+struct sint_record {
+    volatile uint32_t count;
+    volatile uint64_t last_tsc;
+    volatile int in_service;    /* the vector's ISR bit was set inside the handler */
+};
+extern struct sint_record sint_records[HV_SINT_COUNT];
+
+/* Installs the handlers; call once after hv_detect. */
+void synic_init(void);
+/* Known state: SCONTROL enabled, SIMP/SIEFP enabled on zeroed pages, every
+ * SINT masked, EOM written, records cleared, interrupts off. */
+void synic_reset(void);
+void synic_sint_set(int sint, int vector, int masked, int auto_eoi);
+void synic_eom(void);
+/* Slot emptied (type = None) and, if the hypervisor flagged a pending
+ * message, EOM so it can deliver the next one. */
+void synic_clear_slot(int sint);
+/* Bounded waits. Each returns 1 when the event happened in time. */
+int synic_wait_message(int sint, uint64_t timeout_us);
+int synic_wait_irq(int sint, uint32_t count_before, uint64_t timeout_us);
+
+#endif

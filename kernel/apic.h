@@ -1,0 +1,16 @@
+/* Local APIC, xAPIC (MMIO) or x2APIC (MSRs) when the CPU has it: software
+ * enable, mask the LVT entries firmware may have left armed, EOI. */
+#ifndef KERNEL_APIC_H
+#define KERNEL_APIC_H
+#include <stdint.h>
+
+#define APIC_SPURIOUS_VECTOR 0xFF
+
+void apic_init(void);
+void apic_eoi(void);
+uint32_t apic_id(void);
+int apic_is_x2apic(void);
+/* In-service bit for a vector (to check auto-EOI). */
+int apic_in_service(int vector);
+
+#endif

@@ -1,0 +1,94 @@
+#include "hvtest.h"
+#include "../hv/detect.h"
+#include "../hv/helper.h"
+#include "../hv/hypercall.h"
+#include "../hv/synic.h"
+#include "../kernel/fmt.h"
+#include "../kernel/string.h"
+
+int need_hyperv(struct test_ctx *t)
+{
+    const char *why = hv_absent_reason();
+    if (why) skip(t, "%s", why);
+    return !why;
+}
+
+int need_hypercall(struct test_ctx *t)
+{
+    if (!need_hyperv(t)) return 0;
+    if (!hv_has_hypercall_msrs()) { skip(t, "partition lacks AccessHypercallMsrs (CPUID 0x40000003 EAX bit 5)"); return 0; }
+    return 1;
+}
+
+int need_synic(struct test_ctx *t)
+{
+    if (!need_hypercall(t)) return 0;
+    if (!hv_has_synic()) { skip(t, "no SynIC: CPUID 0x40000003 EAX bit 2 (AccessSynicRegs) clear (QEMU: add hv-synic)"); return 0; }
+    return 1;
+}
+
+int need_post_privilege(struct test_ctx *t)
+{
+    if (!need_hypercall(t)) return 0;
+    if (!hv_can_post_messages()) {
+        skip(t, "partition lacks the PostMessages privilege (CPUID 0x40000003 EBX bit 4); this runs where it is held");
+        return 0;
+    }
+    return 1;
+}
+
+int need_msg_conn(struct test_ctx *t, int sint, uint32_t *id)
+{
+    if (!need_synic(t) || !need_post_privilege(t)) return 0;
+    const char *why = helper_absent_reason();
+    if (why) { skip(t, "%s", why); return 0; }
+    if (helper_msg_conn_create(0, sint, id)) { skip(t, "host helper %s could not create a message connection", helper_name()); return 0; }
+    synic_sint_set(sint, SINT_VECTOR(sint), 0, 0);
+    return 1;
+}
+
+struct hv_post_message_input *post_input(size_t offset, uint32_t conn, uint32_t type, uint32_t size)
+{
+    struct hv_post_message_input *in = (void *)(hv_input_pages + offset);
+    memset(in, 0, sizeof *in);
+    in->connection_id = conn;
+    in->message_type = type;
+    in->payload_size = size;
+    for (uint32_t i = 0; i < HV_MESSAGE_PAYLOAD_MAX; i++) in->payload[i] = (uint8_t)(i * 7 + 1);
+    return in;
+}
+
+uint16_t post_at(size_t offset)
+{
+    return HV_RESULT_STATUS(hv_call(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)(hv_input_pages + offset), 0));
+}
+
+uint16_t post_ctl(uint64_t extra, uint64_t in, uint64_t out)
+{
+    return HV_RESULT_STATUS(hv_call(HVCALL_POST_MESSAGE | extra, in, out));
+}
+
+int expect_status(struct test_ctx *t, uint16_t got, uint16_t want, const char *what)
+{
+    return check(t, got == want, "%s: got %#06x %s, want %#06x %s", what, got, hv_status_name(got), want, hv_status_name(want));
+}
+
+int expect_one_of(struct test_ctx *t, uint16_t got, const uint16_t *want, int n, const char *what)
+{
+    char list[200];
+    size_t len = 0;
+    list[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (got == want[i] && got != HV_STATUS_SUCCESS) return check(t, 1, "%s", what);
+        len += (size_t)fmt_snprintf(list + len, sizeof list - len, "%s%#06x %s", i ? " or " : "", want[i], hv_status_name(want[i]));
+    }
+    return check(t, 0, "%s: got %#06x %s, want %s", what, got, hv_status_name(got), list);
+}
+
+int expect_no_message(struct test_ctx *t, int sint, uint64_t us, const char *what)
+{
+    int arrived = synic_wait_message(sint, us);
+    volatile struct hv_message *m = &hv_simp_page.slot[sint];
+    return check(t, !arrived, "%s: a message arrived anyway (type %#x size %u)", what,
+                 m->header.message_type, m->header.payload_size);
+}

@@ -1,0 +1,36 @@
+/* Shared steps of the Hyper-V tests: requirements that SKIP with a precise
+ * reason, building a PostMessage input anywhere in the input pages, and
+ * status checks that print numbers and names. */
+#ifndef TESTS_HVTEST_H
+#define TESTS_HVTEST_H
+#include <stddef.h>
+#include <stdint.h>
+#include "test.h"
+#include "../hv/tlfs.h"
+
+/* Each returns 1 when the test may go on, else it has SKIPped. */
+int need_hyperv(struct test_ctx *t);
+int need_hypercall(struct test_ctx *t);
+int need_synic(struct test_ctx *t);
+int need_post_privilege(struct test_ctx *t);
+/* A message connection to `sint` of VP 0, the SINT unmasked on its vector. */
+int need_msg_conn(struct test_ctx *t, int sint, uint32_t *conn_id);
+
+#define TEST_SINT 2
+#define TEST_TYPE 0x4856u       /* "HV": an ordinary guest message type */
+#define DELIVERY_TIMEOUT_US 200000
+
+/* Input at byte `offset` of the two input pages. */
+struct hv_post_message_input *post_input(size_t offset, uint32_t conn, uint32_t type, uint32_t size);
+/* HvCallPostMessage through the hypercall page: status only. */
+uint16_t post_at(size_t offset);
+uint16_t post_ctl(uint64_t extra_control, uint64_t input_gpa, uint64_t output_gpa);
+
+int expect_status(struct test_ctx *t, uint16_t got, uint16_t want, const char *what);
+/* For inputs the TLFS forbids without naming one status: any of `n`
+ * statuses is right, SUCCESS never is. */
+int expect_one_of(struct test_ctx *t, uint16_t got, const uint16_t *want, int n, const char *what);
+/* The slot of `sint` stays empty for `us`. */
+int expect_no_message(struct test_ctx *t, int sint, uint64_t us, const char *what);
+
+#endif
