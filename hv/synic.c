@@ -34,6 +34,24 @@ void synic_sint_set(int sint, int vector, int masked, int aeoi)
 
 void synic_eom(void) { wrmsr(HV_X64_MSR_EOM, 0); }
 
+/* Empty every slot and EOM until nothing more arrives for a while, so
+ * messages still queued from the previous test land now, not later. */
+void synic_drain(void)
+{
+    if (!hv_has_synic() || !(rdmsr(HV_X64_MSR_SIMP) & HV_SIMP_ENABLE)) return;
+    deadline_t quiet = deadline_after_us(5000), limit = deadline_after_us(100000);
+    while (!deadline_passed(quiet) && !deadline_passed(limit)) {
+        for (int s = 0; s < HV_SINT_COUNT; s++) {
+            if (hv_simp_page.slot[s].header.message_type == HV_MESSAGE_TYPE_NONE) continue;
+            hv_simp_page.slot[s].header.message_type = HV_MESSAGE_TYPE_NONE;
+            barrier();
+            synic_eom();
+            quiet = deadline_after_us(5000);
+        }
+        pause();
+    }
+}
+
 void synic_reset(void)
 {
     cli();

@@ -23,6 +23,8 @@ void synic_init(void);
 /* Known state: SCONTROL enabled, SIMP/SIEFP enabled on zeroed pages, every
  * SINT masked, EOM written, records cleared, interrupts off. */
 void synic_reset(void);
+/* Empty the slots and let queued messages arrive (bounded, 100 ms). */
+void synic_drain(void);
 void synic_sint_set(int sint, int vector, int masked, int auto_eoi);
 void synic_eom(void);
 /* Slot emptied (type = None) and, if the hypervisor flagged a pending

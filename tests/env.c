@@ -45,6 +45,12 @@ void suite_reset(void)
 {
     cli();
     if (hv_absent_reason()) return;
+    if (hv_has_synic()) {
+        /* SCONTROL/SIMP may have been left off by the test */
+        wrmsr(HV_X64_MSR_SCONTROL, HV_SCONTROL_ENABLE);
+        wrmsr(HV_X64_MSR_SIMP, (uint64_t)(uintptr_t)&hv_simp_page | HV_SIMP_ENABLE);
+        synic_drain();
+    }
     helper_reset();
     if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
     synic_reset();

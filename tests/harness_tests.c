@@ -16,6 +16,15 @@ TEST_F(harness, unexpected_fault, TEST_EXPLICIT)
     __asm__ volatile("ud2");
 }
 
+/* Kills the VM on purpose (empty IDT, then int3: #GP -> #DF -> triple
+ * fault), to prove the runner reports "VM died during" and resumes. */
+TEST_F(harness, triple_fault, TEST_EXPLICIT)
+{
+    check(t, 1, "about to triple-fault");
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) none = { 0, 0 };
+    __asm__ volatile("lidt %0\n\tint3" :: "m"(none));
+}
+
 static void do_ud2(void *arg) { (void)arg; __asm__ volatile("ud2"); }
 
 TEST(harness, ud_caught)
@@ -129,3 +138,4 @@ TEST(harness, time)
     uint64_t ns = time_tsc_to_ns(rdtsc() - t0);
     check(t, ns >= 2000000 && ns < 200000000, "delay_us(2000) took %llu ns", (unsigned long long)ns);
 }
+
