@@ -120,7 +120,8 @@ for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin \
 	cp -L "$f" "$r/fw/" || die "firmware $f missing"
 done
 
-# Uncompressed: under TCG, L1 unpacks it far faster than it would gunzip it.
+# Uncompressed (56 MB, 20 MB gzipped): L1 boots ~0.2 s faster without gunzip
+# under TCG, and the per-run cpio can simply be appended.
 (cd "$r" && find . | cpio -o -H newc --quiet) >"$tmp/base.cpio" || die "cpio failed"
 mv "$tmp/base.cpio" "$cache/base.cpio"
 echo "$stamp" >"$cache/stamp"
