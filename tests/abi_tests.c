@@ -88,7 +88,7 @@ TEST(abi, cpl3)
     uint64_t r = HV_CALL_SENTINEL;
     int faulted = user_call(post_from_user, &r, &f);
     check(t, faulted && f.vector == VEC_UD && f.from_user,
-          "hypercall at CPL3: got %s (status %#06llx), want #UD at CPL3", faulted ? fault_mnemonic(f.vector) : "no fault",
+          "hypercall at CPL3: got %s (status 0x%04llx), want #UD at CPL3", faulted ? fault_mnemonic(f.vector) : "no fault",
           (unsigned long long)(r & 0xFFFF));
     expect_no_message(t, TEST_SINT, 20000, "after a CPL3 hypercall");
 }
@@ -104,7 +104,7 @@ TEST(abi, page_disabled)
     struct fault f;
     uint64_t r = HV_CALL_SENTINEL;
     int faulted = fault_catch(raw_post, &r, &f);
-    check(t, faulted && f.vector == VEC_UD, "%s with the hypercall page disabled: got %s (status %#06llx), want #UD",
+    check(t, faulted && f.vector == VEC_UD, "%s with the hypercall page disabled: got %s (status 0x%04llx), want #UD",
           hv.cpu_amd ? "vmmcall" : "vmcall", faulted ? fault_mnemonic(f.vector) : "no fault", (unsigned long long)(r & 0xFFFF));
     expect_no_message(t, TEST_SINT, 20000, "after a hypercall with the page disabled");
 }

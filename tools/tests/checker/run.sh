@@ -249,7 +249,10 @@ t profile_skip_quiet 0 --quiet --profile profile_skip.txt failures.log
 lacks 'post.access_denied'; has 'known deviations: 2'; end
 
 t profile_death_not_excused 1 --profile profile_died.txt truncated.log
-has 'VM died during post.cross_page'; has 'never a known deviation'; end
+has 'VM died during post.cross_page'; has "reason doesn't start with 'VM dies:'"; end
+
+t profile_death_excused 0 --profile profile_dies.txt truncated.log
+has 'KNOWN post.cross_page - VM died during post.cross_page'; has 'known deviations: 1'; end
 
 t profile_no_reason 2 --profile profile_noreason.txt good.log
 has 'profile_noreason.txt:1: profile entry post.payload_241 has no reason'; end
