@@ -2,6 +2,9 @@
 #include "hvtest.h"
 #include "../hv/synic.h"
 #include "../kernel/apic.h"
+#include "../hv/vmbus.h"
+#include "../hv/hypercall.h"
+#include "../kernel/string.h"
 
 /* An unmasked SINT interrupts, once, on its vector. */
 TEST(deliver, interrupt)
@@ -58,4 +61,48 @@ TEST(deliver, independent_sints)
     synic_wait_irq(TEST_SINT + 1, 0, DELIVERY_TIMEOUT_US);
     check(t, sint_records[TEST_SINT].count == 1 && sint_records[TEST_SINT + 1].count == 1,
           "interrupts: SINT A %u, SINT B %u, want 1 each", sint_records[TEST_SINT].count, sint_records[TEST_SINT + 1].count);
+}
+
+/* Delivery through the VMBus contact: INITIATE_CONTACT posted to connection
+ * 1 must be accepted and answered by VERSION_RESPONSE in SINT 2's slot.
+ * This connection exists on real Hyper-V too. UNLOAD afterwards leaves the
+ * host's VMBus as it was. */
+
+static uint16_t vmbus_send(const void *msg, uint32_t len)
+{
+    struct hv_post_message_input *in = post_input(0, VMBUS_MESSAGE_CONNECTION_ID, VMBUS_HV_MESSAGE_TYPE, len);
+    memset(in->payload, 0, sizeof in->payload);
+    memcpy(in->payload, msg, len);
+    return post_at(0);
+}
+
+TEST(deliver, vmbus_contact)
+{
+    if (!need_synic(t) || !need_post_privilege(t)) return;
+    synic_sint_set(VMBUS_MESSAGE_SINT, SINT_VECTOR(VMBUS_MESSAGE_SINT), 0, 0);
+    struct vmbus_initiate_contact c = {
+        .msgtype = VMBUS_MSG_INITIATE_CONTACT,
+        .version_requested = VMBUS_VERSION_WIN10,
+        .target_vcpu = 0,
+        .interrupt_page = (uint64_t)(uintptr_t)hv_output_page,   /* unused from version 2.4 on */
+    };
+    uint16_t st = vmbus_send(&c, sizeof c);
+    if (st == HV_STATUS_INVALID_CONNECTION_ID) {
+        skip(t, "no VMBus host behind connection 1 (QEMU: -device vmbus-bridge; Hyper-V always has one)");
+        return;
+    }
+    if (!expect_status(t, st, HV_STATUS_SUCCESS, "INITIATE_CONTACT to connection 1")) return;
+    if (!check(t, synic_wait_message(VMBUS_MESSAGE_SINT, 1000000), "no VERSION_RESPONSE in SINT2's slot within 1 s")) return;
+    volatile struct hv_message *m = &hv_simp_page.slot[VMBUS_MESSAGE_SINT];
+    const volatile struct vmbus_version_response *r = (const volatile void *)m->payload;
+    check(t, m->header.message_type == VMBUS_HV_MESSAGE_TYPE, "reply has HV message type %#x, want 1", m->header.message_type);
+    check(t, r->msgtype == VMBUS_MSG_VERSION_RESPONSE, "reply is VMBus message %u, want 15 (VERSION_RESPONSE)", r->msgtype);
+    note(t, "VMBus version 4.0 %s", r->version_supported ? "supported" : "not supported");
+    synic_clear_slot(VMBUS_MESSAGE_SINT);
+    synic_eom();
+
+    uint32_t unload[2] = { VMBUS_MSG_UNLOAD, 0 };
+    if (expect_status(t, vmbus_send(unload, sizeof unload), HV_STATUS_SUCCESS, "UNLOAD to connection 1") &&
+        synic_wait_message(VMBUS_MESSAGE_SINT, 1000000))
+        synic_clear_slot(VMBUS_MESSAGE_SINT);
 }
