@@ -295,16 +295,19 @@ without_after() {
 	echo "${o# }"
 }
 base=$(without_after "$kargs")
+case " $base" in *" seed="*) seeded=1 ;; *) seeded= ;; esac
+now_ms() { t=$(date +%s%N); echo $((t / 1000000)); }
+secs() { printf '%d.%02d' $(($1 / 1000)) $(($1 % 1000 / 10)); }
 args=$kargs piece_n=1 restarts=0 max_restarts=20 infra_retries=0
 pieces=
-t0=$(date +%s)
+t0=$(now_ms)
 while :; do
 	piece=$log.$piece_n
-	tb=$(date +%s)
+	tb=$(now_ms)
 	boot_once "$args" "$piece"
-	te=$(date +%s)
+	te=$(now_ms)
 	clean=$(tr -d '\r' <"$piece")
-	note "boot $piece_n ended after $((te - tb)) s (status $rc)"
+	note "boot $piece_n ended after $(secs $((te - tb))) s (status $rc)"
 	# the nested runner's own failures: retry this boot once, then give up
 	if [ "$mode" = nested ]; then
 		case $rc in 122|123|125|126)
@@ -341,9 +344,14 @@ while :; do
 	note "the VM $how during $name: booting again with after=$name"
 	restarts=$((restarts + 1))
 	piece_n=$((piece_n + 1))
+	# the same seed as the first boot, so the pieces make one reproducible run
+	if [ -z "$seeded" ]; then
+		seed=$(printf '%s\n' "$clean" | sed -n 's/^# seed: \([0-9][0-9]*\).*/\1/p' | head -n 1)
+		[ -z "$seed" ] || { base="${base:+$base }seed=$seed"; seeded=1; }
+	fi
 	args="${base:+$base }after=$name"
 done
-t1=$(date +%s)
+t1=$(now_ms)
 
 # one piece: it is the log; several: FILE.1.. stay, FILE holds them in order
 set -- $pieces
@@ -353,7 +361,7 @@ if [ $# -eq 1 ]; then
 else
 	cat "$@" >"$log"
 fi
-note "$((t1 - t0)) s, $# boot(s); log $log"
+note "$(secs $((t1 - t0))) s, $# boot(s); log $log"
 
 set -- "$@"
 [ "$profile" = none ] || set -- --profile "$profile" "$@"
