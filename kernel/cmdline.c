@@ -76,9 +76,17 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
         for (char *e = key; *e; e++)
             if (*e == '=') { *e = '\0'; val = e + 1; break; }
 
-        if (streq(key, "list") || streq(key, "verbose")) {
+        if (streq(key, "list") || streq(key, "verbose") || streq(key, "bench")) {
             if (val) FAIL("'%s' takes no value (got '%s=%s')", key, key, val);
-            if (streq(key, "list")) o->list = 1; else o->verbose = 1;
+            if (streq(key, "list")) o->list = 1;
+            else if (streq(key, "verbose")) o->verbose = 1;
+            else o->bench = 1;
+        } else if (streq(key, "fuzz") || streq(key, "bench_iters")) {
+            uint64_t v;
+            uint64_t max = streq(key, "fuzz") ? OPT_MAX_FUZZ : OPT_MAX_BENCH_ITERS;
+            if (!val || parse_u64(val, &v) || v == 0 || v > max)
+                FAIL("%s= needs a number from 1 to %llu, got '%s'", key, (unsigned long long)max, val ? val : "");
+            if (streq(key, "fuzz")) o->fuzz = (uint32_t)v; else o->bench_iters = (uint32_t)v;
         } else if (streq(key, "seed")) {
             if (!val || parse_u64(val, &o->seed)) FAIL("seed= needs a number, got '%s'", val ? val : "");
             o->seed_given = 1;

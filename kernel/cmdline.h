@@ -1,5 +1,8 @@
 /* Kernel command line: `tests=GLOB[,GLOB]`, `list`, `verbose`, `seed=N`,
- * `after=NAME` (resume a crashed run after that test). Pure, host-tested.
+ * `after=NAME` (resume a crashed run after that test), `fuzz=N` (fuzz.post's
+ * iterations, 1..OPT_MAX_FUZZ), `bench` (run the latency benchmark instead
+ * of the suite) and `bench_iters=N` (samples per figure, 1..OPT_MAX_BENCH_ITERS).
+ * Pure, host-tested.
  * A leading loader-supplied image path ("/boot/x.elf", "(cd)/...",
  * "\EFI\BOOT\BOOTX64.EFI") is skipped. Anything unknown or malformed is an
  * error with a message; the caller turns it into a Bail out. */
@@ -10,6 +13,8 @@
 
 #define OPT_MAX_PATTERNS 16
 #define OPT_MAX_TEXT 512
+#define OPT_MAX_FUZZ 10000000u
+#define OPT_MAX_BENCH_ITERS 65536u
 
 struct options {
     const char *tests[OPT_MAX_PATTERNS];
@@ -19,6 +24,9 @@ struct options {
     uint64_t seed;
     int seed_given;
     const char *after;          /* NULL = from the start */
+    uint32_t fuzz;              /* fuzz= iterations; 0 = not given (the test's default) */
+    int bench;                  /* `bench`: benchmark instead of the suite */
+    uint32_t bench_iters;       /* bench_iters=; 0 = not given (time-budgeted default) */
     char text[OPT_MAX_TEXT];    /* storage the pointers above point into */
 };
 

@@ -9,6 +9,7 @@
 #include "fmt_test.h"
 #include "glob_test.h"
 #include "cmdline_test.h"
+#include "cmdline_keys_test.h"
 #include "tap_test.h"
 #include "select_test.h"
 
@@ -23,6 +24,7 @@ int main(void)
     test_fmt();
     test_glob();
     test_cmdline();
+    test_cmdline_keys();
     test_tap();
     test_select();
     printf("%d passed, %d failed\n", checks_passed, checks_failed);

@@ -1,0 +1,69 @@
+/* kernel/cmdline.c: the fuzz=, bench and bench_iters= keys. */
+#include "../../kernel/cmdline.h"
+
+static void test_cmdline_keys(void)
+{
+    /* absent: 0 means "the default" */
+    PARSE_OK("list");
+    CHECK_UINT(opt.fuzz, 0);
+    CHECK_INT(opt.bench, 0);
+    CHECK_UINT(opt.bench_iters, 0);
+
+    /* fuzz= */
+    PARSE_OK("fuzz=1");
+    CHECK_UINT(opt.fuzz, 1);
+    CHECK_INT(opt.bench, 0);
+    PARSE_OK("fuzz=10000 seed=7 tests=fuzz.post");
+    CHECK_UINT(opt.fuzz, 10000);
+    CHECK_UINT(opt.seed, 7);
+    CHECK_STR(opt.tests[0], "fuzz.post");
+    PARSE_OK("fuzz=0x10");
+    CHECK_UINT(opt.fuzz, 16);
+    PARSE_OK("fuzz=10000000");
+    CHECK_UINT(opt.fuzz, OPT_MAX_FUZZ);
+    PARSE_OK("fuzz=5 fuzz=6");          /* last one wins */
+    CHECK_UINT(opt.fuzz, 6);
+    PARSE_BAD("fuzz=10000001", "10000001");
+    PARSE_BAD("fuzz=0", "fuzz=");
+    PARSE_BAD("fuzz=", "fuzz=");
+    PARSE_BAD("fuzz", "fuzz=");
+    PARSE_BAD("fuzz=-1", "-1");
+    PARSE_BAD("fuzz=1k", "1k");
+    PARSE_BAD("fuzz=4294967297", "4294967297");     /* would wrap a uint32_t to 1 */
+    PARSE_BAD("fuzz=18446744073709551616", "18446744073709551616");
+
+    /* bench */
+    PARSE_OK("bench");
+    CHECK_INT(opt.bench, 1);
+    CHECK_UINT(opt.bench_iters, 0);
+    CHECK_INT(opt.list, 0);
+    CHECK_INT(opt.verbose, 0);
+    PARSE_OK("bench verbose");
+    CHECK_INT(opt.bench, 1);
+    CHECK_INT(opt.verbose, 1);
+    PARSE_BAD("bench=1", "bench=1");
+    PARSE_BAD("bench=", "bench");
+    PARSE_BAD("benchmark", "'benchmark'");
+
+    /* bench_iters= */
+    PARSE_OK("bench bench_iters=2000");
+    CHECK_INT(opt.bench, 1);
+    CHECK_UINT(opt.bench_iters, 2000);
+    PARSE_OK("bench_iters=1");
+    CHECK_UINT(opt.bench_iters, 1);
+    CHECK_INT(opt.bench, 0);            /* the count alone doesn't select bench mode */
+    PARSE_OK("bench_iters=65536");
+    CHECK_UINT(opt.bench_iters, OPT_MAX_BENCH_ITERS);
+    PARSE_BAD("bench_iters=65537", "65537");
+    PARSE_BAD("bench_iters=0", "bench_iters=");
+    PARSE_BAD("bench_iters=", "bench_iters=");
+    PARSE_BAD("bench_iters", "bench_iters=");
+    PARSE_BAD("bench_iters=abc", "abc");
+
+    /* a later parse resets the new fields too */
+    PARSE_OK("bench fuzz=9 bench_iters=3");
+    PARSE_OK("verbose");
+    CHECK_UINT(opt.fuzz, 0);
+    CHECK_INT(opt.bench, 0);
+    CHECK_UINT(opt.bench_iters, 0);
+}
