@@ -8,13 +8,13 @@ NASM     := nasm
 LD       := ld
 
 # Test files first, in the order their tests run; then everything else.
-TEST_ORDER := harness hv synic post deliver abi
+TEST_ORDER := harness hv synic post deliver abi smp
 TEST_SRCS := $(foreach g,$(TEST_ORDER),$(wildcard tests/$(g)_tests.c)) \
              $(filter-out $(foreach g,$(TEST_ORDER),tests/$(g)_tests.c),$(sort $(wildcard tests/*_tests.c)))
 CORE_SRCS := $(sort $(wildcard kernel/*.c hv/*.c)) \
              $(filter-out $(TEST_SRCS),$(sort $(wildcard tests/*.c)))
 KERNEL_C  := $(filter-out kernel/efi_entry.c,$(TEST_SRCS) $(CORE_SRCS))
-ASM_SRCS  := boot/multiboot.asm boot/isr.asm
+ASM_SRCS  := boot/multiboot.asm boot/isr.asm boot/ap_blob.asm
 
 KCFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-stack-protector \
            -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=small \
@@ -34,6 +34,14 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/%.o: %.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -g -o $@ $<
+
+# the AP start-up code is a flat binary for 0x8000, embedded by ap_blob.asm
+$(BUILD)/ap_trampoline.bin: boot/ap_trampoline.asm
+	@mkdir -p $(BUILD)
+	$(NASM) -f bin -o $@ $<
+$(BUILD)/obj/boot/ap_blob.o: boot/ap_blob.asm $(BUILD)/ap_trampoline.bin
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -i $(BUILD)/ -o $@ $<
 
 $(BUILD)/hvconform.elf: $(KOBJS) linker.ld
 	$(LD) $(KLDFLAGS) -o $@ $(KOBJS)

@@ -47,7 +47,7 @@ EFI_IMG_KB   := 4096
 EFI_ARGS     ?=
 
 EFI_C    := $(filter-out kernel/multiboot.c,$(KERNEL_C)) boot/efi_main.c
-EFI_ASM  := boot/isr.asm
+EFI_ASM  := boot/isr.asm boot/ap_blob.asm
 EFI_OBJS := $(patsubst %.c,$(BUILD)/efi/%.o,$(EFI_C)) $(patsubst %.asm,$(BUILD)/efi/%.o,$(EFI_ASM))
 
 # The kernel's flags with -fpic instead of -fno-pic/-mcmodel=small, plus
@@ -73,6 +73,10 @@ $(BUILD)/efi/%.o: %.c | efi-check-gnuefi
 $(BUILD)/efi/%.o: %.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -g -o $@ $<
+
+$(BUILD)/efi/boot/ap_blob.o: boot/ap_blob.asm $(BUILD)/ap_trampoline.bin
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -i $(BUILD)/ -o $@ $<
 
 $(BUILD)/efi/hvconform.so: $(EFI_OBJS) $(EFI_LDS) | efi-check-gnuefi
 	$(LD) $(EFI_LDFLAGS) -o $@ $(EFI_CRT0) $(EFI_OBJS) -lefi -lgnuefi

@@ -6,6 +6,7 @@
 #include "helper.h"
 #include "detect.h"
 #include "../kernel/cpu.h"
+#include "../kernel/smp.h"
 
 #define TESTDEV_PORT 0x3000
 enum { MSG_CONN_CREATE = 4, MSG_CONN_DESTROY = 5, EVT_CONN_CREATE = 6, EVT_CONN_DESTROY = 7 };
@@ -41,7 +42,8 @@ const char *helper_absent_reason(void)
 static int create(int cmd, int vp, int sint, uint32_t *id)
 {
     if (!present || nconns == MAX_CONNS || next_id > 0xFD) return -1;
-    if (vp < 0 || vp >= 256 || (uint32_t)vp >= (hv.max_vps ? hv.max_vps : 1) || sint < 0 || sint > 15) return -1;
+    /* only VPs that run: the device aborts QEMU for a missing one */
+    if (vp < 0 || vp >= smp_cpus() || sint < 0 || sint > 15) return -1;
     *id = next_id++;
     ctl(cmd, vp, sint, *id);
     conns[nconns++] = (struct conn){ *id, cmd };

@@ -1,6 +1,7 @@
-/* The synthetic interrupt controller of the boot VP: SCONTROL, the SIM and
- * SIEF pages, SINTx, EOM, and an interrupt handler that records every SINT
- * delivery so a test can wait for one with a timeout. */
+/* The synthetic interrupt controller of each VP: SCONTROL, the SIM and SIEF
+ * pages, SINTx, EOM, and an interrupt handler that records every SINT
+ * delivery so a test can wait for one with a timeout. Every function acts on
+ * the SynIC of the VP it runs on (per-VP pages and records). */
 #ifndef HV_SYNIC_H
 #define HV_SYNIC_H
 #include <stdint.h>
@@ -8,15 +9,21 @@
 
 #define SINT_VECTOR(s) (0x50 + (s))
 
-extern struct hv_message_page hv_simp_page;
-extern uint8_t hv_siefp_page[4096];
+#include "../kernel/percpu.h"
+
+extern struct hv_message_page hv_simp_pages[MAX_CPUS];
+extern uint8_t hv_siefp_pages[MAX_CPUS][4096];
+/* the boot VP's, which most tests use */
+#define hv_simp_page (hv_simp_pages[0])
+#define hv_siefp_page (hv_siefp_pages[0])
 
 struct sint_record {
     volatile uint32_t count;
     volatile uint64_t last_tsc;
     volatile int in_service;    /* the vector's ISR bit was set inside the handler */
 };
-extern struct sint_record sint_records[HV_SINT_COUNT];
+extern struct sint_record sint_records_vp[MAX_CPUS][HV_SINT_COUNT];
+#define sint_records (sint_records_vp[0])
 
 /* Installs the handlers; call once after hv_detect. */
 void synic_init(void);

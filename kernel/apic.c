@@ -59,6 +59,19 @@ void apic_init(void)
 
 void apic_eoi(void) { wr(REG_EOI, 0); }
 
+#define REG_ICR_LO 0x300
+#define REG_ICR_HI 0x310
+#define ICR_PENDING (1u << 12)
+
+void apic_send_ipi_all_but_self(uint32_t low)
+{
+    low |= 3u << 18;                        /* shorthand: all excluding self */
+    if (x2apic) { wrmsr(0x830, low); return; }
+    wr(REG_ICR_HI, 0);
+    wr(REG_ICR_LO, low);
+    for (int i = 0; i < 1000000 && (rd(REG_ICR_LO) & ICR_PENDING); i++) pause();
+}
+
 uint32_t apic_id(void)
 {
     uint32_t id = rd(REG_ID);

@@ -8,6 +8,8 @@
 
 void apic_init(void);
 void apic_eoi(void);
+/* ICR low word (delivery mode, vector...) to every other CPU. */
+void apic_send_ipi_all_but_self(uint32_t icr_low);
 uint32_t apic_id(void);
 int apic_is_x2apic(void);
 /* In-service bit for a vector (to check auto-EOI). */

@@ -2,6 +2,7 @@
 #include "cpu.h"
 #include "exit.h"
 #include "fmt.h"
+#include "percpu.h"
 
 struct fault_ctx {
     uint64_t saved[9];          /* layout shared with boot/isr.asm */
@@ -12,7 +13,9 @@ struct fault_ctx {
 int fault_try_asm(struct fault_ctx *ctx, void (*fn)(void *), void *arg) __attribute__((returns_twice));
 void fault_resume(struct fault_ctx *ctx) __attribute__((noreturn));
 
-static struct fault_ctx *volatile innermost;
+/* The innermost armed context of this CPU. */
+static inline struct fault_ctx *get_innermost(void) { return this_cpu()->fault_innermost; }
+static inline void set_innermost(struct fault_ctx *c) { this_cpu()->fault_innermost = c; }
 
 static const char *const names[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
@@ -45,21 +48,21 @@ int fault_describe(char *buf, size_t size, const struct fault *f)
 int fault_catch(void (*fn)(void *), void *arg, struct fault *f)
 {
     struct fault_ctx ctx;
-    ctx.prev = innermost;
+    ctx.prev = get_innermost();
     ctx.out = f;
     f->vector = FAULT_NONE;
     f->error_code = 0;
     f->rip = f->cr2 = 0;
     f->from_user = 0;
-    innermost = &ctx;
+    set_innermost(&ctx);
     fault_try_asm(&ctx, fn, arg);
-    innermost = ctx.prev;
+    set_innermost(ctx.prev);
     return f->vector != FAULT_NONE;
 }
 
 void fault_return_normally(void)
 {
-    struct fault_ctx *ctx = innermost;
+    struct fault_ctx *ctx = get_innermost();
     if (!ctx) kernel_bail("user-mode return with no fault context armed");
     ctx->out->vector = FAULT_NONE;     /* fault_catch reports "no fault" */
     fault_resume(ctx);
@@ -74,7 +77,7 @@ void fault_handle(struct irq_frame *fr)
         .cr2 = fr->vector == VEC_PF ? read_cr2() : 0,
         .from_user = (fr->cs & 3) == 3,
     };
-    struct fault_ctx *ctx = innermost;
+    struct fault_ctx *ctx = get_innermost();
     if (!ctx || f.vector == VEC_DF || f.vector == 18 /* #MC */) {
         char what[96];
         fault_describe(what, sizeof what, &f);

@@ -25,6 +25,8 @@ static uint64_t gdt[7] = {
     0, 0,                   /* 0x28 TSS (16 bytes) */
 };
 
+static void load(int with_tss);
+
 void gdt_init(void)
 {
     tss.rsp[0] = (uint64_t)(ring0_stack + sizeof ring0_stack);
@@ -35,7 +37,15 @@ void gdt_init(void)
     gdt[5] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ull << 40) |
              (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
     gdt[6] = base >> 32;
+    load(1);
+}
 
+/* Application processors share the GDT but not the TSS (a TSS can be loaded
+ * by one CPU only): they run no CPL3 code and have no IST stack. */
+void gdt_load_ap(void) { load(0); }
+
+static void load(int with_tss)
+{
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof gdt - 1, (uint64_t)gdt };
     __asm__ volatile(
         "lgdt %0\n"
@@ -51,6 +61,6 @@ void gdt_init(void)
         "xorl %%eax, %%eax\n"
         "movw %%ax, %%fs\n"
         "movw %%ax, %%gs\n"
-        "ltr %w3\n"
-        :: "m"(ptr), "i"(SEL_KCODE), "r"(SEL_KDATA), "r"(SEL_TSS) : "rax", "memory");
+        :: "m"(ptr), "i"(SEL_KCODE), "r"(SEL_KDATA) : "rax", "memory");
+    if (with_tss) __asm__ volatile("ltr %w0" :: "r"(SEL_TSS));
 }

@@ -12,5 +12,6 @@
 #define IST_DOUBLE_FAULT 1
 
 void gdt_init(void);
+void gdt_load_ap(void);
 
 #endif

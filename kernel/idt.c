@@ -26,6 +26,11 @@ void idt_init(void)
 {
     for (int v = 0; v < 256; v++)
         set_gate(v, 0x8E, v == 8 ? IST_DOUBLE_FAULT : 0);   /* interrupt gate, DPL0 */
+    idt_load();
+}
+
+void idt_load(void)
+{
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof idt - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" :: "m"(ptr));
 }

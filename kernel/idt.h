@@ -14,6 +14,8 @@ struct irq_frame {
 typedef void (*irq_handler_t)(struct irq_frame *f);
 
 void idt_init(void);
+/* Load the (shared) IDT on this CPU. */
+void idt_load(void);
 void idt_set_handler(int vector, irq_handler_t h);
 /* Allow `int n` from CPL3 (for the user-mode trampoline's return path). */
 void idt_set_user_gate(int vector);

@@ -1,6 +1,7 @@
 #include "start.h"
 #include "cpu.h"
 #include "gdt.h"
+#include "percpu.h"
 #include "idt.h"
 #include "paging.h"
 #include "serial.h"
@@ -18,6 +19,7 @@ void kernel_start(const char *bootpath, const char *cmdline)
     outb(0x21, 0xFF);
     outb(0xA1, 0xFF);
     gdt_init();
+    percpu_init(0);    /* before anything can fault: the fault path uses it */
     idt_init();
     user_init();
     apic_init();

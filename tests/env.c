@@ -8,10 +8,28 @@
 #include "../hv/synic.h"
 #include "../hv/tlfs.h"
 #include "../kernel/cpu.h"
+#include "../kernel/smp.h"
 #include "../kernel/time.h"
 
 static struct tap *out;
 static void line(const char *text) { tap_comment(out, "%s", text); }
+
+/* Each AP's SynIC starts like the boot VP's. */
+static void ap_setup(int index)
+{
+    (void)index;
+    if (hv_has_synic()) synic_reset();
+}
+
+static void ap_reset(void *arg)
+{
+    (void)arg;
+    if (!hv_has_synic()) return;
+    wrmsr(HV_X64_MSR_SCONTROL, HV_SCONTROL_ENABLE);
+    wrmsr(HV_X64_MSR_SIMP, (uint64_t)(uintptr_t)&hv_simp_pages[cpu_index()] | HV_SIMP_ENABLE);
+    synic_drain();
+    synic_reset();
+}
 
 void suite_preamble(struct tap *t)
 {
@@ -37,6 +55,8 @@ void suite_preamble(struct tap *t)
     } else {
         tap_comment(t, "synic: not offered (CPUID 0x40000003 EAX bit 2 AccessSynicRegs clear)");
     }
+    smp_ap_setup = ap_setup;
+    tap_comment(t, "cpus: %d running (INIT-SIPI-SIPI broadcast)", smp_start(500000));
     helper_detect();
     tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
@@ -51,6 +71,7 @@ void suite_reset(void)
         wrmsr(HV_X64_MSR_SIMP, (uint64_t)(uintptr_t)&hv_simp_page | HV_SIMP_ENABLE);
         synic_drain();
     }
+    for (int cpu = 1; cpu < smp_cpus(); cpu++) smp_run_on(cpu, ap_reset, 0, 200000, 0);
     helper_reset();
     if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
     synic_reset();

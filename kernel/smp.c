@@ -1,0 +1,119 @@
+#include "smp.h"
+#include "apic.h"
+#include "cpu.h"
+#include "gdt.h"
+#include "idt.h"
+#include "percpu.h"
+#include "string.h"
+#include "time.h"
+
+#define TRAMPOLINE 0x8000u
+#define AP_STACK_SIZE 16384
+
+extern const uint8_t ap_trampoline_start[], ap_trampoline_end[];
+static uint8_t ap_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
+
+struct params {         /* boot/ap_trampoline.asm's parameter block, at +8 */
+    uint64_t cr3, entry, stacks, stack_size;
+    volatile uint32_t count, pad;
+};
+
+struct work {
+    void (*volatile fn)(void *);
+    void *volatile arg;
+    volatile int busy;              /* set by the BSP, cleared by the AP when done */
+    struct fault fault;
+};
+
+static struct work work[MAX_CPUS];
+static volatile int online[MAX_CPUS];
+static int ncpus = 1;
+void (*smp_ap_setup)(int index);
+
+static void ap_run(void *arg)
+{
+    struct work *w = arg;
+    w->fn(w->arg);
+}
+
+void ap_entry(int index);
+void ap_entry(int index)
+{
+    if (index >= MAX_CPUS) halt_forever();     /* more CPUs than we track: park it */
+    gdt_load_ap();
+    percpu_init(index);
+    idt_load();
+    apic_init();
+    this_cpu()->apic_id = apic_id();
+    if (smp_ap_setup) smp_ap_setup(index);
+    online[index] = 1;
+    struct work *w = &work[index];
+    for (;;) {
+        while (!w->busy) pause();
+        fault_catch(ap_run, w, &w->fault);
+        cli();
+        barrier();
+        w->busy = 0;
+    }
+}
+
+int smp_start(uint64_t wait_us)
+{
+    size_t len = (size_t)(ap_trampoline_end - ap_trampoline_start);
+    memcpy((void *)(uintptr_t)TRAMPOLINE, ap_trampoline_start, len);
+    struct params *p = (struct params *)(uintptr_t)(TRAMPOLINE + 8);
+    p->cr3 = read_cr3();
+    p->entry = (uint64_t)(uintptr_t)ap_entry;
+    p->stacks = (uint64_t)(uintptr_t)ap_stacks;
+    p->stack_size = AP_STACK_SIZE;
+    p->count = 0;
+
+    apic_send_ipi_all_but_self(0x00004500);                 /* INIT, assert */
+    delay_us(10000);
+    for (int i = 0; i < 2; i++) {
+        apic_send_ipi_all_but_self(0x00004600 | (TRAMPOLINE >> 12));   /* SIPI */
+        delay_us(200);
+    }
+    /* wait until the arrivals stop (bounded) and each has finished setup */
+    deadline_t d = deadline_after_us(wait_us);
+    uint32_t seen = 0;
+    deadline_t quiet = deadline_after_us(20000);
+    while (!deadline_passed(d)) {
+        if (p->count != seen) { seen = p->count; quiet = deadline_after_us(20000); }
+        int up = 1;
+        for (uint32_t i = 1; i <= seen && i < MAX_CPUS; i++) up &= online[i];
+        if (up && deadline_passed(quiet)) break;
+        pause();
+    }
+    ncpus = 1;
+    while (ncpus < MAX_CPUS && online[ncpus]) ncpus++;
+    return ncpus;
+}
+
+int smp_cpus(void) { return ncpus; }
+
+int smp_start_on(int cpu, void (*fn)(void *), void *arg)
+{
+    if (cpu <= 0 || cpu >= ncpus || work[cpu].busy) return -1;
+    work[cpu].fn = fn;
+    work[cpu].arg = arg;
+    barrier();
+    work[cpu].busy = 1;
+    return 0;
+}
+
+int smp_wait(int cpu, uint64_t timeout_us, struct fault *f)
+{
+    if (cpu <= 0 || cpu >= ncpus) return -1;
+    deadline_t d = deadline_after_us(timeout_us);
+    while (work[cpu].busy)
+        if (deadline_passed(d)) return -1;
+    if (f) *f = work[cpu].fault;
+    return 0;
+}
+
+int smp_run_on(int cpu, void (*fn)(void *), void *arg, uint64_t timeout_us, struct fault *f)
+{
+    if (smp_start_on(cpu, fn, arg)) return -1;
+    return smp_wait(cpu, timeout_us, f);
+}
