@@ -10,6 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${1:-$here/../../build/nested}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
+# Parallel runs share the cache: one builds, the others wait and find it ready.
+exec 9>"$cache/.lock"
+flock 9 || die "cannot lock $cache/.lock"
 
 log() { echo "build-cache: $*" >&2; }
 die() { echo "build-cache: error: $*" >&2; exit 1; }
