@@ -41,20 +41,29 @@ kpkg_resolve() {
 	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n1
 }
-kpkg=$(kpkg_resolve)
-if [ -z "$kpkg" ]; then
-	log "linux-image-cloud-amd64 unknown to apt; running apt-get update"
-	apt-get update -q >&2 || true
-	kpkg=$(kpkg_resolve)
-fi
-if [ -z "$kpkg" ]; then
-	# Offline with a usable cache: keep the kernel we have.
-	[ -s "$cache/kernel/pkg" ] || die "cannot resolve linux-image-cloud-amd64 (apt lists?)"
-	kpkg=$(cat "$cache/kernel/pkg")
-	log "warning: apt cannot resolve the kernel; reusing cached $kpkg"
-	kver=$(cat "$cache/kernel/version")
+# apt-cache costs ~1-2 s: ask it only when the package lists changed since
+# the last resolution (their listing is the fingerprint).
+lists=$(ls -l --full-time /var/lib/apt/lists/ 2>/dev/null | cksum)
+if [ -s "$cache/resolved" ] && [ "$(head -n1 "$cache/resolved")" = "$lists" ]; then
+	kpkg=$(sed -n 2p "$cache/resolved"); kver=$(sed -n 3p "$cache/resolved")
 else
-	kver=$(apt-cache policy "$kpkg" | sed -n 's/^ *Candidate: //p')
+	kpkg=$(kpkg_resolve)
+	if [ -z "$kpkg" ]; then
+		log "linux-image-cloud-amd64 unknown to apt; running apt-get update"
+		apt-get update -q >&2 || true
+		kpkg=$(kpkg_resolve)
+		lists=$(ls -l --full-time /var/lib/apt/lists/ 2>/dev/null | cksum)
+	fi
+	if [ -z "$kpkg" ]; then
+		# Offline with a usable cache: keep the kernel we have.
+		[ -s "$cache/kernel/pkg" ] || die "cannot resolve linux-image-cloud-amd64 (apt lists?)"
+		kpkg=$(cat "$cache/kernel/pkg"); kver=$(cat "$cache/kernel/version")
+		log "warning: apt cannot resolve the kernel; reusing cached $kpkg"
+	else
+		kver=$(apt-cache policy "$kpkg" | sed -n 's/^ *Candidate: //p')
+		[ -n "$kver" ] || die "apt knows no candidate version of $kpkg"
+		printf '%s\n%s\n%s\n' "$lists" "$kpkg" "$kver" >"$cache/resolved"
+	fi
 fi
 
 qver=$(dpkg-query -W -f '${Version}' qemu-system-x86)
