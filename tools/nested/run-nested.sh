@@ -6,7 +6,8 @@
 #
 # Exit status:
 #   0..255  L2 QEMU's own exit status, unchanged (isa-debug-exit gives
-#           (value<<1)|1: the test kernel's 0x10/0x11/0x12 -> 33/35/37)
+#           (value<<1)|1: the test kernel's 0x10/0x11/0x12 -> 33/35/37;
+#           0 means L2 powered off or reset, e.g. a triple fault, under -no-reboot)
 #   2       usage error
 #   122     cache build failed (build-cache.sh said why)
 #   123     L1 ended without a verdict (L1 panic, host QEMU error): L1 log tail on stderr
@@ -15,8 +16,8 @@
 #   126     L1 setup failed (module load, no /dev/kvm): L1 log tail on stderr
 #   127     L2 QEMU failed to start or crashed: its stderr is on our stderr
 #   130     interrupted (INT/TERM); host QEMU is stopped too
-# A guest writing 0x3d..0x3f to port 0xf4 would also give 123..127: the test
-# kernel does not.
+# A guest writing 0x3d, 0x3e or 0x3f to port 0xf4 would give 123, 125 or 127
+# too: the test kernel does not.
 #
 # Environment (for debugging the runner itself):
 #   NESTED_L1_ACCEL=tcg|kvm   force how host QEMU runs L1
