@@ -1,6 +1,7 @@
 /* The harness: parse the command line, select, run each test inside a fault
  * context, print TAP, exit with the verdict. Entered from the kernel once
  * the CPU is set up (kernel/start.h). */
+#include "bench.h"
 #include "tap.h"
 #include "test.h"
 #include "select.h"
@@ -22,6 +23,8 @@ extern const struct test __start_hvtests[], __stop_hvtests[];
 
 static struct options opts;
 static int selected[MAX_TESTS];
+
+const struct options *runner_options(void) { return &opts; }
 
 static uint64_t mix(uint64_t seed, const char *name)
 {
@@ -98,6 +101,11 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     }
 
     suite_preamble(&tap);
+    if (opts.bench) {       /* the latency benchmark instead of the suite (tests/bench.h) */
+        int bad = bench_run(&tap, &opts);
+        tap_end(&tap);
+        kernel_exit(bad ? EXIT_FAILED : EXIT_PASSED);
+    }
     tap_plan(&tap, n);
     for (int i = 0; i < n; i++)
         run_one(&tap, &__start_hvtests[selected[i]]);
