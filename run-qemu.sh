@@ -47,9 +47,10 @@ Builds what it boots (make) and installs missing Debian packages
                          (default 120 nested, 60 kvm/tcg)
   --log FILE             serial log (default build/logs/BOOT-MODE-CONFIG.log)
   --junit FILE           also write JUnit XML (tools/check-log --junit)
-  --profile FILE|none    known deviations for the checker (default
-                         profiles/qemu-kvm.txt for kvm/nested,
-                         profiles/qemu-tcg.txt for tcg)
+  --profile FILE|none    known deviations for the checker (default:
+                         tcg: profiles/qemu-tcg.txt; kvm/nested:
+                         profiles/qemu-kvm-CONFIG.txt if it exists, else
+                         profiles/qemu-kvm.txt); none = no profile
   --args "ARGS"          kernel arguments (tests=GLOB,GLOB list verbose seed=N)
   --no-build             do not run make; fail if the image is missing
   --no-deps              do not run scripts/install-deps.sh
@@ -202,7 +203,11 @@ else
 fi
 [ -n "$timeout" ] || { [ "$mode" = nested ] && timeout=120 || timeout=60; }
 if [ -z "$profile" ]; then
-	[ "$mode" = tcg ] && profile=profiles/qemu-tcg.txt || profile=profiles/qemu-kvm.txt
+	# a configuration's own profile when there is one: profiles/qemu-kvm-CONFIG.txt
+	if [ "$mode" = tcg ]; then profile=profiles/qemu-tcg.txt
+	elif [ -r "profiles/qemu-kvm-$config.txt" ]; then profile=profiles/qemu-kvm-$config.txt
+	else profile=profiles/qemu-kvm.txt
+	fi
 	[ -r "$profile" ] || { note "default profile $profile missing: checking without one"; profile=none; }
 fi
 bootname=$boot
