@@ -246,11 +246,10 @@ prepare() {
 	esac
 }
 
-# boot ARGS PIECE: boot once, serial to stdout and PIECE; sets rc (QEMU's or
+# boot_once ARGS PIECE: boot $run_image (prepare ARGS first) once, serial to stdout and PIECE; sets rc (QEMU's or
 # the nested runner's status) and timed_out.
 boot_once() {
 	a=$1 piece=$2 timed_out=
-	prepare "$a" || env_fail "could not prepare the $boot image with args '$a'"
 	rm -f "$tmp/ser" && mkfifo "$tmp/ser" || env_fail "mkfifo failed"
 	tee "$piece" <"$tmp/ser" &
 	teepid=$!
@@ -308,6 +307,7 @@ pieces=
 t0=$(now_ms)
 while :; do
 	piece=$log.$piece_n
+	prepare "$args" || env_fail "could not prepare the $boot image with args '$args'"
 	tb=$(now_ms)
 	boot_once "$args" "$piece"
 	te=$(now_ms)
