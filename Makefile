@@ -8,7 +8,7 @@ NASM     := nasm
 LD       := ld
 
 # Test files first, in the order their tests run; then everything else.
-TEST_ORDER := harness hv synic post deliver abi smp
+TEST_ORDER := harness hv synic post deliver abi smp fuzz
 TEST_SRCS := $(foreach g,$(TEST_ORDER),$(wildcard tests/$(g)_tests.c)) \
              $(filter-out $(foreach g,$(TEST_ORDER),tests/$(g)_tests.c),$(sort $(wildcard tests/*_tests.c)))
 CORE_SRCS := $(sort $(wildcard kernel/*.c hv/*.c)) \
@@ -24,7 +24,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-r
 
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS))
 
-.PHONY: all iso efi test hosttest run clean
+.PHONY: all iso efi test hosttest run bench clean
 all: $(BUILD)/hvconform.elf
 
 $(BUILD)/obj/%.o: %.c
@@ -68,6 +68,10 @@ test:
 
 run: all
 	./run-qemu.sh
+
+# the latency benchmark as a table (tools/bench; BENCH_ARGS e.g. "--iters 2000")
+bench: all
+	tools/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/host $(BUILD)/isodir $(BUILD)/efi $(BUILD)/*.elf $(BUILD)/*.iso $(BUILD)/*.EFI $(BUILD)/*.img
