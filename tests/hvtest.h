@@ -15,6 +15,13 @@ int need_synic(struct test_ctx *t);
 int need_post_privilege(struct test_ctx *t);
 /* A message connection to `sint` of VP 0, the SINT unmasked on its vector. */
 int need_msg_conn(struct test_ctx *t, int sint, uint32_t *conn_id);
+/* A connection that accepts a well-formed post, for tests that judge the
+ * status: the helper's echo connection on TEST_SINT when there is one
+ * (*echo = 1), else VMBus's message connection 1, which every Hyper-V host
+ * has (*echo = 0: nothing comes back, and post_input() then starts the
+ * payload with a VMBus REQUESTOFFERS header, which a host ignores before
+ * INITIATE_CONTACT). VMBus hosts take HV message type 1 only. */
+int need_valid_conn(struct test_ctx *t, uint32_t *conn_id, int *echo);
 
 #define TEST_SINT 2
 #define TEST_TYPE 0x4856u       /* "HV": an ordinary guest message type */
