@@ -188,6 +188,34 @@ c_nested_nosynic() {
 	lacks "$log" '^# privileges .*AccessSynicRegs'
 }
 
+c_nested_smp2() { # multi-VP tests on two VPs; smp.* deviations are in the profile
+	if [ -n "${HVCONFORM_TEST_NO_NESTED:-}" ]; then skip "HVCONFORM_TEST_NO_NESTED set"; return; fi
+	log=$out/nested-smp2.log
+	rq --mode nested --config full --smp 2 --log "$log" --args "tests=smp.*,synic.*"
+	want_rc 0
+	has "$log" '^# cpus: 2 running'
+	has "$log" '^ok [0-9]+ - smp\.vp_index$'
+	has "$log" '^ok [0-9]+ - smp\.deliver_vp1$'
+	has "$o" '^[0-9]+ passed, 0 failed'
+}
+c_nested_fuzz() { # 10,000 seeded fuzz calls within a minute, and a replay that reproduces a case
+	if [ -n "${HVCONFORM_TEST_NO_NESTED:-}" ]; then skip "HVCONFORM_TEST_NO_NESTED set"; return; fi
+	log=$out/nested-fuzz.log
+	t0=$(now_ms)
+	rq --mode nested --config full --log "$log" --args "tests=fuzz.post fuzz=10000 seed=12345"
+	[ $(($(now_ms) - t0)) -lt 60000 ] || fail "10,000 fuzz calls took over a minute"
+	want_rc 0
+	has "$log" '^ok 1 - fuzz\.post$'
+	has "$log" 'fuzz: 10000 iterations .* calls/s'
+	# replay the third reported case from its printed arguments: same line again
+	case_line=$(g 'fuzz violation .*replay: ' "$log" | sed -n 3p)
+	[ -n "$case_line" ] || { fail "the fuzz reported fewer than 3 cases to replay"; return; }
+	replay=${case_line##*replay: }
+	rq --mode nested --config full --log "$log.replay" --args "$replay"
+	g 'fuzz violation ' "$log.replay" | tail -n 1 >"$o.replayed"
+	printf '%s\n' "$case_line" | cmp -s - "$o.replayed" || fail "replay ($replay) did not reproduce: $(cat "$o.replayed")"
+}
+
 T0=$(now_ms)
 run_case deps c_deps
 export HVCONFORM_NO_DEPS=1
@@ -209,6 +237,8 @@ run_case crash-resume-efi c_crash_resume_efi
 run_case nested-full c_nested_full
 run_case nested-enforce c_nested_enforce
 run_case nested-nosynic c_nested_nosynic
+run_case nested-smp2 c_nested_smp2
+run_case nested-fuzz c_nested_fuzz
 echo "# boot times (QEMU start to exit):"
 for b in kernel iso-bios iso-uefi efi; do
 	[ -s "$out/boot-$b.out.time" ] && echo "#   boot-$b: $(cat "$out/boot-$b.out.time")"
