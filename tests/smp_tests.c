@@ -9,7 +9,7 @@
 #include "../kernel/time.h"
 #include "../hv/hypercall.h"
 
-#define VP1 1
+#define VP1 1                   /* the second CPU (kernel index, by arrival order) */
 #define AP_TIMEOUT_US 500000
 
 static int need_vp1(struct test_ctx *t)
@@ -19,17 +19,22 @@ static int need_vp1(struct test_ctx *t)
     return 1;
 }
 
-/* A connection to SINT s of VP 1, unmasked there. */
+struct on_vp1 { int sint; int masked; uint32_t count; int got_message; uint32_t type, size; uint64_t value; };
+
+static void vp1_vp_index(void *arg) { ((struct on_vp1 *)arg)->value = rdmsr(HV_X64_MSR_VP_INDEX); }
+
+/* A connection to SINT s of the second CPU, addressed by its VP index (CPUs
+ * are numbered by arrival, VPs by the hypervisor). */
 static int conn_on_vp1(struct test_ctx *t, int sint, uint32_t *id)
 {
     if (!need_vp1(t)) return 0;
     const char *why = helper_absent_reason();
     if (why) { skip(t, "%s", why); return 0; }
-    if (helper_msg_conn_create(VP1, sint, id)) { skip(t, "host helper %s could not target VP 1", helper_name()); return 0; }
+    struct on_vp1 a = { 0 };
+    if (!check(t, smp_run_on(VP1, vp1_vp_index, &a, AP_TIMEOUT_US, 0) == 0, "CPU 1 did not report its VP index")) return 0;
+    if (helper_msg_conn_create((int)a.value, sint, id)) { skip(t, "host helper %s could not target VP %llu", helper_name(), (unsigned long long)a.value); return 0; }
     return 1;
 }
-
-struct on_vp1 { int sint; int masked; uint32_t count; int got_message; uint32_t type, size; uint64_t value; };
 
 static void vp1_unmask(void *arg) { struct on_vp1 *a = arg; synic_sint_set(a->sint, SINT_VECTOR(a->sint), a->masked, 0); }
 
@@ -45,15 +50,20 @@ static void vp1_wait(void *arg)
     synic_clear_slot(a->sint);
 }
 
-static void vp1_vp_index(void *arg) { ((struct on_vp1 *)arg)->value = rdmsr(HV_X64_MSR_VP_INDEX); }
-
-/* VP_INDEX of the second VP is 1 (TLFS: VP indexes from 0 to n-1) */
+/* TLFS "Virtual Processor Index": each VP has a distinct index from 0 to
+ * n-1; the boot VP's was checked by hv.vp_index. */
 TEST(smp, vp_index)
 {
     if (!need_vp1(t)) return;
-    struct on_vp1 a = { 0 };
-    if (!check(t, smp_run_on(VP1, vp1_vp_index, &a, AP_TIMEOUT_US, 0) == 0, "VP 1 did not run the function within 500 ms")) return;
-    check(t, a.value == 1, "VP 1's VP_INDEX is %llu, want 1", (unsigned long long)a.value);
+    int n = smp_cpus();
+    uint64_t seen = 1;                      /* bit v: VP index v taken (the boot VP has 0) */
+    for (int cpu = 1; cpu < n; cpu++) {
+        struct on_vp1 a = { 0 };
+        if (!check(t, smp_run_on(cpu, vp1_vp_index, &a, AP_TIMEOUT_US, 0) == 0, "CPU %d did not run the function within 500 ms", cpu)) return;
+        if (!check(t, a.value < (uint64_t)n, "CPU %d's VP_INDEX is %llu, want < %d (the partition's VP count)", cpu, (unsigned long long)a.value, n)) continue;
+        check(t, !(seen & (1ull << a.value)), "CPU %d's VP_INDEX %llu is already another VP's", cpu, (unsigned long long)a.value);
+        seen |= 1ull << a.value;
+    }
 }
 
 /* A message to SINT 2 of VP 1 lands in VP 1's slot and interrupts there,
