@@ -14,21 +14,35 @@
 static struct tap *out;
 static void line(const char *text) { tap_comment(out, "%s", text); }
 
-/* Each AP's SynIC starts like the boot VP's. */
-static void ap_setup(int index)
-{
-    (void)index;
-    if (hv_has_synic()) synic_reset();
-}
-
-static void ap_reset(void *arg)
+/* Let messages still queued for this VP land (a test may have left its
+ * SynIC or SIM page off), so none arrives in a later test. */
+static void vp_drain(void *arg)
 {
     (void)arg;
     if (!hv_has_synic()) return;
     wrmsr(HV_X64_MSR_SCONTROL, HV_SCONTROL_ENABLE);
     wrmsr(HV_X64_MSR_SIMP, (uint64_t)(uintptr_t)&hv_simp_pages[cpu_index()] | HV_SIMP_ENABLE);
     synic_drain();
-    synic_reset();
+}
+
+static void vp_reset(void *arg)
+{
+    (void)arg;
+    if (hv_has_synic()) synic_reset();
+}
+
+/* The boot VP directly, the others through the cross-CPU primitive. */
+static void on_every_vp(void (*fn)(void *))
+{
+    fn(0);
+    for (int cpu = 1; cpu < smp_cpus(); cpu++) smp_run_on(cpu, fn, 0, 200000, 0);
+}
+
+/* Each AP's SynIC starts like the boot VP's. */
+static void ap_setup(int index)
+{
+    (void)index;
+    vp_reset(0);
 }
 
 void suite_preamble(struct tap *t)
@@ -65,15 +79,9 @@ void suite_reset(void)
 {
     cli();
     if (hv_absent_reason()) return;
-    if (hv_has_synic()) {
-        /* SCONTROL/SIMP may have been left off by the test */
-        wrmsr(HV_X64_MSR_SCONTROL, HV_SCONTROL_ENABLE);
-        wrmsr(HV_X64_MSR_SIMP, (uint64_t)(uintptr_t)&hv_simp_page | HV_SIMP_ENABLE);
-        synic_drain();
-    }
-    for (int cpu = 1; cpu < smp_cpus(); cpu++) smp_run_on(cpu, ap_reset, 0, 200000, 0);
-    helper_reset();
+    on_every_vp(vp_drain);
+    helper_reset();         /* connections go only once nothing is in flight */
     if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
-    synic_reset();
+    on_every_vp(vp_reset);
     hv_clear_io_pages();
 }
