@@ -1,6 +1,7 @@
 /* Host-side helpers behind one interface: a test asks for "a message
  * connection to SINT s of VP v" and gets a connection id, whoever provides
- * it. Today: QEMU's hyperv-testdev (I/O port 0x3000). Connections live until
+ * it. Today: QEMU's hyperv-testdev (I/O port 0x3000); VMBus's connection 1, which
+ * real Hyper-V also has, is in hv/vmbus.h. Connections live until
  * helper_reset(), which the suite calls before every test. */
 #ifndef HV_HELPER_H
 #define HV_HELPER_H

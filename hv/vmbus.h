@@ -32,4 +32,10 @@ struct vmbus_version_response {
     uint32_t msg_conn_id;
 } __attribute__((packed));
 
+/* HvCallPostMessage of a VMBus message (len bytes) to connection 1. */
+uint16_t vmbus_post(const void *msg, uint32_t len);
+/* Is a VMBus host behind connection 1? Posts REQUESTOFFERS once (a host
+ * ignores it before INITIATE_CONTACT) and returns that status from then on. */
+uint16_t vmbus_probe(void);
+
 #endif

@@ -4,7 +4,6 @@
 #include "../kernel/apic.h"
 #include "../hv/vmbus.h"
 #include "../hv/hypercall.h"
-#include "../kernel/string.h"
 
 /* An unmasked SINT interrupts, once, on its vector. */
 TEST(deliver, interrupt)
@@ -68,14 +67,6 @@ TEST(deliver, independent_sints)
  * This connection exists on real Hyper-V too. UNLOAD afterwards leaves the
  * host's VMBus as it was. */
 
-static uint16_t vmbus_send(const void *msg, uint32_t len)
-{
-    struct hv_post_message_input *in = post_input(0, VMBUS_MESSAGE_CONNECTION_ID, VMBUS_HV_MESSAGE_TYPE, len);
-    memset(in->payload, 0, sizeof in->payload);
-    memcpy(in->payload, msg, len);
-    return post_at(0);
-}
-
 TEST(deliver, vmbus_contact)
 {
     if (!need_synic(t) || !need_post_privilege(t)) return;
@@ -86,7 +77,7 @@ TEST(deliver, vmbus_contact)
         .target_vcpu = 0,
         .interrupt_page = (uint64_t)(uintptr_t)hv_output_page,   /* unused from version 2.4 on */
     };
-    uint16_t st = vmbus_send(&c, sizeof c);
+    uint16_t st = vmbus_post(&c, sizeof c);
     if (st == HV_STATUS_INVALID_CONNECTION_ID) {
         skip(t, "no VMBus host behind connection 1 (QEMU: -device vmbus-bridge; Hyper-V always has one)");
         return;
@@ -102,7 +93,7 @@ TEST(deliver, vmbus_contact)
     synic_eom();
 
     uint32_t unload[2] = { VMBUS_MSG_UNLOAD, 0 };
-    if (expect_status(t, vmbus_send(unload, sizeof unload), HV_STATUS_SUCCESS, "UNLOAD to connection 1") &&
+    if (expect_status(t, vmbus_post(unload, sizeof unload), HV_STATUS_SUCCESS, "UNLOAD to connection 1") &&
         synic_wait_message(VMBUS_MESSAGE_SINT, 1000000))
         synic_clear_slot(VMBUS_MESSAGE_SINT);
 }

@@ -53,25 +53,6 @@ int need_msg_conn(struct test_ctx *t, int sint, uint32_t *id)
 }
 
 
-static uint16_t vmbus_probe_status;
-
-static int vmbus_reachable(void)
-{
-    static int probed, reachable;
-    if (!probed) {
-        struct hv_post_message_input *in = (void *)hv_input_pages;
-        memset(in, 0, sizeof *in);
-        in->connection_id = VMBUS_MESSAGE_CONNECTION_ID;
-        in->message_type = VMBUS_HV_MESSAGE_TYPE;
-        in->payload_size = 8;
-        in->payload[0] = VMBUS_MSG_REQUESTOFFERS;
-        vmbus_probe_status = post_at(0);
-        reachable = vmbus_probe_status == HV_STATUS_SUCCESS;
-        probed = 1;
-    }
-    return reachable;
-}
-
 int need_valid_conn(struct test_ctx *t, uint32_t *id, int *echo)
 {
     vmbus_conn_in_use = 0;
@@ -80,9 +61,10 @@ int need_valid_conn(struct test_ctx *t, uint32_t *id, int *echo)
         *echo = 1;
         return need_msg_conn(t, TEST_SINT, id);
     }
-    if (!vmbus_reachable()) {
+    uint16_t st = vmbus_probe();
+    if (st != HV_STATUS_SUCCESS) {
         skip(t, "%s, and VMBus's message connection 1 refused a post (0x%04x %s)", helper_absent_reason(),
-             vmbus_probe_status, hv_status_name(vmbus_probe_status));
+             st, hv_status_name(st));
         return 0;
     }
     *echo = 0;
