@@ -249,7 +249,13 @@ t profile_skip_quiet 0 --quiet --profile profile_skip.txt failures.log
 lacks 'post.access_denied'; has 'known deviations: 2'; end
 
 t profile_death_not_excused 1 --profile profile_died.txt truncated.log
-has 'VM died during post.cross_page'; has "reason doesn't start with 'VM dies:'"; end
+has 'VM died during post.cross_page'; has "reason isn't marked 'VM dies:'"; end
+
+t profile_intermittent_pass 0 --profile profile_intermittent.txt good.log
+has 'INTERMITTENT post.payload_240 passed this run'; lacks 'STALE'; end
+
+t profile_intermittent_death 0 --profile profile_intermittent.txt truncated.log
+has 'KNOWN post.cross_page - VM died during post.cross_page'; end
 
 t profile_death_excused 0 --profile profile_dies.txt truncated.log
 has 'KNOWN post.cross_page - VM died during post.cross_page'; has 'known deviations: 1'; end
