@@ -71,15 +71,21 @@ static void run_one(struct tap *tap, const struct test *test)
                     (unsigned long long)(time_tsc_to_ns(rdtsc() - t0) / 1000));
 }
 
+static void bail(struct tap *tap, const char *why) __attribute__((noreturn));
+static void bail(struct tap *tap, const char *why)
+{
+    tap_bail(tap, why);
+    serial_write(END_MARKER);
+    kernel_exit(EXIT_BAILED);
+}
+
 void hvconform_main(const char *bootpath, const char *cmdline)
 {
     struct tap tap;
     char err[200];
     tap_begin(&tap, serial_write, HVCONFORM_VERSION, bootpath);
     if (options_parse(cmdline, &opts, err, sizeof err)) {
-        tap_bail(&tap, err);
-        serial_write(END_MARKER);
-        kernel_exit(EXIT_BAILED);
+        bail(&tap, err);
     }
     if (!opts.seed_given) opts.seed = rdtsc() & 0xFFFFFFFF;
     tap_comment(&tap, "command line: %s", cmdline && *cmdline ? cmdline : "(none)");
@@ -89,9 +95,7 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     int nreg = (int)(__stop_hvtests - __start_hvtests);
     int n = select_tests(__start_hvtests, nreg, &opts, selected, MAX_TESTS, err, sizeof err);
     if (n < 0) {
-        tap_bail(&tap, err);
-        serial_write(END_MARKER);
-        kernel_exit(EXIT_BAILED);
+        bail(&tap, err);
     }
     if (opts.list) {
         for (int i = 0; i < n; i++) tap_comment(&tap, "test %s", __start_hvtests[selected[i]].name);
