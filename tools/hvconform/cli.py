@@ -1,0 +1,182 @@
+"""run-qemu.sh's command line: parsing and early validation (everything a
+run needs is checked before anything boots). Usage errors exit 2."""
+
+import os
+
+from . import images
+from .configs import Table
+
+USAGE = """usage: ./run-qemu.sh [OPTIONS] [-- KERNEL ARGS...]
+
+Boots the hvconform test kernel under QEMU, prints the serial output as it
+arrives, then the checker's report (tools/check-log) and exits with its verdict.
+Builds what it boots (make) and installs missing Debian packages
+(scripts/install-deps.sh) first. Configurations, machines and stacks are rows of
+tools/configs.cfg; the QEMU command lines are printed on stderr.
+
+  --config NAME      the Hyper-V partition (default full): {configs}
+  --machine NAME     the L2 machine (default pc): {machines}
+  --stack NAME       the nested stack (default debian12): {stacks}
+  --boot kernel|iso|efi  how the kernel is loaded (default: the machine's):
+        kernel  multiboot1 via QEMU -kernel build/hvconform.elf -append ARGS
+        iso     build/hvconform.iso as -cdrom: GRUB, multiboot2; SeaBIOS, or
+                OVMF with --firmware uefi (args: a per-run ISO copy, ~1 s)
+        efi     build/hvconform-efi.img (GNU-EFI app) under OVMF (args in a
+                per-run copy holding \\EFI\\BOOT\\cmdline.txt)
+  --firmware bios|uefi   firmware for --boot iso (default: the machine's)
+  --mode auto|tcg|kvm|nested  (default auto)
+        kvm     QEMU/KVM on this host with Hyper-V enlightenments
+        nested  the stack's Debian L1 (saved once, restored per run) whose KVM
+                runs the kernel in L2 with Hyper-V enlightenments
+        tcg     plain TCG: no Hyper-V at all, the Hyper-V tests SKIP
+        auto    kvm if /dev/kvm offers Hyper-V (probe boot of tests=hv.detect),
+                else nested if its L1 cache can be built, else tcg
+  --smp N                VPs (default: the configuration's)
+  --timeout S            wall-clock limit per boot, 1..3600 s
+                         (default 120 nested, 60 kvm/tcg)
+  --log FILE             serial log (default build/logs/BOOT-MODE-CONFIG.log)
+  --junit FILE           also write JUnit XML
+  --json FILE            also write the run's results as JSON (a matrix cell)
+  --profile FILE|none    known deviations (default: profiles/STACK/ the
+                         configuration's file; tcg: profiles/qemu-tcg.txt)
+  --matrix               run every stack x configuration of the table's
+                         [matrix] (or those given with --stack/--config, which
+                         may then repeat) and write a Markdown and HTML matrix
+  --out DIR              where --matrix writes (default build/matrix)
+  --args "ARGS"          kernel arguments (tests=GLOB,GLOB list verbose seed=N)
+  --no-build             do not run make; fail if the image is missing
+  --no-deps              do not run scripts/install-deps.sh
+  -h, --help             this text
+
+Crash-proof runs: when the VM dies or times out before "# hvconform: end",
+the test that was running is recorded as the cause and the kernel boots
+again with after=NAME (at most 20 restarts; a "Bail out!" is final). The
+pieces are kept as FILE.1, FILE.2, ...; FILE then holds all of them in order,
+and the checker reads the pieces ("VM died during NAME").
+
+Exit status:
+  0  the checker found nothing unexpected (all passed, or known deviations)
+  1  unexpected failures (or a VM death, a bail-out, a stale profile entry)
+  2  bad log (tools/check-log) or a usage error of this script
+  3  environment error: QEMU / firmware / image missing, build or package
+     install failed, QEMU or the nested runner could not start the VM
+"""
+
+VALUE_OPTS = ('--boot', '--firmware', '--mode', '--config', '--machine', '--stack', '--smp',
+              '--timeout', '--log', '--junit', '--json', '--profile', '--args', '--out')
+FLAG_OPTS = ('--no-build', '--no-deps', '--matrix')
+MAX_TIMEOUT = 3600
+MAX_SMP = 64
+
+
+class Usage(Exception):
+    pass
+
+
+def usage_text(table=None):
+    t = table or Table()
+    return USAGE.format(configs=', '.join(t.names('config')), machines=', '.join(t.names('machine')),
+                        stacks=', '.join(t.names('stack')))
+
+
+def check_output_path(opt, path):
+    """A file we will write: not a directory, not a pseudo file system."""
+    if not path:
+        raise Usage('%s: empty path' % opt)
+    real = os.path.realpath(path)
+    if any(real == p or real.startswith(p + '/') for p in ('/proc', '/sys', '/dev')):
+        raise Usage('%s: %s is not a place for a file' % (opt, path))
+    if os.path.isdir(real):
+        raise Usage('%s: %s is a directory' % (opt, path))
+    parent = os.path.dirname(real) or '.'
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        raise Usage('%s: %s: %s is not a directory' % (opt, path, parent))
+    return path
+
+
+def parse(argv, table):
+    o = {'boot': None, 'firmware': None, 'mode': None, 'config': [], 'machine': None,
+         'stack': [], 'smp': None, 'timeout': None, 'log': None, 'junit': None, 'json': None,
+         'profile': None, 'out': None, 'no_build': False, 'no_deps': False, 'matrix': False,
+         'kargs': [], 'help': False}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ('-h', '--help'):
+            o['help'] = True
+            return o
+        if a == '--':
+            o['kargs'] += argv[i + 1:]
+            break
+        if a.startswith('--') and '=' in a:
+            a, val = a.split('=', 1)
+            if a not in VALUE_OPTS:
+                raise Usage("unknown option '%s'" % argv[i])
+            i += 1
+        elif a in VALUE_OPTS:
+            if i + 1 >= len(argv):
+                raise Usage('%s needs a value' % a)
+            val = argv[i + 1]
+            i += 2
+        elif a in FLAG_OPTS:
+            o[a[2:].replace('-', '_')] = True
+            i += 1
+            continue
+        else:
+            raise Usage("unknown option '%s' (kernel arguments go after -- or in --args)" % a)
+        key = a[2:]
+        if key == 'args':
+            o['kargs'] += val.split()
+        elif key in ('config', 'stack'):
+            o[key].append(val)
+        elif o[key] is not None:
+            raise Usage('%s given twice' % a)
+        else:
+            o[key] = val
+    return validate(o, table)
+
+
+def validate(o, t):
+    def one_of(key, allowed, what):
+        v = o[key]
+        for x in (v if isinstance(v, list) else [v]):
+            if x is not None and x not in allowed:
+                raise Usage("--%s: '%s' is not %s (%s)" % (key, x, what, ', '.join(allowed)))
+    one_of('config', t.names('config'), 'a configuration of tools/configs.cfg')
+    one_of('stack', t.names('stack'), 'a stack of tools/configs.cfg')
+    one_of('machine', t.names('machine'), 'a machine of tools/configs.cfg')
+    one_of('boot', ('kernel', 'iso', 'efi'), 'kernel, iso or efi')
+    one_of('firmware', ('bios', 'uefi'), 'bios or uefi')
+    one_of('mode', ('auto', 'tcg', 'kvm', 'nested'), 'auto, tcg, kvm or nested')
+    o['mode'] = o['mode'] or 'auto'
+    if not o['matrix'] and (len(o['config']) > 1 or len(o['stack']) > 1):
+        raise Usage('--config and --stack are given once (several only with --matrix)')
+    machine = t.machines[o['machine'] or 'pc']
+    o['boot'] = o['boot'] or machine['boot']
+    if o['firmware'] is None:
+        o['firmware'] = 'uefi' if o['boot'] == 'efi' else machine['firmware'] if o['boot'] == 'iso' else 'bios'
+    if o['boot'] == 'efi' and o['firmware'] != 'uefi':
+        raise Usage('--boot efi needs --firmware uefi')
+    if o['boot'] == 'kernel' and o['firmware'] == 'uefi':
+        raise Usage("--boot kernel uses QEMU's multiboot loader: --firmware uefi needs --boot iso or efi")
+    if o['smp'] is not None:
+        if not o['smp'].isdigit() or not o['smp'].isascii() or not 1 <= int(o['smp']) <= MAX_SMP:
+            raise Usage("--smp: '%s' is not a whole number of VPs from 1 to %d" % (o['smp'], MAX_SMP))
+        o['smp'] = int(o['smp'])
+    if o['timeout'] is not None:
+        v = o['timeout']
+        if not v.isascii() or not v.isdigit() or not 1 <= int(v) <= MAX_TIMEOUT:
+            raise Usage("--timeout: '%s' is not a whole number of seconds from 1 to %d" % (v, MAX_TIMEOUT))
+        o['timeout'] = int(v)
+    for key in ('log', 'junit', 'json'):
+        if o[key] is not None:
+            check_output_path('--' + key, o[key])
+    if o['profile'] not in (None, 'none') and not os.path.isfile(o['profile']):
+        raise Usage("--profile: cannot read '%s'" % o['profile'])
+    try:
+        images.check_args(o['kargs'])
+    except images.ImageError as e:
+        raise Usage(str(e))
+    if o['out'] is not None and not o['matrix']:
+        raise Usage('--out goes with --matrix')
+    return o

@@ -1,0 +1,68 @@
+"""The configuration table (tools/configs.cfg) as Python: stacks, machines,
+configurations, and the QEMU arguments they spell. Nothing else in the
+project spells QEMU flags for L2."""
+
+import configparser
+import os
+
+TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(TOOLS)
+TABLE = os.path.join(TOOLS, 'configs.cfg')
+
+
+class Table:
+    def __init__(self, path=TABLE):
+        cp = configparser.ConfigParser(interpolation=None)
+        with open(path, encoding='utf-8') as f:
+            cp.read_file(f)
+        self.defaults = dict(cp['defaults']) if cp.has_section('defaults') else {}
+        self.stacks, self.machines, self.configs = {}, {}, {}
+        kinds = {'stack': self.stacks, 'machine': self.machines, 'config': self.configs}
+        for sec in cp.sections():
+            kind, _, name = sec.partition(' ')
+            if kind in kinds and name:
+                kinds[kind][name] = {k: v for k, v in cp[sec].items() if k not in self.defaults}
+        self.matrix = {k: cp['matrix'][k].split() for k in cp['matrix']} if cp.has_section('matrix') else {}
+
+    def names(self, kind):
+        return list({'stack': self.stacks, 'machine': self.machines, 'config': self.configs}[kind])
+
+    def l2_args(self, config, machine, smp=None):
+        """The L2 QEMU arguments of a configuration on a machine (not the
+        boot image, serial or exit device: the runner adds those)."""
+        c, m = self.configs[config], self.machines[machine]
+        flags = [f for f in (c.get('cpu', '') + ',' + m.get('cpu', '')).split(',') if f]
+        args = ['-M', m['qemu'], '-cpu', ','.join([self.defaults.get('cpu_model', 'qemu64')] + flags)]
+        for d in c.get('devices', '').split():
+            args += ['-device', d]
+        return args
+
+    def smp(self, config, override=None):
+        return int(override) if override else int(self.configs[config].get('smp', '1'))
+
+    def profile(self, stack, config, mode):
+        """The default profile path for a run (relative to the repository), or None."""
+        if mode == 'tcg':
+            return 'profiles/qemu-tcg.txt'
+        d = os.path.join('profiles', stack)
+        for name in (self.configs[config].get('profile'), self.stacks[stack].get('profile')):
+            if name and os.path.exists(os.path.join(ROOT, d, name)):
+                return os.path.join(d, name)
+        return None
+
+
+def describe_markdown(table=None):
+    """The README's configuration tables, generated."""
+    t = table or Table()
+    out = ['| config | VPs | QEMU flags (L2) | partition |', '|---|---|---|---|']
+    for name, c in t.configs.items():
+        out.append('| `%s` | %s | `%s` | %s |' % (name, c.get('smp', '1'),
+                   ' '.join(t.l2_args(name, 'pc')[2:]), c.get('description', '')))
+    out += ['', '| machine | QEMU machine | extra CPU flags | firmware | boot | what |', '|---|---|---|---|---|---|']
+    for name, m in t.machines.items():
+        out.append('| `%s` | `%s` | %s | %s | %s | %s |' % (name, m['qemu'], '`%s`' % m['cpu'] if m.get('cpu') else '—',
+                   m['firmware'], m['boot'], m.get('description', '')))
+    out += ['', '| stack | what |', '|---|---|']
+    for name, s in t.stacks.items():
+        out.append('| `%s` | %s |' % (name, s.get('description', '')))
+    return '\n'.join(out) + '\n'

@@ -1,0 +1,88 @@
+"""One boot of QEMU on this host (modes tcg and kvm): serial output streamed
+as it arrives, a wall-clock limit, the process group always reaped."""
+
+import os
+import selectors
+import signal
+import subprocess
+import time
+
+OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd'
+OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
+
+
+def qemu_command(mode, boot, firmware, image, args_line, l2args, smp, tmp, memory='256'):
+    """The QEMU command line for one direct boot. l2args: the configuration
+    table's flags (kvm), or the machine only (tcg has no Hyper-V)."""
+    cmd = ['qemu-system-x86_64', '-accel', mode, '-m', memory, '-smp', str(smp),
+           '-nodefaults', '-no-reboot', '-display', 'none', '-serial', 'stdio',
+           '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'] + list(l2args)
+    if firmware == 'uefi':
+        vars_copy = os.path.join(tmp, 'vars.fd')
+        with open(OVMF_VARS, 'rb') as s, open(vars_copy, 'wb') as d:
+            d.write(s.read())
+        cmd += ['-drive', 'if=pflash,format=raw,readonly=on,file=' + OVMF_CODE,
+                '-drive', 'if=pflash,format=raw,file=' + vars_copy]
+    if boot == 'kernel':
+        cmd += ['-kernel', image, '-append', args_line]
+    elif boot == 'iso':
+        cmd += ['-cdrom', image]
+    else:
+        cmd += ['-drive', 'format=raw,file=' + image]
+    return cmd
+
+
+def kill_group(proc):
+    """Stop a process started with start_new_session and everything under it."""
+    if proc.poll() is None:
+        for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+            except OSError:
+                pass
+            try:
+                proc.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def run(cmd, timeout, out, err_path):
+    """Run cmd; out(bytes) gets its stdout as it comes. Returns (status, how):
+    how is 'exited', 'timeout' (we stopped it at the limit) or 'signal'
+    (something else killed it; status is then -signal)."""
+    with open(err_path, 'wb') as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=err, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    timed_out = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            events = sel.select(min(left, 0.5))
+            if events:
+                data = os.read(proc.stdout.fileno(), 65536)
+                if not data:
+                    break
+                out(data)
+            elif proc.poll() is not None:
+                break
+        if not timed_out:
+            try:    # output closed: let QEMU finish and give its own status
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+    finally:
+        sel.close()
+        kill_group(proc)
+        proc.stdout.close()
+    if timed_out:
+        return proc.returncode, 'timeout'
+    if proc.returncode < 0:
+        return proc.returncode, 'signal'
+    return proc.returncode, 'exited'

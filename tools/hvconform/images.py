@@ -1,0 +1,94 @@
+"""Boot images that carry kernel arguments, on every boot path:
+  kernel  the ELF itself (QEMU -append carries the arguments)
+  iso     a per-run ISO whose first grub.cfg entry carries them (grub-mkrescue)
+  efi     a per-run copy of the ESP image holding \\EFI\\BOOT\\cmdline.txt
+The arguments reach the kernel byte for byte: no shell, awk or GRUB expansion."""
+
+import os
+import re
+import shutil
+import subprocess
+
+from .configs import ROOT
+
+ELF = os.path.join(ROOT, 'build', 'hvconform.elf')
+ISO = os.path.join(ROOT, 'build', 'hvconform.iso')
+ESP = os.path.join(ROOT, 'build', 'hvconform-efi.img')
+GRUB_CFG = os.path.join(ROOT, 'iso', 'grub.cfg')
+# The EFI entry reads cmdline.txt into a buffer of this size (boot/efi_main.c).
+EFI_CMDLINE_MAX = 1024
+# Characters the kernel's command line takes (cmdline.c splits on spaces).
+ARG_RE = re.compile(r'^[\x21-\x7e]+$')
+
+
+class ImageError(Exception):
+    pass
+
+
+def check_args(words):
+    """Refuse what no boot path can carry unchanged."""
+    for w in words:
+        if not ARG_RE.match(w):
+            raise ImageError('kernel argument %r: only printable ASCII without spaces can reach the '
+                             'kernel unchanged on every boot path' % w)
+    line = ' '.join(words)
+    if len(line) + 1 > EFI_CMDLINE_MAX:
+        raise ImageError('kernel arguments are %d bytes; the EFI path takes at most %d'
+                         % (len(line), EFI_CMDLINE_MAX - 1))
+    return line
+
+
+def grub_quote(word):
+    """GRUB script quoting (as sh): inside single quotes nothing is special."""
+    return "'" + word.replace("'", "'\\''") + "'"
+
+
+def grub_cfg_with(args, text):
+    """grub.cfg text whose first multiboot2 line carries args."""
+    out, done = [], False
+    for line in text.split('\n'):
+        if not done and line.split()[:1] == ['multiboot2']:
+            line = line + ''.join(' ' + grub_quote(w) for w in args)
+            done = True
+        out.append(line)
+    if not done:
+        raise ImageError('%s has no multiboot2 line' % GRUB_CFG)
+    return '\n'.join(out)
+
+
+def image_for(boot, args, tmp):
+    """The image to boot with these arguments (a per-run copy in tmp when the
+    arguments must live inside it)."""
+    line = check_args(args)
+    if boot == 'kernel':
+        return ELF
+    if boot == 'iso':
+        if not args:
+            return ISO
+        d = os.path.join(tmp, 'isodir')
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(os.path.join(d, 'boot', 'grub'))
+        shutil.copy(ELF, os.path.join(d, 'boot', 'hvconform.elf'))
+        with open(GRUB_CFG) as f:
+            cfg = grub_cfg_with(args, f.read())
+        with open(os.path.join(d, 'boot', 'grub', 'grub.cfg'), 'w') as f:
+            f.write(cfg)
+        out = os.path.join(tmp, 'run.iso')
+        r = subprocess.run(['grub-mkrescue', '-o', out, d], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=120)
+        if r.returncode:
+            raise ImageError('grub-mkrescue failed: ' + r.stdout.decode(errors='replace')[-800:])
+        return out
+    if boot == 'efi':
+        out = os.path.join(tmp, 'run.img')
+        shutil.copy(ESP, out)
+        if args:
+            txt = os.path.join(tmp, 'cmdline.txt')
+            with open(txt, 'w') as f:
+                f.write(line + '\n')
+            r = subprocess.run(['mcopy', '-o', '-i', out, txt, '::/EFI/BOOT/cmdline.txt'],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+            if r.returncode:
+                raise ImageError('mcopy failed: ' + r.stdout.decode(errors='replace'))
+        return out
+    raise ImageError('unknown boot path %r' % boot)

@@ -1,0 +1,162 @@
+"""Nested mode: a stack's L1 (tools/nested: Debian kernel + KVM + QEMU) runs
+each boot of the test kernel as L2 under KVM with Hyper-V enlightenments.
+
+L1 boots once: the first run of a stack boots it cold up to "ready" (KVM
+loaded, waiting for a job), saves it with QEMU's migration next to the cache
+(l1-smpN.state, keyed by everything that shapes it), and every later run
+restores that state instead of booting. One restored L1 then serves all the
+boots of an invocation: crash-resumes and configurations alike."""
+
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+import time
+
+from . import l1 as l1mod
+from .configs import ROOT
+
+NESTED_DIR = os.path.join(ROOT, 'tools', 'nested')
+# Host QEMU 7.2 TCG can abort running nested SVM (tcg_handle_interrupt asserts
+# the BQL), seen in about 1 of 3 OVMF boots: such a boot is retried.
+TCG_RACE = 'tcg_handle_interrupt: assertion failed'
+
+
+class NestedError(Exception):
+    """The nested runner cannot work here (cache, L1 start): exit 3."""
+
+
+def cache_dir(stack):
+    return os.environ.get('HVCONFORM_L1_CACHE') or os.path.join(ROOT, 'build', 'nested', stack)
+
+
+def build_cache(stack, note):
+    """Build (or check) the stack's L1 cache; its messages go to stderr."""
+    d = cache_dir(stack)
+    if os.environ.get('HVCONFORM_L1_CACHE'):
+        return d
+    if not os.path.exists(os.path.join(d, 'stamp')):
+        note('building the %s L1 cache in %s (first time: ~20 s plus a download)' % (stack, d))
+    r = subprocess.run(['sh', os.path.join(NESTED_DIR, 'build-cache.sh'), '--stack', stack, d],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=1800)
+    if r.returncode:
+        text = r.stdout.decode(errors='replace').strip()
+        raise NestedError('the %s L1 cache could not be built: %s' % (stack, text[-1500:]))
+    return d
+
+
+def state_key(cache, smp):
+    """What a saved L1 depends on: its command line, the cache's inputs and
+    the host QEMU that saved it."""
+    h = hashlib.sha256()
+    h.update(' '.join(l1mod.command(cache, smp, '/WORK')).encode())
+    for f in ('stamp',):
+        try:
+            h.update(open(os.path.join(cache, f), 'rb').read())
+        except OSError:
+            h.update(str(os.stat(os.path.join(cache, 'base.cpio')).st_mtime_ns).encode())
+    h.update(subprocess.run(['qemu-system-x86_64', '--version'], stdout=subprocess.PIPE,
+                            timeout=30).stdout)
+    return h.hexdigest()
+
+
+class Nested:
+    """The L1 sessions of one invocation, one per stack (reused across boots)."""
+
+    def __init__(self, stack, note, log_dir):
+        self.stack, self.note, self.log_dir = stack, note, log_dir
+        self.cache = build_cache(stack, note)
+        self.vm = None
+        self.versions = {}
+        self.restores = 0
+
+    def l1_smp(self, smp):
+        return max(2, smp)
+
+    def _saved(self, smp):
+        """Path of a current saved L1 for smp vCPUs, making it if needed."""
+        base = os.path.join(self.cache, 'l1-smp%d' % smp)
+        key = state_key(self.cache, smp)
+        with open(base + '.lock', 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)    # parallel runs: one saves, the others wait
+            try:
+                meta = json.load(open(base + '.meta'))
+            except (OSError, ValueError):
+                meta = {}
+            if meta.get('key') == key and os.path.exists(base + '.state'):
+                return base + '.state', meta
+            self.note('saving a booted %s L1 (%d vCPUs) for later runs: one cold boot, ~10-20 s'
+                      % (self.stack, smp))
+            t = time.monotonic()
+            vm = l1mod.L1(self.cache, smp, self.note)
+            try:
+                vm.start(timeout=240)
+                vm.save(base + '.state.tmp')
+            except l1mod.L1Error as e:
+                raise NestedError('cannot boot and save the %s L1: %s' % (self.stack, e))
+            finally:
+                vm.close()
+            os.replace(base + '.state.tmp', base + '.state')
+            meta = {'key': key, 'ready': vm.ready}
+            with open(base + '.meta.tmp', 'w') as f:
+                json.dump(meta, f)
+            os.replace(base + '.meta.tmp', base + '.meta')
+            self.note('saved %s.state (%.1f s)' % (base, time.monotonic() - t))
+            return base + '.state', meta
+
+    def session(self, smp):
+        """A ready L1 with at least smp vCPUs: the running one, or a restored one."""
+        want = self.l1_smp(smp)
+        if self.vm and self.vm.smp == want and self.vm.proc.poll() is None:
+            return self.vm
+        self.close()
+        path, meta = self._saved(want)
+        t = time.monotonic()
+        vm = l1mod.L1(self.cache, want, self.note)
+        try:
+            vm.start(restore=path)
+        except l1mod.L1Error as e:
+            vm.close()
+            raise NestedError('cannot restore the saved %s L1 (%s): %s' % (self.stack, path, e))
+        vm.ready = meta.get('ready')
+        self.restores += 1
+        self.versions = dict(w.split('=', 1) for w in (vm.ready or '').split(' qemu=')[0].split()
+                             if '=' in w)
+        if vm.ready and ' qemu=' in vm.ready:
+            self.versions['qemu'] = vm.ready.split(' qemu=', 1)[1]
+        self.note('L1 (%s) restored in %.2f s: %s' % (self.stack, time.monotonic() - t,
+                                                       ', '.join('%s %s' % kv for kv in sorted(self.versions.items()))))
+        self.note('L1: ' + ' '.join(vm.cmdline))
+        self.vm = vm
+        return vm
+
+    def boot(self, mode, image, args_line, l2args, smp, timeout, out):
+        """One L2 boot. Returns (status, how, stderr lines): how is 'exited',
+        'timeout' (L2 limit), 'crashed' (L2 QEMU died or failed), or 'infra'
+        (L1 itself failed; status None)."""
+        fields = {'mode': mode, 'append': args_line, 'l2args': ' '.join(l2args), 'smp': smp}
+        for attempt in range(3):
+            vm = self.session(smp)
+            status, info = vm.run_job(image, fields, timeout, out)
+            if info.get('l2cmd'):
+                self.note('L2: ' + info['l2cmd'])
+            if status in (l1mod.L1_GONE, l1mod.L1_HUNG):
+                err = vm.host_err()
+                why = ('host QEMU hit its TCG nested-SVM race' if TCG_RACE in err else
+                       'L1 hung (no answer in %d s)' % (timeout + 30) if status == l1mod.L1_HUNG else
+                       'host QEMU ended: %s' % (err[-300:] or 'no message'))
+                self.close()
+                if not info['printed'] and attempt < 2:
+                    self.note('%s before L2 printed anything: retrying this boot' % why)
+                    continue
+                return None, 'infra: ' + why, info['stderr']
+            how = 'timeout' if status == 124 else 'crashed' if status == 127 else 'exited'
+            return status, how, info['stderr']
+        return None, 'infra: L1 failed three times', []
+
+    def close(self):
+        if self.vm:
+            self.vm.close()
+            self.vm = None

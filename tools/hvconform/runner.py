@@ -1,0 +1,309 @@
+"""run-qemu.sh: boot the test kernel in the best mode this host offers, stream
+its serial output, resume after a dying VM, and return the checker's verdict.
+See cli.USAGE for the interface and its exit statuses."""
+
+import fcntl
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import cli, direct, images, nested, tapstate
+from .configs import ROOT, Table
+
+MAX_RESTARTS = 20
+ENV, USAGE_RC = 3, 2
+
+
+class EnvError(Exception):
+    pass
+
+
+def note(msg):
+    sys.stderr.write('run-qemu: %s\n' % msg)
+    sys.stderr.flush()
+
+
+def qemu_version():
+    try:
+        r = subprocess.run(['qemu-system-x86_64', '--version'], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+    except FileNotFoundError:
+        raise EnvError('qemu-system-x86_64 not found: apt-get install qemu-system-x86 '
+                       '(or run scripts/install-deps.sh)')
+    return r.stdout.decode(errors='replace').split('\n')[0]
+
+
+def prepare(o):
+    """Packages and images, before anything boots."""
+    if not o['no_deps'] and not os.environ.get('HVCONFORM_NO_DEPS'):
+        if subprocess.run(['sh', os.path.join(ROOT, 'scripts', 'install-deps.sh')],
+                          stdin=subprocess.DEVNULL, stdout=sys.stderr).returncode:
+            raise EnvError('missing Debian packages (scripts/install-deps.sh failed)')
+    qemu_version()
+    target = {'kernel': 'all', 'iso': 'iso', 'efi': 'efi'}[o['boot']]
+    targets = ['all'] if target == 'all' else ['all', target]
+    if not o['no_build']:
+        # one build at a time: parallel runs would race on the same objects
+        os.makedirs(os.path.join(ROOT, 'build'), exist_ok=True)
+        r = subprocess.run(['flock', os.path.join(ROOT, 'build', '.make.lock'), 'make', '-s',
+                            '--no-print-directory', '-C', ROOT] + targets,
+                           stdin=subprocess.DEVNULL, stdout=sys.stderr)
+        if r.returncode:
+            raise EnvError('make %s failed' % ' '.join(targets))
+    image = {'kernel': images.ELF, 'iso': images.ISO, 'efi': images.ESP}[o['boot']]
+    if not os.path.isfile(image):
+        raise EnvError('%s is missing: build it with make %s' % (image, target))
+    if o['firmware'] == 'uefi':
+        for f in (direct.OVMF_CODE, direct.OVMF_VARS):
+            if not os.access(f, os.R_OK):
+                raise EnvError('OVMF not found (%s): apt-get install ovmf' % f)
+
+
+def kvm_probe(table, tmp):
+    """(ok, why): host KVM runs the kernel with the full flags and it sees Hv#1."""
+    if not os.access('/dev/kvm', os.R_OK | os.W_OK):
+        return False, 'no usable /dev/kvm'
+    cmd = direct.qemu_command('kvm', 'kernel', 'bios', images.ELF, 'tests=hv.detect',
+                              table.l2_args('full', 'pc'), 1, tmp)
+    out = bytearray()
+    st, how = direct.run(cmd, 20, out.extend, os.path.join(tmp, 'probe.err'))
+    if st == 33 and b'"Hv#1"' in out:
+        return True, ''
+    err = open(os.path.join(tmp, 'probe.err'), errors='replace').read().strip().split('\n')[0]
+    return False, err or 'probe boot ended with status %s (%s)' % (st, how)
+
+
+def choose_mode(o, table, stack, tmp):
+    mode = o['mode']
+    if mode in ('auto', 'kvm'):
+        ok, why = kvm_probe(table, tmp)
+        if ok:
+            note('mode kvm (host KVM offers Hyper-V enlightenments)')
+            return 'kvm'
+        if mode == 'kvm':
+            raise EnvError('--mode kvm: host KVM with Hyper-V enlightenments does not work: ' + why)
+        try:
+            nested.build_cache(stack, note)
+            note('mode nested (host KVM: %s; nested runner ready)' % why)
+            return 'nested'
+        except nested.NestedError as e:
+            note('mode tcg (host KVM: %s; nested: %s)' % (why, e))
+            return 'tcg'
+    if mode == 'nested':
+        nested.build_cache(stack, note)
+    note('mode ' + mode)
+    return mode
+
+
+class Streamer:
+    """Serial bytes to stdout and the piece file as they arrive."""
+
+    def __init__(self, path):
+        self.f = open(path, 'wb')
+        self.n = 0
+
+    def __call__(self, data):
+        self.f.write(data)
+        self.f.flush()
+        self.n += len(data)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+    def close(self):
+        self.f.close()
+
+
+def default_log(o, mode, stack, config, machine):
+    boot = 'iso-uefi' if (o['boot'], o['firmware']) == ('iso', 'uefi') else o['boot']
+    parts = [boot, mode, config] + ([machine] if machine != 'pc' else []) + \
+        ([stack] if mode == 'nested' and stack != 'debian12' else [])
+    return os.path.join(ROOT, 'build', 'logs', '-'.join(parts) + '.log')
+
+
+def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=None, junit=None,
+             json_out=None):
+    """One configuration, crash-resumed; returns the checker's status."""
+    smp = table.smp(config, o['smp'])
+    timeout = o['timeout'] or (120 if mode == 'nested' else 60)
+    if mode == 'tcg':
+        l2args = ['-M', table.machines[machine]['qemu']]
+        note('tcg: no Hyper-V (TCG offers no hv-* enlightenments); --config %s does not apply, '
+             'Hyper-V tests SKIP' % config)
+    else:
+        l2args = table.l2_args(config, machine)
+        note('config %s, machine %s, %d VP(s): %s' % (config, machine, smp, ' '.join(l2args)))
+    profile = o['profile'] or table.profile(stack, config, mode)
+    if profile is None:
+        note('no profile for %s/%s: checking without one' % (stack, config))
+    log, lock = claim_log(log or o['log'], default_log(o, mode, stack, config, machine))
+    base = [w for w in o['kargs'] if not w.startswith('after=')]
+    args = list(o['kargs'])
+    seeded = any(w.startswith('seed=') for w in base)
+    pieces, restarts, t0 = [], 0, time.monotonic()
+    while True:
+        image = images.image_for(o['boot'], args, tmp)
+        piece = '%s.%d' % (log, len(pieces) + 1)
+        out = Streamer(piece)
+        tb = time.monotonic()
+        if mode == 'nested':
+            boot_mode = 'iso-uefi' if (o['boot'], o['firmware']) == ('iso', 'uefi') else o['boot']
+            st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, timeout, out)
+            for line in err:
+                note('L2 stderr: ' + line)
+        else:
+            cmd = direct.qemu_command(mode, o['boot'], o['firmware'], image, ' '.join(args),
+                                      l2args, smp, tmp)
+            note('QEMU: ' + ' '.join(shlex.quote(c) for c in cmd))
+            st, how = direct.run(cmd, timeout, out, os.path.join(tmp, 'qemu.err'))
+            err = open(os.path.join(tmp, 'qemu.err'), errors='replace').read().strip()
+            if err:
+                sys.stderr.write(err + '\n')
+            if how == 'exited' and st == 1 and out.n == 0 and err:
+                how = 'failed'
+        out.close()
+        note('boot %d ended after %.2f s (%s)' % (len(pieces) + 1, time.monotonic() - tb, describe(st, how, timeout)))
+        if how.startswith('infra'):
+            raise EnvError('nested runner failed (%s): not the hypervisor under test; rerun' % how[7:])
+        if how == 'failed' and not pieces:
+            raise EnvError('QEMU could not start the VM (status %d, see above)' % st)
+        pieces.append(piece)
+        s = tapstate.state(open(piece, 'rb').read().decode('utf-8', 'replace'))
+        if s.complete or s.bail:
+            break
+        if not s.has_tap:
+            note('the VM printed no TAP (%s): not resuming' % describe(st, how, timeout))
+            break
+        if not s.running:
+            note('the VM ended outside a test (%s): not resuming' % describe(st, how, timeout))
+            break
+        if restarts >= MAX_RESTARTS:
+            note('the VM %s during %s; %d restarts used up: not resuming'
+                 % (describe(st, how, timeout), s.running, MAX_RESTARTS))
+            break
+        note('the VM %s during %s: booting again with after=%s' % (describe(st, how, timeout), s.running, s.running))
+        restarts += 1
+        if not seeded and s.seed is not None:      # the pieces make one reproducible run
+            base.append('seed=%d' % s.seed)
+            seeded = True
+        args = base + ['after=' + s.running]
+    note('%.2f s, %d boot(s); log %s' % (time.monotonic() - t0, len(pieces), log))
+    pieces = publish(pieces, log)
+    return check(pieces, log, profile, junit or o['junit'], json_out or o['json'],
+                 {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,
+                  'versions': getattr(runner_nested, 'versions', None) or {}})
+
+
+def describe(st, how, timeout):
+    if how == 'timeout':
+        return 'timed out after %d s' % timeout
+    if how == 'signal':
+        return 'killed by signal %d' % -st
+    if how == 'crashed':
+        return 'died: QEMU crashed or aborted'
+    return 'ended with status %s' % st
+
+
+def check(pieces, log, profile, junit, json_out, meta):
+    """The checker's verdict on this run's pieces."""
+    cmd = [sys.executable, os.path.join(ROOT, 'tools', 'check-log')]
+    if profile and profile != 'none':
+        cmd += ['--profile', profile]
+    if junit:
+        cmd += ['--junit', junit]
+    if json_out:
+        cmd += ['--json', json_out]
+    rc = subprocess.run(cmd + pieces, stdin=subprocess.DEVNULL).returncode
+    if json_out and os.path.exists(json_out):      # the cell's coordinates, for the matrix
+        with open(json_out) as f:
+            cell = json.load(f)
+        cell.update(meta)
+        with open(json_out + '.tmp', 'w') as f:
+            json.dump(cell, f, indent=1, sort_keys=True)
+        os.replace(json_out + '.tmp', json_out)
+    if rc not in (0, 1, 2):
+        note('tools/check-log ended with status %d' % rc)
+        rc = 2
+    return rc
+
+
+def claim_log(given, default):
+    """Lock the log path for this run: a concurrent run with the same default
+    path takes another name; with the same --log it is refused. Earlier
+    pieces (FILE.N) at a claimed path are removed."""
+    log = os.path.abspath(given or default)
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    for n in range(2, 100):
+        f = open(log + '.lock', 'w')
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            f.close()
+            if given:
+                raise EnvError('another run is writing %s' % given)
+            log = '%s-%d.log' % (os.path.abspath(default)[:-4], n)
+    else:
+        raise EnvError('too many runs at once share %s' % default)
+    if log != os.path.abspath(given or default):
+        note('%s is in use by another run: this run logs to %s' % (given or default, log))
+    for name in os.listdir(os.path.dirname(log)):
+        rest = name[len(os.path.basename(log)) + 1:]
+        if name.startswith(os.path.basename(log) + '.') and rest.isdigit():
+            os.remove(os.path.join(os.path.dirname(log), name))
+    return log, f
+
+
+def publish(pieces, log):
+    """One piece becomes the log; several stay as FILE.N and FILE holds them in order."""
+    if len(pieces) == 1:
+        os.replace(pieces[0], log)
+        return [log]
+    tmp = log + '.tmp'
+    with open(tmp, 'wb') as f:
+        for p in pieces:
+            f.write(open(p, 'rb').read())
+    os.replace(tmp, log)
+    return pieces
+
+
+def main(argv):
+    table = Table()
+    try:
+        o = cli.parse(argv, table)
+    except cli.Usage as e:
+        note(str(e))
+        note('see ./run-qemu.sh --help')
+        return USAGE_RC
+    if o['help']:
+        sys.stdout.write(cli.usage_text(table))
+        return 0
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(130))
+    tmp = tempfile.mkdtemp(prefix='run-qemu.')
+    runner_nested = None
+    try:
+        prepare(o)
+        if o['matrix']:
+            from . import matrix
+            return matrix.run(o, table, tmp, run_cell, choose_mode, note)
+        stack, config = (o['stack'] or ['debian12'])[0], (o['config'] or ['full'])[0]
+        machine = o['machine'] or 'pc'
+        mode = choose_mode(o, table, stack, tmp)
+        note('host ' + qemu_version())
+        if mode == 'nested':
+            runner_nested = nested.Nested(stack, note, tmp)
+        return run_cell(o, table, stack, config, machine, mode, runner_nested, tmp)
+    except (EnvError, nested.NestedError, images.ImageError) as e:
+        note('error: %s' % e)
+        return ENV
+    except KeyboardInterrupt:
+        note('interrupted')
+        return 130
+    finally:
+        if runner_nested:
+            runner_nested.close()
+        subprocess.run(['rm', '-rf', tmp])
