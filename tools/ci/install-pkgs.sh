@@ -36,6 +36,7 @@ t=${APT_TIMEOUT:-900}
 to=
 command -v timeout >/dev/null 2>&1 && to="timeout $t"
 say "installing$missing"
+# shellcheck disable=SC2086
 $sudo $to apt-get update -q >&2 || { say "apt-get update failed (or took over $t s)"; exit 1; }
 # shellcheck disable=SC2086
 $sudo env DEBIAN_FRONTEND=noninteractive $to apt-get install -y -q --no-install-recommends $missing >&2 ||
