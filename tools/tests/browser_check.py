@@ -62,9 +62,11 @@ def find_chromium():
                            timeout=INSTALL_TIMEOUT, env=dict(os.environ, APT_TIMEOUT='900'))
     except subprocess.TimeoutExpired:
         raise Skip('installing chromium took over %d s' % INSTALL_TIMEOUT)
-    if r.returncode != 0 or not shutil.which('chromium'):
+    if r.returncode != 0:
         last = (r.stdout.strip().splitlines() or ['no output'])[-1]
         raise Skip('chromium is not installed and could not be: %s' % last)
+    if not shutil.which('chromium'):
+        raise Skip('Debian\'s chromium package is installed but no chromium is on PATH')
     return shutil.which('chromium')
 
 
