@@ -145,8 +145,10 @@ class Piece:
                 last_tap = no
                 self._plan(no, line, m)
                 continue
-            if line.strip() == '---' and st['target'] is not None and st['target'].yaml is None:
-                st['yaml'] = (no, st['target'], {})
+            if line.strip() == '---':
+                if st['target'] is None or st['target'].yaml is not None:
+                    self.err(no, "YAML block ('---') not right after a result line")
+                st['yaml'] = (no, st['target'] if st['target'] and st['target'].yaml is None else None, {})
                 last_tap = no
                 continue
             if line.startswith('#') or line[0].isspace():
@@ -288,8 +290,8 @@ class Piece:
         return True
 
     def _yaml_done(self, start, r, data):
-        if r.yaml is not None:
-            self.err(start, 'second YAML block for %s' % r.name)
+        if r is None:
+            return
         r.yaml = data
         kind = data.get('kind', 'normative')
         if kind not in KINDS:

@@ -102,7 +102,7 @@ class Verdict:
             out += ['      ' + clean(e, 300) for e in r.extra[:-1]]
         for r in b['differ']:
             out.append('READING %s - %s (%s)%s' % (r.name, clean(r.diag, 300), r.where,
-                       '; reading: ' + clean(r.source, 200) if r.source else ''))
+                       '; source: ' + clean(r.source, 200) if r.source else ''))
             out += ['      ' + clean(e, 300) for e in r.extra]
         if b['known'] or self.profile:
             out.append('known deviations: %d' % len(b['known']))
