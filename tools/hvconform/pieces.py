@@ -52,10 +52,20 @@ def merge(pieces):
 
 def resume_errors(pieces, k):
     """Errors of piece k (1-based) as a link of the run: only piece 1 starts from the start,
-    piece k > 1 resumes after the test piece k-1 died in."""
+    piece k > 1 resumes after the test piece k-1 died in; only such a piece (or a list boot)
+    may have no test (`1..0`: nothing was left after the test that died)."""
+    p, errors = pieces[k - 1], []
+    if p.empty and (k == 1 or p.after is None):
+        errors.append("%s:%d: plan 1..0: no test ran (an empty selection, e.g. after= the last "
+                      "selected test); only a 'list' boot, or a piece resumed after the last "
+                      "test died, has none" % (p.label, p.empty))
+    return errors + link_errors(pieces, k)
+
+
+def link_errors(pieces, k):
     p = pieces[k - 1]
     if k == 1:
-        if p.after is not None:
+        if p.after is not None and not p.bail:     # a bail says what went wrong
             return ['%s: resumes after %s (after= on its command line), but no piece before it '
                     'holds the start of the run' % (p.label, p.after)]
         return []

@@ -84,7 +84,7 @@ class Verdict:
                 out.append('profile: %d entr%s not in this log'
                            % (len(unused), 'y' if len(unused) == 1 else 'ies'))
         out += ['ERROR ' + clean(e, 300) for e in self.errors]
-        out += ['BAIL  Bail out! %s (%s)' % (clean(reason, 300), where) for reason, where in self.bails]
+        out += ['BAIL  Bail out! %s (%s)' % (clean(reason, 300, middle=True), where) for reason, where in self.bails]
         for r in b['fail']:
             out.append('FAIL  %s - %s (%s)' % (r.name, clean(r.diag, 300), r.where))
             out += ['      ' + clean(e, 300) for e in r.extra]

@@ -25,6 +25,15 @@ class EmptyPlan(CheckerCase):
                          '1..0\n# hvconform: 0 passed, 0 failed, 0 skipped\n# hvconform: end\n')
         self.check([log], 1, ['plan 1..0: no test ran'])
 
+    def test_resumed_after_the_last_test(self):
+        # the last test killed the VM: the resumed boot has nothing left to run
+        p1 = self.write('run.log.1', HEAD % '(none)' + '1..2\n# running 1 hv.detect\nok 1 - hv.detect\n'
+                        '# running 2 post.cross_page\n')
+        p2 = self.write('run.log.2', HEAD % 'seed=7 after=post.cross_page' +
+                        '1..0\n# hvconform: 0 passed, 0 failed, 0 skipped\n# hvconform: end\n')
+        self.check(['--profile', 'profile_dies.txt', p1, p2], 0, ['KNOWN post.cross_page'], ['ERROR'],
+                   '1 passed, 0 failed, 0 skipped')
+
     def test_list_boot_may_have_no_test(self):
         self.check(['kernel_list.log'], 0, lacks=['ERROR'])
 
@@ -141,3 +150,12 @@ class ProfileText(CheckerCase):
         prof = self.write('zw.txt', '\u200bpost.payload_241 reason\n')
         out = self.check(['--profile', prof, 'good.log'], 2, ["bad test name '\\u200bpost.payload_241'"])
         self.assertNotIn('\u200b', out)
+
+
+class LongBail(CheckerCase):
+    """A long bail message keeps its reason (at its end) in the report too."""
+
+    def test_reason_kept(self):
+        log = self.write('b.log', 'TAP version 13\n# command line: (none)\nBail out! after=%s names no test\n'
+                         '# hvconform: end\n' % ('a' * 600))
+        self.check([log], 1, [' ... ', 'names no test (%s:3)' % log])

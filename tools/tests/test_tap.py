@@ -155,3 +155,4 @@ class Clean(unittest.TestCase):
     def test_escapes(self):
         self.assertEqual(tap.clean('a\x1bb\ufeffc\u200bd\n'), 'a\\x1bb\\ufeffc\\u200bd\\x0a')
         self.assertEqual(tap.clean('x' * 10, 4), 'xxxx...')
+        self.assertEqual(tap.clean('a' * 10 + 'why', 6, middle=True), 'aaa ... why')
