@@ -14,6 +14,8 @@
  *     (or UCS-2 with a byte-order mark); line breaks count as spaces. Other
  *     control bytes are kept as '?' so a garbled file fails loudly as an
  *     unknown argument (Bail out!) instead of being silently dropped.
+ * A command line longer than CMDLINE_MAX - 1 characters, from either, is a
+ * Bail out! with that reason, never silently cut.
  *
  * After ExitBootServices the kernel installs its own GDT, IDT and page
  * tables, which identity-map 0-4 GiB only: the firmware must have loaded
@@ -31,6 +33,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 
 static char cmdline[CMDLINE_MAX];
 static const char *cmdline_source = "none";
+static int cmdline_too_long;        /* the source held more than CMDLINE_MAX - 1 characters */
 static UINT8 mmap_static[64 * 1024] __attribute__((aligned(8)));
 static uint8_t kstack[65536] __attribute__((aligned(16)));
 
@@ -55,9 +58,9 @@ static void con_ascii(EFI_SYSTEM_TABLE *st, const char *s)
 }
 
 /* The UEFI Shell passes the command as typed, image first: "fs0:\x.efi",
- * "BOOTX64.EFI" or "\EFI\BOOT\BOOTX64.EFI". kernel/cmdline.c only skips a
- * first token starting with '\' or '/', so drop any first token that has a
- * ':' or '\' or ends in ".efi": no kernel argument looks like that. */
+ * "BOOTX64.EFI" or "\EFI\BOOT\BOOTX64.EFI". kernel/cmdline.c skips nothing,
+ * so drop any first token that has a ':' or '\' or ends in ".efi": no
+ * kernel argument looks like that. */
 static void drop_image_token(void)
 {
     char *s = cmdline, *e;
@@ -84,7 +87,7 @@ static int from_load_options(const void *opts, UINT32 size)
         CHAR16 c = w[i];
         if (c == '\t' || c == '\r' || c == '\n') c = ' ';
         if (c < 0x20 || c > 0x7E) return 0;      /* binary optional data */
-        if (len + 1 >= CMDLINE_MAX) return 0;    /* nobody types that much */
+        if (len + 1 >= CMDLINE_MAX) { cmdline_too_long = 1; return 1; }
         cmdline[len++] = (char)c;
     }
     cmdline[len] = '\0';
@@ -102,9 +105,10 @@ static void store_file_text(const UINT8 *b, UINTN size)
     UINTN i = 0, step = wide ? 2 : 1;
     if (wide) i = 2;
     else if (size >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) i = 3;   /* UTF-8 BOM */
-    for (; i + step <= size && len + 1 < CMDLINE_MAX; i += step) {
+    for (; i + step <= size; i += step) {
         unsigned c = wide ? (unsigned)(b[i] | b[i + 1] << 8) : b[i];
         if (c == 0) break;
+        if (len + 1 >= CMDLINE_MAX) { cmdline_too_long = 1; break; }
         if (c == '\t' || c == '\r' || c == '\n') c = ' ';
         if (c < 0x20 || c > 0x7E) c = '?';
         cmdline[len++] = (char)c;
@@ -118,7 +122,7 @@ static int from_file(EFI_SYSTEM_TABLE *st, EFI_LOADED_IMAGE *li)
 {
     EFI_FILE_IO_INTERFACE *fs = 0;
     EFI_FILE_HANDLE root = 0, f = 0;
-    static UINT8 buf[CMDLINE_MAX];
+    static UINT8 buf[2 * CMDLINE_MAX + 2];     /* UCS-2 with a BOM; more is too long */
     UINTN size = sizeof buf;
 
     if (!li->DeviceHandle) return 0;
@@ -131,8 +135,17 @@ static int from_file(EFI_SYSTEM_TABLE *st, EFI_LOADED_IMAGE *li)
     f->Close(f);
     root->Close(root);
     if (EFI_ERROR(s)) return 0;
+    if (size == sizeof buf) cmdline_too_long = 1;   /* the file goes on */
     store_file_text(buf, size);
     return 1;
+}
+
+/* Before a Bail out ahead of the kernel: a TAP stream of its own, so a
+ * reader (tools/check-log) sees the reason rather than "not a TAP log". */
+static void early_tap(void)
+{
+    serial_init();
+    serial_write("TAP version 13\n# hvconform efi (before the kernel)\n");
 }
 
 static void leave_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
@@ -158,7 +171,7 @@ static void leave_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         if (s != EFI_INVALID_PARAMETER) break;   /* stale map key: fetch it again */
     }
     /* Boot services may be half torn down now: report over COM1 ourselves. */
-    serial_init();
+    early_tap();
     kernel_bail("efi: ExitBootServices failed, status %#llx", (unsigned long long)s);
 }
 
@@ -180,6 +193,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     con(st, L"): ");
     con_ascii(st, cmdline[0] ? cmdline : "(none)");
     con(st, L"\r\nhvconform: leaving boot services; TAP follows on COM1\r\n");
+    if (cmdline_too_long) {
+        con(st, L"hvconform: command line too long\r\n");
+        early_tap();
+        kernel_bail("efi: %s: command line longer than %d characters (not cut: shorten it)",
+                    cmdline_source, CMDLINE_MAX - 1);
+    }
 
     /* no firmware timer ticks may land on the kernel's IDT */
     leave_boot_services(image, st);

@@ -9,11 +9,6 @@ static int streq(const char *a, const char *b)
     return *a == *b;
 }
 
-static int looks_like_image_path(const char *tok)
-{
-    return tok[0] == '/' || tok[0] == '(' || tok[0] == '\\';
-}
-
 /* Decimal or 0x-hex, whole string, no overflow. */
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -72,9 +67,10 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
 
     for (int i = 0; i < ntok; i++) {
         char *key = toks[i], *val = 0;
-        if (i == 0 && looks_like_image_path(key)) continue;
         for (char *e = key; *e; e++)
             if (*e == '=') { *e = '\0'; val = e + 1; break; }
+        for (int j = 0; j < i && !streq(key, "tests"); j++)    /* tests= add up; another */
+            if (streq(toks[j], key)) FAIL("'%s' given twice", key);  /* key can't override */
 
         if (streq(key, "list") || streq(key, "verbose") || streq(key, "bench")) {
             if (val) FAIL("'%s' takes no value (got '%s=%s')", key, key, val);

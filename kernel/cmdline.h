@@ -3,9 +3,12 @@
  * iterations, 1..OPT_MAX_FUZZ), `bench` (run the latency benchmark instead
  * of the suite) and `bench_iters=N` (samples per figure, 1..OPT_MAX_BENCH_ITERS).
  * Pure, host-tested.
- * A leading loader-supplied image path ("/boot/x.elf", "(cd)/...",
- * "\EFI\BOOT\BOOTX64.EFI") is skipped. Anything unknown or malformed is an
- * error with a message; the caller turns it into a Bail out. */
+ * Each key at most once (tests= may repeat: the patterns add up). Anything
+ * unknown, malformed or repeated is an error with a message; the caller
+ * turns it into a Bail out. Nothing is dropped here: the boot paths remove a loader's image path themselves (multiboot1:
+ * QEMU -kernel puts it first; EFI: the Shell's image token); GRUB 2's
+ * multiboot2 passes only the arguments (observed: grub.cfg "multiboot2
+ * /boot/hvconform.elf list" gives "list"). */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
 #include <stddef.h>

@@ -53,7 +53,7 @@ want_rc() { [ "$rc" -eq "$1" ] || fail "exit status $rc, want $1"; }
 c_deps() { sh scripts/install-deps.sh >>"$o" 2>&1 || fail "scripts/install-deps.sh failed"; }
 c_build() { make all iso efi >>"$o" 2>&1 || fail "make all iso efi failed"; }
 c_hosttest() { make hosttest >>"$o" 2>&1 || fail "make hosttest failed"; }
-c_checker() { sh tools/tests/checker/run.sh >>"$o" 2>&1 || fail "$(tail -n 1 "$o")"; }
+c_checker() { python3 -m unittest discover -s tools/tests >>"$o" 2>&1 || fail "$(tail -n 3 "$o" | head -n 1)"; }
 
 # --- run-qemu.sh's own interface ---------------------------------------------
 c_cli() {

@@ -82,7 +82,7 @@ static void bail(struct tap *tap, const char *why)
 void hvconform_main(const char *bootpath, const char *cmdline)
 {
     struct tap tap;
-    char err[200];
+    char err[OPT_MAX_TEXT + 200];       /* a whole bad value and the words around it */
     tap_begin(&tap, serial_write, HVCONFORM_VERSION, bootpath);
     if (options_parse(cmdline, &opts, err, sizeof err)) {
         bail(&tap, err);

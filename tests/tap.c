@@ -67,10 +67,22 @@ void tap_skip(struct tap *t, const char *name, const char *why)
     result(t, "ok", name, "SKIP ", why && *why ? why : "no reason given");
 }
 
+/* A bail reason too long for one line loses its middle, not its end: the
+ * reason ("... names no test") comes last in many messages. */
 void tap_bail(struct tap *t, const char *why)
 {
-    char text[400];
-    fmt_snprintf(text, sizeof text, "%s", why);
+    char text[TAP_BAIL_MAX + 1];
+    size_t n = 0, len = 0;
+    while (why[len]) len++;
+    if (len <= TAP_BAIL_MAX) {
+        for (; n < len; n++) text[n] = why[n];
+    } else {
+        size_t head = (TAP_BAIL_MAX - 5) / 2, tail = TAP_BAIL_MAX - 5 - head;
+        for (; n < head; n++) text[n] = why[n];
+        for (const char *d = " ... "; *d; d++) text[n++] = *d;
+        for (size_t i = len - tail; i < len; i++) text[n++] = why[i];
+    }
+    text[n] = '\0';
     flatten(text);
     emit(t, "Bail out! %s\n", text);
 }

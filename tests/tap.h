@@ -18,6 +18,8 @@ void tap_running(struct tap *t, const char *name);
 void tap_pass(struct tap *t, const char *name);
 void tap_fail(struct tap *t, const char *name, const char *why);
 void tap_skip(struct tap *t, const char *name, const char *why);
+/* One line; a reason longer than TAP_BAIL_MAX loses its middle, not its end. */
+#define TAP_BAIL_MAX 480
 void tap_bail(struct tap *t, const char *why);
 /* "# hvconform: P passed, F failed, S skipped" and the end marker. */
 void tap_end(struct tap *t);

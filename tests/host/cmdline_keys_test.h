@@ -21,8 +21,9 @@ static void test_cmdline_keys(void)
     CHECK_UINT(opt.fuzz, 16);
     PARSE_OK("fuzz=10000000");
     CHECK_UINT(opt.fuzz, OPT_MAX_FUZZ);
-    PARSE_OK("fuzz=5 fuzz=6");          /* last one wins */
-    CHECK_UINT(opt.fuzz, 6);
+    PARSE_BAD("fuzz=5 fuzz=6", "'fuzz' given twice");
+    PARSE_BAD("bench bench_iters=2 bench_iters=2", "'bench_iters' given twice");
+    PARSE_BAD("after=a.b after=a.b", "'after' given twice");
     PARSE_BAD("fuzz=10000001", "10000001");
     PARSE_BAD("fuzz=0", "fuzz=");
     PARSE_BAD("fuzz=", "fuzz=");

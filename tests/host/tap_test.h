@@ -135,6 +135,25 @@ static void test_tap(void)
     tap_bail(&t, reason);
     CHECK_INT(tap_unterminated, 0);
     CHECK(strncmp(tap_text, "Bail out! rrrrrrrrrr r", 22) == 0);
+    /* a long bail keeps its reason, which comes last (issue 10): the middle goes */
+    {
+        char why[700];
+        memset(why, 'v', sizeof why);
+        memcpy(why, "after=", 6);
+        strcpy(why + sizeof why - 15, " names no test");
+        tap_reset();
+        tap_bail(&t, why);
+        CHECK_INT(tap_unterminated, 0);
+        CHECK(strncmp(tap_text, "Bail out! after=vvv", 19) == 0);
+        CHECK(strstr(tap_text, "vvv ... vvv") != NULL);
+        CHECK(tap_len >= 14 + 2 && strcmp(tap_text + tap_len - 15, " names no test\n") == 0);
+        CHECK_INT(tap_len, 10 + TAP_BAIL_MAX + 1);
+        why[TAP_BAIL_MAX] = '\0';          /* exactly the limit: kept whole */
+        tap_reset();
+        tap_bail(&t, why);
+        CHECK_INT(tap_len, 10 + TAP_BAIL_MAX + 1);
+        CHECK(strstr(tap_text, " ... ") == NULL);
+    }
     tap_reset();
     tap_comment(&t, "%s", reason);
     CHECK_INT(tap_unterminated, 0);

@@ -1,0 +1,11 @@
+"""hvconform host side (Python 3.9+, standard library only).
+
+tap      THE TAP parser of the kernel's serial logs: pieces, results, plan, bail, death,
+         YAML diagnostic blocks; also what the runner needs after a boot (running test, seed).
+profile  profiles/*.txt: known deviations, their marks, `avoid` lines.
+verdict  a profile applied to parsed pieces: report lines, counts, JUnit, JSON.
+"""
+
+
+class BadInput(Exception):
+    """The input cannot be checked at all (check-log exits 2)."""
