@@ -64,7 +64,7 @@ $(BUILD)/host/unit: tests/host/unit.c $(HOST_PURE) $(wildcard tests/host/*.h ker
 	$(CC) $(HOST_CFLAGS) -o $@ tests/host/unit.c $(HOST_PURE)
 
 test:
-	./scripts/test.sh
+	python3 tools/tests/run_all.py
 
 run: all
 	./run-qemu.sh

@@ -73,7 +73,7 @@ class Nested:
         self.restores = 0
 
     def l1_smp(self, smp):
-        return max(2, smp)
+        return max(int(os.environ.get('HVC_EXP_L1SMP', '2')), smp)
 
     def _saved(self, smp):
         """Path of a current saved L1 for smp vCPUs, making it if needed."""

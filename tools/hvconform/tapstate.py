@@ -5,16 +5,14 @@ from . import tap
 
 
 class State:
-    def __init__(self, piece):
-        self.has_tap = piece is not None
-        self.complete = bool(piece and piece.complete)
-        self.bail = bool(piece and piece.bail)
-        self.running = piece.running if piece else None
-        self.seed = piece.seed if piece else None
+    def __init__(self, text):
+        p = tap.parse(text, 'boot')
+        self.has_tap = p.started
+        self.complete = bool(p.complete)
+        self.bail = bool(p.bail)
+        self.running = p.running.name if p.running else None
+        self.seed = p.seed
 
 
 def state(text):
-    try:
-        return State(tap.parse(text, 'boot'))
-    except tap.BadInput:
-        return State(None)
+    return State(text)

@@ -1,0 +1,187 @@
+"""make test cases that need no Hyper-V: builds, unit tests, run-qemu.sh's
+interface and TCG boots of every boot path."""
+
+import os
+
+from harness import Skip, case
+
+HV_GROUPS = ('hv.', 'synic.', 'post.', 'deliver.', 'abi.')
+
+
+@case('deps')
+def deps(t):
+    rc, _ = t.sh(['sh', 'scripts/install-deps.sh'])
+    t.check(rc == 0, 'scripts/install-deps.sh failed')
+
+
+@case('build')
+def build(t):
+    rc, _ = t.sh(['flock', 'build/.make.lock', 'make', 'all', 'iso', 'efi'])
+    t.check(rc == 0, 'make all iso efi failed')
+
+
+@case('hosttest')
+def hosttest(t):
+    rc, out = t.sh(['make', 'hosttest'])
+    t.check(rc == 0, 'make hosttest failed: ' + out.strip().split('\n')[-1])
+
+
+@case('python-unit')
+def python_unit(t):
+    rc, out = t.sh([sys_python(), '-m', 'unittest', 'discover', '-s', 'tools/tests', '-t', 'tools/tests'])
+    t.check(rc == 0, 'unit tests failed: ' + out.strip().split('\n')[-1])
+
+
+@case('browser-matrix')
+def browser(t):
+    rc, out = t.sh([sys_python(), 'tools/tests/browser_check.py'], timeout=600)
+    if rc == 77:
+        raise Skip(out.strip().split('\n')[-1])
+    t.check(rc == 0, out.strip().split('\n')[-1])
+
+
+def sys_python():
+    import sys
+    return sys.executable
+
+
+@case('run-qemu-cli')
+def cli(t):
+    rc, out = t.sh(['./run-qemu.sh', '--help'])
+    for w in ('--boot', '--mode', '--config', '--machine', '--stack', '--matrix', 'Exit status'):
+        t.check(w in out, '--help lacks %s' % w)
+    bad = [(['--bogus'], "unknown option '--bogus'"), (['--boot', 'floppy'], "--boot: 'floppy'"),
+           (['--smp', '0'], '--smp'), (['--boot', 'kernel', '--firmware', 'uefi'], '--firmware uefi'),
+           (['--timeout='], '--timeout'), (['--timeout', '99999999'], '--timeout'),
+           (['--timeout', '\u0663'], '--timeout'), (['--log', 'build'], 'is a directory'),
+           (['--log', '/proc/hvconform.log'], 'not a place'), (['--config', 'nope'], '--config'),
+           (['--profile', 'tools/tests/data/bad-profile.txt'], 'profile'),
+           (['--args', 'tests=a\tb'], None), (['--args', 'x' * 1100], '1023')]
+    for args, msg in bad:
+        rc, out = t.sh(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'tcg'] + args)
+        t.check(rc == 2, '%s: exit %d, want 2' % (' '.join(args)[:40], rc))
+        t.check(msg is None or msg in out, '%s: no message %r' % (' '.join(args)[:40], msg))
+        t.check('boot 1' not in out, '%s: booted before rejecting' % ' '.join(args)[:40])
+    # no QEMU on PATH: environment error
+    d = os.path.join(t.dir, 'nobin')
+    os.makedirs(d, exist_ok=True)
+    for tool in ('dirname', 'python3', 'sh', 'make', 'flock'):
+        src = __import__('shutil').which(tool)
+        if src and not os.path.exists(os.path.join(d, tool)):
+            os.symlink(src, os.path.join(d, tool))
+    rc, out = t.sh(['./run-qemu.sh', '--no-deps', '--mode', 'tcg'], env={'PATH': d})
+    t.check(rc == 3 and 'qemu-system-x86_64 not found' in out, 'no QEMU: exit %d, want 3 with the reason' % rc)
+
+
+def smoke(t, *args, bootpath):
+    r = t.rq('--mode', 'tcg', *args)
+    t.want_rc(r, 0)
+    p = r.pieces()[0]
+    t.check(p.complete, 'no end marker')
+    t.check(any(h.startswith('# hvconform ') and h.split()[3] == bootpath for h in p.headers),
+            'boot path is not %s' % bootpath)
+    for name in ('harness.ud_caught', 'harness.pf_caught', 'harness.user_mode'):
+        t.check(r.status(name) == 'pass', '%s: %s' % (name, r.status(name)))
+    hv = [x for x in r.tests().values() if x['name'].startswith(HV_GROUPS)]
+    t.check(hv and all(x['status'] == 'skip' and len(x['detail'] or '') > 10 for x in hv),
+            'a Hyper-V test did not SKIP with a reason under TCG')
+    return r
+
+
+@case('boot-kernel')
+def boot_kernel(t):
+    smoke(t, '--boot', 'kernel', bootpath='multiboot1')
+
+
+@case('boot-iso-bios')
+def boot_iso_bios(t):
+    smoke(t, '--boot', 'iso', bootpath='multiboot2')
+
+
+@case('boot-iso-uefi')
+def boot_iso_uefi(t):
+    smoke(t, '--boot', 'iso', '--firmware', 'uefi', bootpath='multiboot2')
+
+
+@case('boot-efi')
+def boot_efi(t):
+    smoke(t, '--boot', 'efi', bootpath='efi')
+
+
+# What GRUB or awk would expand if the arguments were not passed byte for byte.
+ODD_ARGS = ['tests=harness.no_fault,' + r"\047;echo\040INJECTED;\047", 'verbose']
+
+
+@case('args-every-path')
+def args_paths(t):
+    lines = {}
+    for boot in (['--boot', 'kernel'], ['--boot', 'iso'], ['--boot', 'efi']):
+        r = t.rq('--mode', 'tcg', *boot, '--', *ODD_ARGS, tag='args-' + boot[1])
+        t.want_rc(r, 0)
+        cmd = [h for h in r.pieces()[0].headers if h.startswith('# command line: ')]
+        lines[boot[1]] = cmd[0][16:] if cmd else None
+        t.check('INJECTED' not in r.text().replace(ODD_ARGS[0], ''), '%s: GRUB ran injected text' % boot[1])
+        t.check(r.status('harness.no_fault') == 'pass' and len(r.tests()) == 1,
+                '%s: selection not applied' % boot[1])
+    t.check(len(set(lines.values())) == 1 and lines['kernel'].endswith(' '.join(ODD_ARGS)),
+            'the boot paths handed the kernel different command lines: %r' % lines)
+
+
+@case('harness-unexpected-fault')
+def unexpected(t):
+    r = t.rq('--mode', 'tcg', '--args', 'tests=harness.unexpected_fault,harness.*')
+    t.want_rc(r, 1)
+    t.check(r.status('harness.unexpected_fault') == 'fail', 'unexpected_fault did not fail')
+    t.check('unexpected #UD' in (r.tests().get('harness.unexpected_fault') or {}).get('detail', ''),
+            'no "unexpected #UD" in its detail')
+    t.check(r.status('harness.no_fault') == 'pass', 'a later test did not run')
+
+
+@case('bail-outs')
+def bails(t):
+    for args, why in (('bogus=1', 'bogus'), ('tests=nomatch*', 'nomatch'),
+                      ('tests=harness.* after=post.success', 'after'),
+                      ('after=fuzz.post', 'after'), ('seed=1 seed=2', 'seed')):
+        r = t.rq('--mode', 'tcg', '--args', args, tag='bail-%d' % len(args))
+        t.check(r.rc == 1, '%s: exit %d, want 1' % (args, r.rc))
+        p = r.pieces()
+        t.check(len(p) == 1 and p[0].bail and why in p[0].bail[0], '%s: no Bail out! naming %s' % (args, why))
+        t.check('booting again' not in r.out, '%s: a bail-out was retried' % args)
+
+
+def crash_resume(t, *boot):
+    r = t.rq('--mode', 'tcg', *boot, '--args', 'tests=harness.triple_fault,harness.*')
+    t.want_rc(r, 1)
+    t.check('booting again with after=harness.triple_fault' in r.out, 'not resumed')
+    p = r.pieces()
+    t.check(len(p) == 2 and p[0].running == 'harness.triple_fault' and p[1].complete,
+            'want 2 pieces: a death in harness.triple_fault, then a complete run')
+    t.check(r.status('harness.user_mode') == 'pass', 'tests after the death did not run')
+    t.check(r.status('harness.triple_fault') == 'died', 'the death was not reported')
+
+
+@case('crash-resume-kernel')
+def cr_kernel(t):
+    crash_resume(t, '--boot', 'kernel')
+
+
+@case('crash-resume-iso')
+def cr_iso(t):
+    crash_resume(t, '--boot', 'iso')
+
+
+@case('crash-resume-efi')
+def cr_efi(t):
+    crash_resume(t, '--boot', 'efi')
+
+
+@case('gen2-shaped-tcg')
+def gen2_tcg(t):
+    """q35 without PIT/PIC/HPET under TCG: harness.time passes or the kernel
+    bails out with the reason; never a wrong frequency."""
+    r = t.rq('--mode', 'tcg', '--machine', 'gen2', '--boot', 'kernel', '--args', 'tests=harness.time')
+    p = r.pieces()[0]
+    if p.bail:
+        t.check('tsc' in p.bail[0].lower() or 'pit' in p.bail[0].lower(), 'bail without a time reason')
+    else:
+        t.check(r.status('harness.time') == 'pass', 'harness.time: %s' % r.status('harness.time'))

@@ -1,0 +1,108 @@
+"""make test cases in a real Hyper-V-enlightened guest (nested runner): the
+four configurations in one invocation (one L1), the fuzzer and its replay,
+and the Hyper-V-shaped machines."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from harness import ROOT, case
+
+
+def cell(t, name):
+    path = os.path.join(t.dir, 'matrix', 'cells', name + '.json')
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
+def status(c, name):
+    for x in (c or {}).get('tests', []):
+        if x['name'] == name:
+            return x['status']
+    return None
+
+
+@case('nested-configs', lane='nested', needs_nested=True)
+def nested_configs(t):
+    """full, enforce, nosynic and full with 2 VPs, each with its profile, in
+    one invocation: the whole suite in a Hyper-V-enlightened guest."""
+    out = os.path.join(t.dir, 'matrix')
+    rc, text = t.sh(['./run-qemu.sh', '--no-deps', '--mode', 'nested', '--matrix', '--out', out,
+                     '--stack', 'debian12', '--config', 'full', '--config', 'enforce',
+                     '--config', 'nosynic', '--config', 'smp2'], timeout=900)
+    t.check(rc == 0, 'exit %d, want 0 (every configuration as its profile says)' % rc)
+    t.check(len(re.findall(r'L1 \(debian12\) restored', text)) <= 2, 'L1 was restored more than twice')
+    full, enf, nos, smp2 = (cell(t, 'debian12-' + c) for c in ('full', 'enforce', 'nosynic', 'smp2'))
+    for name, c in (('full', full), ('enforce', enf), ('nosynic', nos), ('smp2', smp2)):
+        if t.check(c is not None, '%s: no cell JSON' % name):
+            t.check(c['summary']['failed'] == 0, '%s: %d unexpected failure(s)' % (name, c['summary']['failed']))
+            t.check(c.get('versions', {}).get('qemu'), '%s: the cell does not name the QEMU version' % name)
+    for name in ('hv.hypercall_page', 'synic.deliver_one', 'post.success'):
+        t.check(status(full, name) == 'pass', 'full: %s is %s' % (name, status(full, name)))
+    t.check(status(enf, 'post.access_denied') in ('pass', 'fail', 'known'), 'enforce: post.access_denied did not run')
+    t.check(status(nos, 'hv.synic_msrs_absent') == 'pass', 'nosynic: hv.synic_msrs_absent did not pass')
+    for name in ('smp.vp_index', 'smp.deliver_vp1'):
+        t.check(status(smp2, name) == 'pass', 'smp2: %s is %s' % (name, status(smp2, name)))
+    # the profile is what makes full pass: without it the checker must fail
+    log = os.path.join(out, 'logs', 'debian12-full.log')
+    pieces = sorted((os.path.join(out, 'logs', p) for p in os.listdir(os.path.join(out, 'logs'))
+                     if re.fullmatch(r'debian12-full\.log\.\d+', p)), key=lambda p: int(p.rsplit('.', 1)[1])) or [log]
+    rc, _ = t.sh([sys.executable, 'tools/check-log', '--quiet'] + pieces)
+    t.check(rc == 1, 'check-log without the profile did not fail the full run')
+    t.check(os.path.exists(os.path.join(out, 'matrix.html')), 'no matrix.html')
+
+
+@case('nested-fuzz', lane='nested', needs_nested=True)
+def nested_fuzz(t):
+    """10,000 seeded fuzz calls, then a replay that reproduces a reported case."""
+    r = t.rq('--mode', 'nested', '--config', 'full', '--args', 'tests=fuzz.post fuzz=10000 seed=12345', tag='fuzz')
+    t.want_rc(r, 0)
+    t.check(r.status('fuzz.post') in ('pass', 'known'), 'fuzz.post: %s' % r.status('fuzz.post'))
+    text = r.text()
+    t.check(re.search(r'fuzz: 10000 iterations .* calls/s', text), 'no "fuzz: 10000 iterations" line')
+    cases = re.findall(r'^.*fuzz violation .*replay: (.*)$', text, re.M)
+    if not t.check(len(cases) >= 3, 'the fuzz reported fewer than 3 cases to replay'):
+        return
+    line = [l for l in text.split('\n') if 'fuzz violation ' in l][2]
+    r2 = t.rq('--mode', 'nested', '--config', 'full', '--args', cases[2], tag='replay')
+    again = [l for l in r2.text().split('\n') if 'fuzz violation ' in l]
+    t.check(again and again[-1] == line, 'the replay (%s) did not reproduce the case' % cases[2])
+
+
+def hyperv_machine(t, machine):
+    r = t.rq('--mode', 'nested', '--machine', machine, tag=machine, timeout=1200)
+    t.want_rc(r, 0)
+    text = r.text()
+    m = re.search(r'^# tsc: (\d+) Hz \((\S+)\)', text, re.M)
+    if t.check(m, 'no "# tsc: N Hz (SOURCE)" line'):
+        t.check(m.group(2) == 'HV_X64_MSR_TSC_FREQUENCY', 'TSC frequency from %s, not the Hyper-V MSR' % m.group(2))
+        host = host_tsc_hz()
+        if host:
+            t.check(abs(int(m.group(1)) - host) <= host * 0.02, 'TSC %s Hz is not within 2%% of the host\'s %d Hz' % (m.group(1), host))
+    t.check(r.status('harness.time') == 'pass', 'harness.time: %s' % r.status('harness.time'))
+    t.check('vendor "Microsoft Hv"' in text, 'not a Hyper-V-enlightened guest')
+    return r
+
+
+def host_tsc_hz():
+    """The TSC frequency the host kernel uses (tsc_khz via the boot log or cpuinfo)."""
+    out = subprocess.run(['sh', '-c', 'dmesg 2>/dev/null | grep -m1 -o "tsc: Refined TSC clocksource calibration: [0-9.]* MHz\\|tsc: Detected [0-9.]* MHz"'],
+                         stdout=subprocess.PIPE).stdout.decode()
+    m = re.search(r'([0-9.]+) MHz', out)
+    if not m:
+        m = re.search(r'cpu MHz\s*:\s*([0-9.]+)', open('/proc/cpuinfo').read())
+    return int(float(m.group(1)) * 1e6) if m else None
+
+
+@case('nested-gen1', lane='nested', needs_nested=True)
+def gen1(t):
+    hyperv_machine(t, 'gen1')
+
+
+@case('nested-gen2', lane='nested', needs_nested=True)
+def gen2(t):
+    hyperv_machine(t, 'gen2')
+
+
+_ = ROOT

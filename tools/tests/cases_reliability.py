@@ -1,0 +1,104 @@
+"""make test cases for the runner's reliability findings (issue 10): runs at
+once, odd paths, timeouts and killed VMs reported as what they are."""
+
+import os
+import re
+import subprocess
+import threading
+import time
+
+from harness import ROOT, case
+
+
+@case('two-runs-at-once')
+def two_runs(t):
+    """Same default log path, different selections: each run reports its own
+    verdict and keeps its own log."""
+    outs = {}
+
+    def one(sel):
+        r = subprocess.run(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'tcg', '--args',
+                            'tests=' + sel], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=300)
+        outs[sel] = (r.returncode, r.stdout.decode(errors='replace'))
+    threads = [threading.Thread(target=one, args=(s,)) for s in ('harness.no_fault', 'harness.ud_caught,harness.pf_caught')]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for sel, want in (('harness.no_fault', '1 passed'), ('harness.ud_caught,harness.pf_caught', '2 passed')):
+        rc, out = outs[sel]
+        t.transcript.write(out)
+        last = out.strip().split('\n')[-1]
+        t.check(rc == 0 and last.startswith(want), '%s: exit %d, last line %r, want %r' % (sel, rc, last, want))
+    logs = [m.group(1) for _, o in outs.values() for m in [re.search(r'boot\(s\); log (\S+)', o)] if m]
+    t.check(len(set(logs)) == 2, 'the two runs shared a log: %r' % logs)
+
+
+@case('build-race')
+def build_race(t):
+    """Two runs after a source change build at once without breaking each other."""
+    src = os.path.join(ROOT, 'tests', 'harness_tests.c')
+    os.utime(src, None)
+    procs = [subprocess.Popen(['./run-qemu.sh', '--no-deps', '--mode', 'tcg', '--args', 'tests=harness.no_fault'],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    for p in procs:
+        out = p.communicate(timeout=600)[0].decode(errors='replace')
+        t.transcript.write(out)
+        t.check(p.returncode == 0, 'a concurrent build/run failed (exit %d)' % p.returncode)
+        t.check('undefined reference' not in out, 'link raced')
+
+
+@case('log-path-with-space')
+def log_space(t):
+    d = os.path.join(t.dir, 'a dir with spaces')
+    os.makedirs(d, exist_ok=True)
+    log = os.path.join(d, 'x y.log')
+    rc, out = t.sh(['./run-qemu.sh', '--no-deps', '--mode', 'tcg', '--log', log, '--args',
+                    'tests=harness.triple_fault,harness.no_fault'])
+    t.check(rc == 1, 'exit %d, want 1 (a death)' % rc)
+    t.check(os.path.exists(log) and os.path.exists(log + '.1') and os.path.exists(log + '.2'),
+            'log pieces missing at a path with spaces')
+    t.check('harness.no_fault' in open(log, errors='replace').read(), 'the log lacks the resumed piece')
+
+
+@case('timeout-and-kill')
+def timeout_and_kill(t):
+    """A boot over its limit is a timeout (not "could not start"); a QEMU
+    killed from outside is reported as killed (not a timeout)."""
+    rc, out = t.sh(['./run-qemu.sh', '--no-deps', '--mode', 'tcg', '--boot', 'efi', '--timeout', '1',
+                    '--log', os.path.join(t.dir, 'timeout.log')])
+    t.check('timed out after 1 s' in out, 'no "timed out after 1 s"')
+    t.check(rc != 3 and 'could not start' not in out, 'a timeout was reported as an environment error')
+    p = subprocess.Popen(['./run-qemu.sh', '--no-deps', '--mode', 'tcg', '--boot', 'efi', '--timeout', '60',
+                          '--log', os.path.join(t.dir, 'kill.log')], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    victim = None
+    for _ in range(100):
+        time.sleep(0.1)
+        victim = find_child_qemu(p.pid)
+        if victim:
+            break
+    if t.check(victim is not None, 'no QEMU child found to kill'):
+        os.kill(victim, 9)
+    out = p.communicate(timeout=120)[0].decode(errors='replace')
+    t.transcript.write(out)
+    t.check('killed by signal 9' in out and 'timed out' not in out, 'a killed QEMU was not reported as killed')
+
+
+def find_child_qemu(root_pid):
+    kids = {}
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            stat = open('/proc/%s/stat' % pid).read()
+            ppid = int(stat.rsplit(')', 1)[1].split()[1])
+            kids.setdefault(ppid, []).append((int(pid), stat.split('(', 1)[1].split(')')[0]))
+        except (OSError, IndexError, ValueError):
+            continue
+    todo = [root_pid]
+    while todo:
+        for pid, comm in kids.get(todo.pop(), []):
+            if comm.startswith('qemu-system'):
+                return pid
+            todo.append(pid)
+    return None

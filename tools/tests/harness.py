@@ -1,0 +1,160 @@
+"""The test command's harness (make test): a table of cases, each a function
+that runs something and asserts on parsed results (the checker's cell JSON,
+the TAP parser), one line per case, and the closing "N passed, N failed[, N
+skipped]" line. Cases run in two lanes at once (2 cores): 'host' (builds,
+unit tests, TCG boots) and 'nested' (the Hyper-V guest)."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+from hvconform import tap  # noqa: E402
+
+OUT = os.path.join(ROOT, 'build', 'test')
+CASES = []
+
+
+class Skip(Exception):
+    pass
+
+
+def case(name, lane='host', needs_nested=False):
+    def reg(fn):
+        CASES.append({'name': name, 'fn': fn, 'lane': lane, 'nested': needs_nested})
+        return fn
+    return reg
+
+
+class Run:
+    """What one ./run-qemu.sh invocation left: status, output, the log's parsed
+    pieces and the cell JSON."""
+
+    def __init__(self, rc, out, log, cell, secs):
+        self.rc, self.out, self.log, self.cell, self.secs = rc, out, log, cell, secs
+
+    def tests(self):
+        return {t['name']: t for t in (self.cell or {}).get('tests', [])}
+
+    def status(self, name):
+        t = self.tests().get(name)
+        return t and t['status']
+
+    def pieces(self):
+        paths = sorted((p for p in os.listdir(os.path.dirname(self.log))
+                        if p.startswith(os.path.basename(self.log) + '.') and p.rsplit('.', 1)[1].isdigit()),
+                       key=lambda p: int(p.rsplit('.', 1)[1]))
+        paths = [os.path.join(os.path.dirname(self.log), p) for p in paths] or [self.log]
+        return [tap.parse(open(p, 'rb').read().decode('utf-8', 'replace'), p) for p in paths]
+
+    def text(self):
+        return open(self.log, 'rb').read().decode('utf-8', 'replace').replace('\r', '')
+
+
+class Ctx:
+    def __init__(self, name):
+        self.name = name
+        self.dir = os.path.join(OUT, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.transcript = open(os.path.join(OUT, name + '.out'), 'w')
+        self.failures = []
+
+    def check(self, cond, msg):
+        if not cond:
+            self.failures.append(msg)
+        return cond
+
+    def sh(self, cmd, timeout=600, env=None, **kw):
+        """Run a command; (status, combined output)."""
+        self.transcript.write('$ %s\n' % (cmd if isinstance(cmd, str) else ' '.join(cmd)))
+        e = dict(os.environ, **(env or {}))
+        r = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout, env=e,
+                           shell=isinstance(cmd, str), **kw)
+        text = r.stdout.decode('utf-8', 'replace')
+        self.transcript.write(text)
+        self.transcript.flush()
+        return r.returncode, text
+
+    def rq(self, *args, tag=None, env=None, timeout=900):
+        """./run-qemu.sh --no-deps ARGS with a log and a cell JSON of this case's own."""
+        tag = tag or self.name
+        log = os.path.join(self.dir, tag + '.log')
+        cell = os.path.join(self.dir, tag + '.json')
+        for p in (cell,):
+            if os.path.exists(p):
+                os.remove(p)
+        t = time.monotonic()
+        rc, out = self.sh(['./run-qemu.sh', '--no-deps', '--log', log, '--json', cell] + list(args),
+                          timeout=timeout, env=env)
+        secs = time.monotonic() - t
+        data = json.load(open(cell)) if os.path.exists(cell) else None
+        return Run(rc, out, log, data, secs)
+
+    def want_rc(self, run, rc):
+        return self.check(run.rc == rc, 'exit status %d, want %d' % (run.rc, rc))
+
+
+def run_lane(cases, results, lock, no_nested):
+    for c in cases:
+        ctx = Ctx(c['name'])
+        t = time.monotonic()
+        skipped = None
+        try:
+            if c['nested'] and no_nested:
+                raise Skip('HVCONFORM_TEST_NO_NESTED set')
+            c['fn'](ctx)
+        except Skip as e:
+            skipped = str(e)
+        except Exception as e:   # a crashing case is a failing case, with its reason
+            ctx.failures.append('%s: %s' % (type(e).__name__, e))
+        secs = time.monotonic() - t
+        with lock:
+            if ctx.failures:
+                results['failed'] += 1
+                print('FAIL %s: %s (%.2f s)' % (c['name'], '; '.join(ctx.failures[:3]), secs))
+                ctx.transcript.flush()
+                tail = open(ctx.transcript.name, errors='replace').read().split('\n')
+                n = None if os.environ.get('VERBOSE') else -15
+                print('\n'.join('    ' + l for l in tail[n:] if l))
+            elif skipped:
+                results['skipped'] += 1
+                print('skip %s: %s (%.2f s)' % (c['name'], skipped, secs))
+            else:
+                results['passed'] += 1
+                print('ok %s (%.2f s)' % (c['name'], secs))
+            sys.stdout.flush()
+        ctx.transcript.close()
+
+
+def main(first, lanes):
+    """first: cases run alone before the lanes (deps, build)."""
+    os.makedirs(OUT, exist_ok=True)
+    results, lock = {'passed': 0, 'failed': 0, 'skipped': 0}, threading.Lock()
+    no_nested = bool(os.environ.get('HVCONFORM_TEST_NO_NESTED'))
+    t0 = time.monotonic()
+    by_name = {c['name']: c for c in CASES}
+    run_lane([by_name[n] for n in first], results, lock, no_nested)
+    if results['failed'] == 0:
+        threads = [threading.Thread(target=run_lane, args=([c for c in CASES if c['lane'] == lane
+                                                            and c['name'] not in first],
+                                                           results, lock, no_nested))
+                   for lane in lanes]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    else:
+        print('# the build failed: the other cases did not run')
+        results['failed'] += len(CASES) - len(first)
+    print('# total %.2f s' % (time.monotonic() - t0))
+    line = '%d passed, %d failed' % (results['passed'], results['failed'])
+    if results['skipped']:
+        line += ', %d skipped' % results['skipped']
+    print(line)
+    return 1 if results['failed'] else 0
