@@ -2,6 +2,7 @@
  * page and SynIC once, and bring them back to a known state before every
  * test, whatever the previous test did to them. */
 #include "suite.h"
+#include "../hv/clock.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
 #include "../hv/hypercall.h"
@@ -45,6 +46,12 @@ static void ap_setup(int index)
     vp_reset(0);
 }
 
+int suite_time_init(char *why, size_t whylen)
+{
+    static const struct tsc_source *const sources[] = { &hv_tsc_source, &time_pit_source };
+    return time_init(sources, 2, why, whylen);
+}
+
 void suite_preamble(struct tap *t)
 {
     out = t;
@@ -52,10 +59,6 @@ void suite_preamble(struct tap *t)
     hv_describe(line);
     if (hv_absent_reason()) return;
 
-    if (hv.priv_low & HV_ACCESS_FREQUENCY_REGS) {
-        time_set_tsc_hz(rdmsr(HV_X64_MSR_TSC_FREQUENCY), "HV_X64_MSR_TSC_FREQUENCY");
-        tap_comment(t, "tsc: %llu Hz (%s)", (unsigned long long)time_tsc_hz(), time_source());
-    }
     const char *err = hv_hypercall_enable();
     if (err) tap_comment(t, "hypercall page: not enabled: %s", err);
     else tap_comment(t, "hypercall page: enabled at GPA %#llx, %d bytes overlaid by the hypervisor",

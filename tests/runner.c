@@ -82,7 +82,7 @@ static void bail(struct tap *tap, const char *why)
 void hvconform_main(const char *bootpath, const char *cmdline)
 {
     struct tap tap;
-    char err[200];
+    char err[320];
     tap_begin(&tap, serial_write, HVCONFORM_VERSION, bootpath);
     if (options_parse(cmdline, &opts, err, sizeof err)) {
         bail(&tap, err);
@@ -90,7 +90,11 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     if (!opts.seed_given) opts.seed = rdtsc() & 0xFFFFFFFF;
     tap_comment(&tap, "command line: %s", cmdline && *cmdline ? cmdline : "(none)");
     tap_comment(&tap, "seed: %llu (replay with seed=%llu)", (unsigned long long)opts.seed, (unsigned long long)opts.seed);
+    if (suite_time_init(err, sizeof err)) {
+        bail(&tap, err);
+    }
     tap_comment(&tap, "tsc: %llu Hz (%s)", (unsigned long long)time_tsc_hz(), time_source());
+    if (time_note()[0]) tap_comment(&tap, "tsc: %s", time_note());
 
     int nreg = (int)(__stop_hvtests - __start_hvtests);
     int n = select_tests(__start_hvtests, nreg, &opts, selected, MAX_TESTS, err, sizeof err);

@@ -2,8 +2,12 @@
  * is printed before the plan, and the known state every test starts from. */
 #ifndef TESTS_SUITE_H
 #define TESTS_SUITE_H
+#include <stddef.h>
 #include "tap.h"
 
+/* Calibrate the TSC: Hyper-V's own sources first, then the PIT. 0, or -1
+ * with the reason (the caller bails out). */
+int suite_time_init(char *why, size_t whylen);
 /* Detect the platform, print its description as TAP comments. */
 void suite_preamble(struct tap *t);
 /* Bring the machine back to the state tests start from; called before each
