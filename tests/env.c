@@ -7,6 +7,7 @@
 #include "../hv/helper.h"
 #include "../hv/hypercall.h"
 #include "../hv/synic.h"
+#include "../hv/vmbus.h"
 #include "../hv/tlfs.h"
 #include "../kernel/cpu.h"
 #include "../kernel/smp.h"
@@ -52,9 +53,10 @@ int suite_time_init(char *why, size_t whylen)
     return time_init(sources, 2, why, whylen);
 }
 
-void suite_preamble(struct tap *t)
+void suite_preamble(struct tap *t, const struct options *o)
 {
     out = t;
+    vmbus_set_log(line);
     hv_detect();
     hv_describe(line);
     if (hv_absent_reason()) return;
@@ -74,7 +76,7 @@ void suite_preamble(struct tap *t)
     }
     smp_ap_setup = ap_setup;
     tap_comment(t, "cpus: %d running (INIT-SIPI-SIPI broadcast)", smp_start(500000));
-    helper_detect();
+    helper_detect(o->helper);
     tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
 
@@ -85,6 +87,17 @@ void suite_reset(void)
     on_every_vp(vp_drain);
     helper_reset();         /* connections go only once nothing is in flight */
     if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
+    vmbus_hygiene(0);       /* a contact a test left open ends with UNLOAD */
     on_every_vp(vp_reset);
     hv_clear_io_pages();
+}
+
+void suite_finish(void)
+{
+    cli();
+    if (hv_absent_reason()) return;
+    if (hv_has_synic()) vp_drain(0);
+    helper_reset();
+    if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
+    vmbus_hygiene(1);
 }

@@ -108,15 +108,17 @@ void hvconform_main(const char *bootpath, const char *cmdline)
         kernel_exit(EXIT_PASSED);
     }
 
-    suite_preamble(&tap);
+    suite_preamble(&tap, &opts);
     if (opts.bench) {       /* the latency benchmark instead of the suite (tests/bench.h) */
         int bad = bench_run(&tap, &opts);
+        suite_finish();
         tap_end(&tap);
         kernel_exit(bad ? EXIT_FAILED : EXIT_PASSED);
     }
     tap_plan(&tap, n);
     for (int i = 0; i < n; i++)
         run_one(&tap, &__start_hvtests[selected[i]]);
+    suite_finish();
     tap_end(&tap);
     kernel_exit(tap.failed ? EXIT_FAILED : EXIT_PASSED);
 }
