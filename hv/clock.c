@@ -70,8 +70,8 @@ static enum tsc_result hv_measure(struct tsc_reading *r)
         return TSC_OK;
     }
     if (hv.priv_low & HV_ACCESS_PARTITION_REF_CNT) return by_ref_counter(r);
-    fmt_snprintf(r->note, sizeof r->note, "Hyper-V offers neither HV_X64_MSR_TSC_FREQUENCY (CPUID 0x40000003 "
-                 "EAX bit 11 + EDX bit 8) nor HV_X64_MSR_TIME_REF_COUNT (EAX bit 1); QEMU: hv-frequencies, hv-time");
+    fmt_snprintf(r->note, sizeof r->note, "no HV_X64_MSR_TSC_FREQUENCY (CPUID 0x40000003 EAX bit 11 + EDX bit 8) "
+                 "nor HV_X64_MSR_TIME_REF_COUNT (EAX bit 1) offered (QEMU: hv-frequencies, hv-time)");
     return TSC_NOT_HERE;
 }
 

@@ -21,7 +21,6 @@
 static void (*log_line)(const char *text);
 static int host_seen;       /* connection 1 has accepted a post */
 static int contact_open;    /* INITIATE_CONTACT accepted, no UNLOAD since */
-static int touched;         /* anything was posted to connection 1 */
 
 void vmbus_set_log(void (*line)(const char *text)) { log_line = line; }
 int vmbus_contact_open(void) { return contact_open; }
@@ -49,7 +48,6 @@ uint16_t vmbus_post_input(const struct hv_post_message_input *in)
     uint32_t msgtype = in->payload_size >= 4 ? *(const uint32_t *)in->payload : 0;
     uint64_t wait = FIRST_WAIT_US;
     uint16_t st = 0;
-    touched = 1;
     for (int attempt = 0;; attempt++) {
         st = HV_RESULT_STATUS(hv_call(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0));
         if (st == HV_STATUS_SUCCESS) host_seen = 1;
@@ -115,16 +113,17 @@ int vmbus_unload(uint64_t timeout_us, uint16_t *status)
     return wait_unload_response(timeout_us);
 }
 
+/* Only an open contact is unloaded: QEMU's vmbus-bridge (10.x) segfaults on
+ * an UNLOAD that follows a completed one (seen in the nested runner), and a
+ * host that saw only REQUESTOFFERS before INITIATE_CONTACT has nothing to
+ * unload. */
 void vmbus_hygiene(int end_of_run)
 {
-    if (!contact_open && !(touched && end_of_run)) return;
-    int was_open = contact_open;
+    if (!contact_open) return;
     uint16_t st;
-    int answered = vmbus_unload(was_open ? 1000000 : 100000, &st);
+    int answered = vmbus_unload(1000000, &st);
     contact_open = 0;
-    touched = 0;
-    say("vmbus: UNLOAD %s (%s): 0x%04x %s, %s", end_of_run ? "at the end of the run" : "before the next test",
-        was_open ? "a contact was open" : "connection 1 was posted to, no contact open",
-        st, hv_status_name(st),
-        answered ? "UNLOAD_RESPONSE received" : was_open ? "no UNLOAD_RESPONSE within 1 s" : "no UNLOAD_RESPONSE within 100 ms");
+    say("vmbus: UNLOAD %s (a contact was still open): 0x%04x %s, %s",
+        end_of_run ? "at the end of the run" : "before the next test", st, hv_status_name(st),
+        answered ? "UNLOAD_RESPONSE received" : "no UNLOAD_RESPONSE within 1 s");
 }

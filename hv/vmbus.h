@@ -46,9 +46,9 @@ int vmbus_contact_open(void);
 /* Post UNLOAD; 1 when UNLOAD_RESPONSE arrived in SINT 2's slot in time
  * (needs the boot VP's SIM page on). *status: the post's status. */
 int vmbus_unload(uint64_t timeout_us, uint16_t *status);
-/* Every contact ends with UNLOAD: between tests when a contact is still open
- * (a test failed or timed out before its own UNLOAD); at the end of the run
- * also when anything at all was posted to connection 1. Reports to the log. */
+/* Every contact ends with UNLOAD: one still open (a test failed or timed
+ * out before its own UNLOAD) is unloaded between tests and at the end of
+ * the run. Reports to the log. */
 void vmbus_hygiene(int end_of_run);
 /* Is a VMBus host behind connection 1? Posts REQUESTOFFERS once (a host
  * ignores it before INITIATE_CONTACT) and returns that status from then on. */

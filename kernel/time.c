@@ -7,7 +7,7 @@
  * longer, never shorter (nothing waits before time_init today). */
 static uint64_t tsc_hz = TSC_HZ_MAX;
 static const char *source = "not calibrated";
-static char note[160];
+static char note[200];
 
 int time_init(const struct tsc_source *const *sources, int n, char *why, size_t whylen)
 {

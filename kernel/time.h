@@ -18,7 +18,7 @@ enum tsc_result {
 struct tsc_reading {
     uint64_t hz;
     const char *source;     /* printed as "tsc: N Hz (source)" */
-    char note[160];         /* why an earlier source was passed over, or "" */
+    char note[200];         /* why an earlier source was passed over, or "" */
     char why[200];          /* TSC_FAILED: the reason */
 };
 

@@ -62,9 +62,14 @@ void suite_preamble(struct tap *t, const struct options *o)
     if (hv_absent_reason()) return;
 
     const char *err = hv_hypercall_enable();
+    uint64_t boot = hv_hypercall_msr_at_boot();
+    if (boot) tap_comment(t, "hypercall page: HV_X64_MSR_HYPERCALL was %#llx before us (%s%s, GPA %#llx)",
+                          (unsigned long long)boot, boot & HV_HYPERCALL_ENABLE ? "enabled" : "disabled",
+                          boot & HV_HYPERCALL_LOCKED ? ", locked: its page is used as it is" : "",
+                          (unsigned long long)(boot & ~0xFFFull));
     if (err) tap_comment(t, "hypercall page: not enabled: %s", err);
     else tap_comment(t, "hypercall page: enabled at GPA %#llx, %d bytes overlaid by the hypervisor",
-                     (unsigned long long)(uintptr_t)hv_hypercall_page, hv_hypercall_page_overlaid());
+                     (unsigned long long)(uintptr_t)hv_hypercall_code, hv_hypercall_page_overlaid());
     if (hv_has_synic()) {
         synic_init();
         synic_reset();
@@ -75,7 +80,12 @@ void suite_preamble(struct tap *t, const struct options *o)
         tap_comment(t, "synic: not offered (CPUID 0x40000003 EAX bit 2 AccessSynicRegs clear)");
     }
     smp_ap_setup = ap_setup;
-    tap_comment(t, "cpus: %d running (INIT-SIPI-SIPI broadcast)", smp_start(500000));
+    int cpus = smp_start(500000);
+    if (smp_startup_page())
+        tap_comment(t, "cpus: %d running (INIT-SIPI-SIPI broadcast, start-up page %#x from the %s)", cpus,
+                    smp_startup_page(), smp_startup_source());
+    else
+        tap_comment(t, "cpus: %d running (APs not started: %s)", cpus, smp_startup_source());
     helper_detect(o->helper);
     tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
@@ -95,9 +105,8 @@ void suite_reset(void)
 void suite_finish(void)
 {
     cli();
-    if (hv_absent_reason()) return;
-    if (hv_has_synic()) vp_drain(0);
-    helper_reset();
+    if (hv_absent_reason() || !vmbus_contact_open()) return;
+    if (hv_has_synic()) vp_drain(0);        /* SIM page on, for UNLOAD_RESPONSE */
     if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
     vmbus_hygiene(1);
 }

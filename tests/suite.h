@@ -14,8 +14,8 @@ void suite_preamble(struct tap *t, const struct options *o);
 /* Bring the machine back to the state tests start from; called before each
  * test, whatever the previous test left. */
 void suite_reset(void);
-/* Leave the host as the run found it (VMBus UNLOAD, helper connections
- * gone); called once after the last test, before the summary. */
+/* Leave the host's VMBus as the run found it (UNLOAD of a contact still
+ * open); called once after the last test, before the summary. */
 void suite_finish(void);
 
 #endif
