@@ -23,9 +23,12 @@
  * stack inside the image (the same 64 KiB as the multiboot path), not on
  * the firmware's. */
 #include <efi.h>
-#include "../kernel/start.h"
-#include "../kernel/serial.h"
+#include "../kernel/acpi.h"
 #include "../kernel/exit.h"
+#include "../kernel/lowmem.h"
+#include "../kernel/serial.h"
+#include "../kernel/smp.h"
+#include "../kernel/start.h"
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 
@@ -37,7 +40,10 @@ static int cmdline_too_long;        /* the source held more than CMDLINE_MAX - 1
 static UINT8 mmap_static[64 * 1024] __attribute__((aligned(8)));
 static uint8_t kstack[65536] __attribute__((aligned(16)));
 
+static struct lowmem lowmem;
 static EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
+static EFI_GUID acpi20_guid = ACPI_20_TABLE_GUID;
+static EFI_GUID acpi10_guid = ACPI_TABLE_GUID;
 static EFI_GUID simple_fs_guid = SIMPLE_FILE_SYSTEM_PROTOCOL;
 
 static void con(EFI_SYSTEM_TABLE *st, const CHAR16 *s)
@@ -148,6 +154,43 @@ static void early_tap(void)
     serial_write("TAP version 13\n# hvconform efi (before the kernel)\n");
 }
 
+static int guid_eq(const EFI_GUID *a, const EFI_GUID *b)
+{
+    const UINT8 *x = (const UINT8 *)a, *y = (const UINT8 *)b;
+    for (int i = 0; i < 16; i++)
+        if (x[i] != y[i]) return 0;
+    return 1;
+}
+
+/* The RSDP from the configuration table, ACPI 2.0 preferred (copied now:
+ * the table lives in firmware memory). */
+static void keep_rsdp(EFI_SYSTEM_TABLE *st)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (UINTN i = 0; i < st->NumberOfTableEntries; i++) {
+            EFI_CONFIGURATION_TABLE *t = &st->ConfigurationTable[i];
+            if (!guid_eq(&t->VendorGuid, pass ? &acpi10_guid : &acpi20_guid)) continue;
+            acpi_keep_rsdp(t->VendorTable, pass ? 20 : 36,
+                           pass ? "EFI configuration table (ACPI 1.0)" : "EFI configuration table (ACPI 2.0)");
+            return;
+        }
+}
+
+/* The final memory map: after ExitBootServices, boot-services memory is
+ * free RAM too (UEFI spec, "EFI_BOOT_SERVICES.ExitBootServices()"). */
+static void keep_startup_page(const UINT8 *map, UINTN size, UINTN dsize)
+{
+    lowmem_init(&lowmem);
+    for (UINTN off = 0; dsize && off + dsize <= size; off += dsize) {
+        const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(map + off);
+        int usable = d->Type == EfiConventionalMemory || d->Type == EfiBootServicesCode ||
+                     d->Type == EfiBootServicesData;
+        lowmem_add(&lowmem, d->PhysicalStart, d->NumberOfPages << 12, usable);
+    }
+    UINT32 page = lowmem_pick(&lowmem);
+    smp_set_startup_page(page, page ? "EFI memory map" : "no free page below 0xA0000 in the EFI memory map");
+}
+
 static void leave_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
     EFI_BOOT_SERVICES *bs = st->BootServices;
@@ -167,7 +210,7 @@ static void leave_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         }
         if (EFI_ERROR(s)) break;
         s = bs->ExitBootServices(image, key);
-        if (s == EFI_SUCCESS) return;
+        if (s == EFI_SUCCESS) { keep_startup_page(map, size, dsize); return; }
         if (s != EFI_INVALID_PARAMETER) break;   /* stale map key: fetch it again */
     }
     /* Boot services may be half torn down now: report over COM1 ourselves. */
@@ -200,6 +243,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
                     cmdline_source, CMDLINE_MAX - 1);
     }
 
+    keep_rsdp(st);
     /* no firmware timer ticks may land on the kernel's IDT */
     leave_boot_services(image, st);
     __asm__ volatile("cli");

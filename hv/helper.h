@@ -6,8 +6,10 @@
 #ifndef HV_HELPER_H
 #define HV_HELPER_H
 #include <stdint.h>
+#include "../kernel/cmdline.h"
 
-void helper_detect(void);
+/* mode: the helper= kernel argument (kernel/cmdline.h). */
+void helper_detect(enum opt_helper mode);
 /* "QEMU hyperv-testdev (port 0x3000)" or NULL. */
 const char *helper_name(void);
 /* The reason tests that need a connection SKIP, or NULL when one exists. */

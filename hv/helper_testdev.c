@@ -7,6 +7,7 @@
 #include "detect.h"
 #include "../kernel/cpu.h"
 #include "../kernel/smp.h"
+#include "../kernel/string.h"
 
 #define TESTDEV_PORT 0x3000
 enum { MSG_CONN_CREATE = 4, MSG_CONN_DESTROY = 5, EVT_CONN_CREATE = 6, EVT_CONN_DESTROY = 7 };
@@ -24,10 +25,27 @@ static void ctl(int cmd, int vp, int sint, uint32_t id)
     outl(TESTDEV_PORT, (id << 24) | ((uint32_t)cmd << 16) | ((uint32_t)vp << 8) | (uint32_t)sint);
 }
 
-void helper_detect(void)
+static const char *not_probed;
+
+/* Port 0x3000 is only read where the device can be: a hypervisor that says
+ * it is KVM (QEMU's device needs KVM's SynIC), or when the user asks. On an
+ * unknown machine (real Hyper-V) the port is never touched. */
+void helper_detect(enum opt_helper mode)
 {
+    present = 0;
+    not_probed = 0;
+    if (!hv_has_synic()) return;
+    if (mode == OPT_HELPER_NONE) {
+        not_probed = "no host-side helper (helper=none: I/O port 0x3000 not probed)";
+        return;
+    }
+    if (mode == OPT_HELPER_AUTO && strcmp(hv.impl, "KVMKVMKVM") != 0) {
+        not_probed = "no host-side helper: the hypervisor does not identify as KVM (no \"KVMKVMKVM\" at CPUID "
+                     "0x40000100), so QEMU's hyperv-testdev port 0x3000 is not probed (helper=testdev probes it)";
+        return;
+    }
     /* the device reads as 0; an empty ISA port reads as all ones */
-    present = hv_has_synic() && inl(TESTDEV_PORT) == 0;
+    present = inl(TESTDEV_PORT) == 0;
 }
 
 const char *helper_name(void) { return present ? "QEMU hyperv-testdev (port 0x3000)" : 0; }
@@ -36,6 +54,7 @@ const char *helper_absent_reason(void)
 {
     if (present) return 0;
     if (!hv_has_synic()) return "no SynIC (CPUID 0x40000003 EAX bit 2 AccessSynicRegs clear), so no host helper can deliver messages";
+    if (not_probed) return not_probed;
     return "no host-side helper to create a message connection (QEMU: -device hyperv-testdev)";
 }
 

@@ -12,11 +12,18 @@
 extern uint8_t hv_input_pages[2 * HV_PAGE];
 extern uint8_t hv_output_page[HV_PAGE];
 extern uint8_t hv_hypercall_page[HV_PAGE];
+/* The page hv_call() calls: hv_hypercall_page, or the one a locked
+ * HV_X64_MSR_HYPERCALL points at. */
+extern uint8_t *hv_hypercall_code;
 
 /* Sets GUEST_OS_ID and enables the page (poisoned with `ret` first, like
  * XTF, so a page the hypervisor never overlaid is detectable). Returns 0 or
- * a message. */
+ * a message. A locked MSR (firmware) is left alone and its page used. */
 const char *hv_hypercall_enable(void);
+/* HV_X64_MSR_HYPERCALL as the first hv_hypercall_enable() found it. */
+uint64_t hv_hypercall_msr_at_boot(void);
+int hv_hypercall_locked(void);
+/* No-op when locked. */
 void hv_hypercall_disable(void);
 int hv_hypercall_enabled(void);
 /* Bytes of the page the hypervisor changed (0 = never overlaid). */

@@ -32,6 +32,10 @@
 #define HV_ACCESS_FREQUENCY_REGS    (1u << 11)
 #define HV_ACCESS_DEBUG_REGS        (1u << 12)
 #define HV_ACCESS_REENLIGHTENMENT   (1u << 13)
+/* CPUID 0x40000003 EDX: features. Bit 8: the frequency MSRs exist (Linux
+ * HV_FEATURE_FREQUENCY_MSRS_AVAILABLE, checked together with EAX bit 11 in
+ * arch/x86/kernel/cpu/mshyperv.c). */
+#define HV_FEATURE_FREQUENCY_MSRS_AVAILABLE (1u << 8)
 /* CPUID 0x40000003 EBX: partition privileges, high half (hypercalls) */
 #define HV_CREATE_PARTITIONS        (1u << 0)
 #define HV_ACCESS_PARTITION_ID      (1u << 1)

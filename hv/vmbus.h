@@ -32,8 +32,24 @@ struct vmbus_version_response {
     uint32_t msg_conn_id;
 } __attribute__((packed));
 
-/* HvCallPostMessage of a VMBus message (len bytes) to connection 1. */
+struct hv_post_message_input;
+
+/* HvCallPostMessage of a VMBus message (len bytes) to connection 1, with
+ * transient statuses retried (bounded, each retry reported to the log). */
 uint16_t vmbus_post(const void *msg, uint32_t len);
+/* The same for an input built by the caller (anywhere in the input pages). */
+uint16_t vmbus_post_input(const struct hv_post_message_input *in);
+/* Where retries and UNLOADs are reported (TAP comments); NULL = silent. */
+void vmbus_set_log(void (*line)(const char *text));
+/* INITIATE_CONTACT was accepted and no UNLOAD has followed. */
+int vmbus_contact_open(void);
+/* Post UNLOAD; 1 when UNLOAD_RESPONSE arrived in SINT 2's slot in time
+ * (needs the boot VP's SIM page on). *status: the post's status. */
+int vmbus_unload(uint64_t timeout_us, uint16_t *status);
+/* Every contact ends with UNLOAD: one still open (a test failed or timed
+ * out before its own UNLOAD) is unloaded between tests and at the end of
+ * the run. Reports to the log. */
+void vmbus_hygiene(int end_of_run);
 /* Is a VMBus host behind connection 1? Posts REQUESTOFFERS once (a host
  * ignores it before INITIATE_CONTACT) and returns that status from then on. */
 uint16_t vmbus_probe(void);

@@ -99,6 +99,11 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
                 if (last) break;
                 p = c + 1;
             }
+        } else if (streq(key, "helper")) {
+            if (val && streq(val, "auto")) o->helper = OPT_HELPER_AUTO;
+            else if (val && streq(val, "testdev")) o->helper = OPT_HELPER_TESTDEV;
+            else if (val && streq(val, "none")) o->helper = OPT_HELPER_NONE;
+            else FAIL("helper= needs auto, testdev or none, got '%s'", val ? val : "");
         } else if (streq(key, "after")) {
             if (!val || !valid_pattern(val)) FAIL("after= needs a test name");
             o->after = val;

@@ -1,7 +1,12 @@
 /* Kernel command line: `tests=GLOB[,GLOB]`, `list`, `verbose`, `seed=N`,
  * `after=NAME` (resume a crashed run after that test), `fuzz=N` (fuzz.post's
  * iterations, 1..OPT_MAX_FUZZ), `bench` (run the latency benchmark instead
- * of the suite) and `bench_iters=N` (samples per figure, 1..OPT_MAX_BENCH_ITERS).
+ * of the suite), `bench_iters=N` (samples per figure, 1..OPT_MAX_BENCH_ITERS)
+ * and `helper=auto|testdev|none`: which host-side helper may be probed.
+ * auto (default) probes QEMU's hyperv-testdev (I/O port 0x3000) only where
+ * the hypervisor says it is KVM (its "KVMKVMKVM" leaf at 0x40000100);
+ * testdev probes it on any machine (a user who knows it is there); none
+ * never touches the port (tests needing a connection SKIP or use VMBus).
  * Pure, host-tested.
  * Each key at most once (tests= may repeat: the patterns add up). Anything
  * unknown, malformed or repeated is an error with a message; the caller
@@ -19,6 +24,8 @@
 #define OPT_MAX_FUZZ 10000000u
 #define OPT_MAX_BENCH_ITERS 65536u
 
+enum opt_helper { OPT_HELPER_AUTO = 0, OPT_HELPER_TESTDEV, OPT_HELPER_NONE };
+
 struct options {
     const char *tests[OPT_MAX_PATTERNS];
     int ntests;                 /* 0 = run the default suite */
@@ -30,6 +37,7 @@ struct options {
     uint32_t fuzz;              /* fuzz= iterations; 0 = not given (the test's default) */
     int bench;                  /* `bench`: benchmark instead of the suite */
     uint32_t bench_iters;       /* bench_iters=; 0 = not given (time-budgeted default) */
+    int helper;                 /* enum opt_helper: helper= */
     char text[OPT_MAX_TEXT];    /* storage the pointers above point into */
 };
 

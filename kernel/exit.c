@@ -1,4 +1,5 @@
 #include "exit.h"
+#include "acpi.h"
 #include "cpu.h"
 #include "fmt.h"
 #include "serial.h"
@@ -7,9 +8,17 @@
 
 void kernel_exit(enum exit_code code)
 {
+    static int exiting;
     outl(DEBUG_EXIT_PORT, code);
+    if (exiting++) halt_forever();          /* a fault on the way out */
     /* Still here: no isa-debug-exit (e.g. real Hyper-V). The end marker is
-     * already out; stop quietly. */
+     * already out: power off so the VM stops by itself; what follows is
+     * plain text, never TAP. */
+    char why[200];
+    acpi_poweroff(why, sizeof why);
+    serial_write("hvconform: no ACPI power-off: ");
+    serial_write(why);
+    serial_write("; halting\n");
     halt_forever();
 }
 

@@ -1,5 +1,6 @@
 /* Ending the run: QEMU's isa-debug-exit (port 0xf4) when present, which
- * makes QEMU exit with (code << 1) | 1; otherwise halt. Every verdict code is
+ * makes QEMU exit with (code << 1) | 1; otherwise ACPI S5 power-off
+ * (kernel/acpi.h), and a halt when that fails too. Every verdict code is
  * nonzero so a QEMU exit status of 1 (failed to start) can't be mistaken
  * for one. */
 #ifndef KERNEL_EXIT_H

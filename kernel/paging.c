@@ -28,3 +28,15 @@ void paging_init(void)
     pml4[0] = (uint64_t)pdpt | P | W | U;
     write_cr3((uint64_t)pml4);
 }
+
+uint16_t paging_read_page0_u16(uint32_t offset)
+{
+    uintptr_t va = 0;
+    uint16_t v;
+    pt0[0] = P;                             /* read-only, supervisor */
+    __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+    __asm__ volatile("movw (%1), %0" : "=r"(v) : "r"(va + (offset & 0xFFE)) : "memory");
+    pt0[0] = 0;
+    __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+    return v;
+}

@@ -9,5 +9,7 @@
 #define PAGING_UNMAPPED_ADDR 0x100001234ull
 
 void paging_init(void);
+/* A 16-bit value from page 0 (the BIOS data area), mapped for the read. */
+uint16_t paging_read_page0_u16(uint32_t offset);
 
 #endif

@@ -7,7 +7,6 @@
 #include "string.h"
 #include "time.h"
 
-#define TRAMPOLINE 0x8000u
 #define AP_STACK_SIZE 16384
 
 extern const uint8_t ap_trampoline_start[], ap_trampoline_end[];
@@ -16,7 +15,21 @@ static uint8_t ap_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 struct params {         /* boot/ap_trampoline.asm's parameter block, at +8 */
     uint64_t cr3, entry, stacks, stack_size;
     volatile uint32_t count, pad;
-};
+    uint32_t pm32; uint16_t pm32_sel, pad1;     /* offsets in the blob: += page */
+    uint32_t lm64; uint16_t lm64_sel, pad2;
+    uint16_t gdt_limit; uint32_t gdt_base; uint16_t pad3;
+} __attribute__((packed));
+
+static uint32_t startup_page;
+static const char *startup_source = "no boot memory map";
+
+void smp_set_startup_page(uint32_t page, const char *source)
+{
+    startup_page = page;
+    startup_source = source;
+}
+uint32_t smp_startup_page(void) { return startup_page; }
+const char *smp_startup_source(void) { return startup_source; }
 
 struct work {
     void (*volatile fn)(void *);
@@ -60,18 +73,23 @@ void ap_entry(int index)
 int smp_start(uint64_t wait_us)
 {
     size_t len = (size_t)(ap_trampoline_end - ap_trampoline_start);
-    memcpy((void *)(uintptr_t)TRAMPOLINE, ap_trampoline_start, len);
-    struct params *p = (struct params *)(uintptr_t)(TRAMPOLINE + 8);
+    uint32_t page = startup_page;
+    if (!page || len > 4096) return ncpus;
+    memcpy((void *)(uintptr_t)page, ap_trampoline_start, len);
+    struct params *p = (struct params *)(uintptr_t)(page + 8);
     p->cr3 = read_cr3();
     p->entry = (uint64_t)(uintptr_t)ap_entry;
     p->stacks = (uint64_t)(uintptr_t)ap_stacks;
     p->stack_size = AP_STACK_SIZE;
     p->count = 0;
+    p->pm32 += page;
+    p->lm64 += page;
+    p->gdt_base += page;
 
     apic_send_ipi_all_but_self(0x00004500);                 /* INIT, assert */
     delay_us(10000);
     for (int i = 0; i < 2; i++) {
-        apic_send_ipi_all_but_self(0x00004600 | (TRAMPOLINE >> 12));   /* SIPI */
+        apic_send_ipi_all_but_self(0x00004600 | (page >> 12));   /* SIPI */
         delay_us(200);
     }
     /* wait until the arrivals stop (bounded) and each has finished setup */

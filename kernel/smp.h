@@ -7,7 +7,13 @@
 #include <stdint.h>
 #include "fault.h"
 
-/* Start the APs; returns how many CPUs run (1 = only the boot CPU). */
+/* The page the AP start-up code goes to (the boot path found it in the
+ * memory map, kernel/lowmem.h; 0 = none) and where that came from. */
+void smp_set_startup_page(uint32_t page, const char *source);
+uint32_t smp_startup_page(void);
+const char *smp_startup_source(void);
+/* Start the APs; returns how many CPUs run (1 = only the boot CPU, always
+ * when there is no start-up page). */
 int smp_start(uint64_t wait_us);
 int smp_cpus(void);
 /* Hook run on each AP once it is up (hv/ sets up the VP's SynIC there). */

@@ -24,7 +24,6 @@ void kernel_start(const char *bootpath, const char *cmdline)
     user_init();
     apic_init();
     paging_init();
-    time_init();
     hvconform_main(bootpath, cmdline);
     kernel_bail("hvconform_main returned");
 }

@@ -1,47 +1,44 @@
 #include "time.h"
 #include "cpu.h"
+#include "fmt.h"
+#include "string.h"
 
-#define PIT_HZ 1193182u
-#define CAL_MS 20u
-/* Fallback when the PIT doesn't tick (e.g. no PIT on UEFI-only machines):
- * a deliberately high guess makes timeouts longer, never shorter. */
-#define FALLBACK_HZ 5000000000ull
+/* Until time_init succeeds: a deliberately high guess makes any timeout
+ * longer, never shorter (nothing waits before time_init today). */
+static uint64_t tsc_hz = TSC_HZ_MAX;
+static const char *source = "not calibrated";
+static char note[200];
 
-static uint64_t tsc_hz = FALLBACK_HZ;
-static const char *source = "fallback guess";
-
-/* PIT channel 2 in one-shot mode; the gate is bit 0 of port 0x61 and the
- * output (terminal count) is readable in bit 5. */
-static uint64_t calibrate_pit(void)
+int time_init(const struct tsc_source *const *sources, int n, char *why, size_t whylen)
 {
-    uint32_t count = PIT_HZ * CAL_MS / 1000;
-    uint8_t p61 = inb(0x61);
-    outb(0x61, (uint8_t)((p61 & ~0x02) | 0x01));
-    outb(0x43, 0xB0);                      /* ch2, lo/hi, mode 0 */
-    outb(0x42, count & 0xFF);
-    outb(0x42, count >> 8);
-    uint64_t t0 = rdtsc();
-    /* bounded: give up after ~1e8 reads when there is no PIT */
-    for (uint32_t i = 0; !(inb(0x61) & 0x20); i++)
-        if (i > 100000000u) { outb(0x61, p61); return 0; }
-    uint64_t t1 = rdtsc();
-    outb(0x61, p61);
-    return (t1 - t0) * 1000 / CAL_MS;
-}
-
-void time_init(void)
-{
-    uint64_t hz = calibrate_pit();
-    if (hz > 1000000) { tsc_hz = hz; source = "PIT calibration"; }
+    static struct tsc_reading r;
+    note[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        memset(&r, 0, sizeof r);
+        enum tsc_result res = sources[i]->measure(&r);
+        if (r.note[0]) memcpy(note, r.note, sizeof note);
+        if (res == TSC_NOT_HERE) continue;
+        if (res == TSC_FAILED) {
+            fmt_snprintf(why, whylen, "TSC calibration (%s) failed: %s", sources[i]->name, r.why);
+            return -1;
+        }
+        const char *bad = time_implausible(r.hz);
+        if (bad) {
+            fmt_snprintf(why, whylen, "TSC frequency %llu Hz from %s is implausible (%s)",
+                         (unsigned long long)r.hz, r.source, bad);
+            return -1;
+        }
+        tsc_hz = r.hz;
+        source = r.source;
+        return 0;
+    }
+    fmt_snprintf(why, whylen, "no time source to calibrate the TSC against");
+    return -1;
 }
 
 uint64_t time_tsc_hz(void) { return tsc_hz; }
 const char *time_source(void) { return source; }
-
-void time_set_tsc_hz(uint64_t hz, const char *src)
-{
-    if (hz) { tsc_hz = hz; source = src; }
-}
+const char *time_note(void) { return note; }
 
 uint64_t time_us_to_tsc(uint64_t us)
 {

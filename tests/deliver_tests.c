@@ -65,7 +65,7 @@ TEST(deliver, independent_sints)
 /* Delivery through the VMBus contact: INITIATE_CONTACT posted to connection
  * 1 must be accepted and answered by VERSION_RESPONSE in SINT 2's slot.
  * This connection exists on real Hyper-V too. UNLOAD afterwards leaves the
- * host's VMBus as it was. */
+ * host's VMBus as it was (Hyper-V's UEFI does the same at ExitBootServices). */
 
 TEST(deliver, vmbus_contact)
 {
@@ -92,8 +92,9 @@ TEST(deliver, vmbus_contact)
     synic_clear_slot(VMBUS_MESSAGE_SINT);
     synic_eom();
 
-    uint32_t unload[2] = { VMBUS_MSG_UNLOAD, 0 };
-    if (expect_status(t, vmbus_post(unload, sizeof unload), HV_STATUS_SUCCESS, "UNLOAD to connection 1") &&
-        synic_wait_message(VMBUS_MESSAGE_SINT, 1000000))
-        synic_clear_slot(VMBUS_MESSAGE_SINT);
+    /* a failure above leaves the contact open: suite_reset() UNLOADs it */
+    uint16_t ust;
+    int answered = vmbus_unload(1000000, &ust);
+    if (expect_status(t, ust, HV_STATUS_SUCCESS, "UNLOAD to connection 1"))
+        note(t, "UNLOAD_RESPONSE %s", answered ? "received" : "not received within 1 s");
 }

@@ -2,10 +2,12 @@
  * page and SynIC once, and bring them back to a known state before every
  * test, whatever the previous test did to them. */
 #include "suite.h"
+#include "../hv/clock.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
 #include "../hv/hypercall.h"
 #include "../hv/synic.h"
+#include "../hv/vmbus.h"
 #include "../hv/tlfs.h"
 #include "../kernel/cpu.h"
 #include "../kernel/smp.h"
@@ -45,21 +47,29 @@ static void ap_setup(int index)
     vp_reset(0);
 }
 
-void suite_preamble(struct tap *t)
+int suite_time_init(char *why, size_t whylen)
+{
+    static const struct tsc_source *const sources[] = { &hv_tsc_source, &time_pit_source };
+    return time_init(sources, 2, why, whylen);
+}
+
+void suite_preamble(struct tap *t, const struct options *o)
 {
     out = t;
+    vmbus_set_log(line);
     hv_detect();
     hv_describe(line);
     if (hv_absent_reason()) return;
 
-    if (hv.priv_low & HV_ACCESS_FREQUENCY_REGS) {
-        time_set_tsc_hz(rdmsr(HV_X64_MSR_TSC_FREQUENCY), "HV_X64_MSR_TSC_FREQUENCY");
-        tap_comment(t, "tsc: %llu Hz (%s)", (unsigned long long)time_tsc_hz(), time_source());
-    }
     const char *err = hv_hypercall_enable();
+    uint64_t boot = hv_hypercall_msr_at_boot();
+    if (boot) tap_comment(t, "hypercall page: HV_X64_MSR_HYPERCALL was %#llx before us (%s%s, GPA %#llx)",
+                          (unsigned long long)boot, boot & HV_HYPERCALL_ENABLE ? "enabled" : "disabled",
+                          boot & HV_HYPERCALL_LOCKED ? ", locked: its page is used as it is" : "",
+                          (unsigned long long)(boot & ~0xFFFull));
     if (err) tap_comment(t, "hypercall page: not enabled: %s", err);
     else tap_comment(t, "hypercall page: enabled at GPA %#llx, %d bytes overlaid by the hypervisor",
-                     (unsigned long long)(uintptr_t)hv_hypercall_page, hv_hypercall_page_overlaid());
+                     (unsigned long long)(uintptr_t)hv_hypercall_code, hv_hypercall_page_overlaid());
     if (hv_has_synic()) {
         synic_init();
         synic_reset();
@@ -70,8 +80,13 @@ void suite_preamble(struct tap *t)
         tap_comment(t, "synic: not offered (CPUID 0x40000003 EAX bit 2 AccessSynicRegs clear)");
     }
     smp_ap_setup = ap_setup;
-    tap_comment(t, "cpus: %d running (INIT-SIPI-SIPI broadcast)", smp_start(500000));
-    helper_detect();
+    int cpus = smp_start(500000);
+    if (smp_startup_page())
+        tap_comment(t, "cpus: %d running (INIT-SIPI-SIPI broadcast, start-up page %#x from the %s)", cpus,
+                    smp_startup_page(), smp_startup_source());
+    else
+        tap_comment(t, "cpus: %d running (APs not started: %s)", cpus, smp_startup_source());
+    helper_detect(o->helper);
     tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
 
@@ -82,6 +97,16 @@ void suite_reset(void)
     on_every_vp(vp_drain);
     helper_reset();         /* connections go only once nothing is in flight */
     if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
+    vmbus_hygiene(0);       /* a contact a test left open ends with UNLOAD */
     on_every_vp(vp_reset);
     hv_clear_io_pages();
+}
+
+void suite_finish(void)
+{
+    cli();
+    if (hv_absent_reason() || !vmbus_contact_open()) return;
+    if (hv_has_synic()) vp_drain(0);        /* SIM page on, for UNLOAD_RESPONSE */
+    if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
+    vmbus_hygiene(1);
 }

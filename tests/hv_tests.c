@@ -25,8 +25,8 @@ TEST(hv, hypercall_page)
     if (!need_hypercall(t)) return;
     check(t, hv_hypercall_enabled(), "HV_X64_MSR_HYPERCALL enable bit clear after enabling");
     uint64_t msr = rdmsr(HV_X64_MSR_HYPERCALL);
-    check(t, (msr & ~0xFFFull) == (uint64_t)(uintptr_t)hv_hypercall_page,
-          "HV_X64_MSR_HYPERCALL reads %#llx, want GPA %#llx", (unsigned long long)msr, (unsigned long long)(uintptr_t)hv_hypercall_page);
+    check(t, (msr & ~0xFFFull) == (uint64_t)(uintptr_t)hv_hypercall_code,
+          "HV_X64_MSR_HYPERCALL reads %#llx, want GPA %#llx", (unsigned long long)msr, (unsigned long long)(uintptr_t)hv_hypercall_code);
     check(t, hv_hypercall_page_overlaid() > 0, "the hypercall page still holds only our `ret` poison: never overlaid");
     uint64_t r = hv_call(HVCALL_UNKNOWN_PROBE, 0, 0);
     check(t, r != HV_CALL_SENTINEL, "calling the page returned without a hypercall (RAX untouched)");

@@ -91,7 +91,14 @@ struct hv_post_message_input *post_input(size_t offset, uint32_t conn, uint32_t 
 
 uint16_t post_at(size_t offset)
 {
-    return HV_RESULT_STATUS(hv_call(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)(hv_input_pages + offset), 0));
+    const struct hv_post_message_input *in = (const void *)(hv_input_pages + offset);
+    /* a well-formed post to VMBus's connection goes the VMBus way: its
+     * transient statuses are retried (and reported), as a real guest does */
+    if (vmbus_conn_in_use && offset % 8 == 0 && offset + sizeof *in <= sizeof hv_input_pages &&
+        in->connection_id == vmbus_conn_in_use && in->message_type == VMBUS_HV_MESSAGE_TYPE &&
+        in->payload_size <= HV_MESSAGE_PAYLOAD_MAX)
+        return vmbus_post_input(in);
+    return HV_RESULT_STATUS(hv_call(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0));
 }
 
 uint16_t post_ctl(uint64_t extra, uint64_t in, uint64_t out)

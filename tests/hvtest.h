@@ -23,7 +23,9 @@ int need_msg_conn(struct test_ctx *t, int sint, uint32_t *conn_id);
  * INITIATE_CONTACT). VMBus hosts take HV message type 1 only. */
 int need_valid_conn(struct test_ctx *t, uint32_t *conn_id, int *echo);
 
-#define TEST_SINT 2
+/* The tests' SINTs (TEST_SINT and TEST_SINT + 1) are not VMBus's SINT 2
+ * (hv/vmbus.h), where a VMBus host's replies land. */
+#define TEST_SINT 4
 #define TEST_TYPE 0x4856u       /* "HV": an ordinary guest message type */
 #define DELIVERY_TIMEOUT_US 200000
 

@@ -90,7 +90,11 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     if (!opts.seed_given) opts.seed = rdtsc() & 0xFFFFFFFF;
     tap_comment(&tap, "command line: %s", cmdline && *cmdline ? cmdline : "(none)");
     tap_comment(&tap, "seed: %llu (replay with seed=%llu)", (unsigned long long)opts.seed, (unsigned long long)opts.seed);
+    if (suite_time_init(err, sizeof err)) {
+        bail(&tap, err);
+    }
     tap_comment(&tap, "tsc: %llu Hz (%s)", (unsigned long long)time_tsc_hz(), time_source());
+    if (time_note()[0]) tap_comment(&tap, "tsc: %s", time_note());
 
     int nreg = (int)(__stop_hvtests - __start_hvtests);
     int n = select_tests(__start_hvtests, nreg, &opts, selected, MAX_TESTS, err, sizeof err);
@@ -104,15 +108,17 @@ void hvconform_main(const char *bootpath, const char *cmdline)
         kernel_exit(EXIT_PASSED);
     }
 
-    suite_preamble(&tap);
+    suite_preamble(&tap, &opts);
     if (opts.bench) {       /* the latency benchmark instead of the suite (tests/bench.h) */
         int bad = bench_run(&tap, &opts);
+        suite_finish();
         tap_end(&tap);
         kernel_exit(bad ? EXIT_FAILED : EXIT_PASSED);
     }
     tap_plan(&tap, n);
     for (int i = 0; i < n; i++)
         run_one(&tap, &__start_hvtests[selected[i]]);
+    suite_finish();
     tap_end(&tap);
     kernel_exit(tap.failed ? EXIT_FAILED : EXIT_PASSED);
 }

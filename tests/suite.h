@@ -2,12 +2,20 @@
  * is printed before the plan, and the known state every test starts from. */
 #ifndef TESTS_SUITE_H
 #define TESTS_SUITE_H
+#include <stddef.h>
 #include "tap.h"
+#include "../kernel/cmdline.h"
 
+/* Calibrate the TSC: Hyper-V's own sources first, then the PIT. 0, or -1
+ * with the reason (the caller bails out). */
+int suite_time_init(char *why, size_t whylen);
 /* Detect the platform, print its description as TAP comments. */
-void suite_preamble(struct tap *t);
+void suite_preamble(struct tap *t, const struct options *o);
 /* Bring the machine back to the state tests start from; called before each
  * test, whatever the previous test left. */
 void suite_reset(void);
+/* Leave the host's VMBus as the run found it (UNLOAD of a contact still
+ * open); called once after the last test, before the summary. */
+void suite_finish(void);
 
 #endif

@@ -1,4 +1,4 @@
-/* kernel/cmdline.c: the fuzz=, bench and bench_iters= keys. */
+/* kernel/cmdline.c: the fuzz=, bench, bench_iters= and helper= keys. */
 #include "../../kernel/cmdline.h"
 
 static void test_cmdline_keys(void)
@@ -67,4 +67,23 @@ static void test_cmdline_keys(void)
     CHECK_UINT(opt.fuzz, 0);
     CHECK_INT(opt.bench, 0);
     CHECK_UINT(opt.bench_iters, 0);
+
+    /* helper= */
+    PARSE_OK("list");
+    CHECK_INT(opt.helper, OPT_HELPER_AUTO);
+    PARSE_OK("helper=auto");
+    CHECK_INT(opt.helper, OPT_HELPER_AUTO);
+    PARSE_OK("helper=testdev tests=deliver.*");
+    CHECK_INT(opt.helper, OPT_HELPER_TESTDEV);
+    CHECK_STR(opt.tests[0], "deliver.*");
+    PARSE_OK("helper=none");
+    CHECK_INT(opt.helper, OPT_HELPER_NONE);
+    PARSE_BAD("helper=none helper=testdev", "given twice");   /* a repeated key is an error */
+    PARSE_OK("verbose");                        /* a later parse resets it */
+    CHECK_INT(opt.helper, OPT_HELPER_AUTO);
+    PARSE_BAD("helper", "helper=");
+    PARSE_BAD("helper=", "auto, testdev or none");
+    PARSE_BAD("helper=kvm", "'kvm'");
+    PARSE_BAD("helper=Testdev", "Testdev");
+    PARSE_BAD("helper=none,testdev", "none,testdev");
 }

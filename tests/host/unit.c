@@ -1,5 +1,5 @@
 /* Host unit tests for hvconform's pure C parts (make hosttest): kernel/fmt.c,
- * kernel/glob.c, kernel/cmdline.c, tests/tap.c, tests/select.c. Built with
+ * kernel/glob.c, kernel/cmdline.c, kernel/time_calc.c, kernel/lowmem.c, kernel/acpi_parse.c, tests/tap.c, tests/select.c. Built with
  * ASan/UBSan. Prints one `FAIL file:line ...` line per failed check and,
  * last, `N passed, N failed`; exits nonzero if anything failed. */
 #include <stdio.h>
@@ -12,6 +12,9 @@
 #include "cmdline_keys_test.h"
 #include "tap_test.h"
 #include "select_test.h"
+#include "time_test.h"
+#include "lowmem_test.h"
+#include "acpi_test.h"
 
 /* Make a UBSan report fatal (the Makefile builds without
  * -fno-sanitize-recover, so it would otherwise only print). */
@@ -27,6 +30,9 @@ int main(void)
     test_cmdline_keys();
     test_tap();
     test_select();
+    test_time();
+    test_lowmem();
+    test_acpi();
     printf("%d passed, %d failed\n", checks_passed, checks_failed);
     return checks_failed ? 1 : 0;
 }

@@ -8,7 +8,9 @@
     Creates a Generation 1 (BIOS) or 2 (UEFI, Secure Boot off) VM without a disk,
     with the ISO in its DVD drive and COM1 on a named pipe, starts it, copies the
     serial output line by line to the log file and the console until the line
-    '# hvconform: end' or -TimeoutSeconds, then turns the VM off and removes it
+    '# hvconform: end' or -TimeoutSeconds; after the end marker it waits up to
+    20 s for the kernel to power the VM off (ACPI S5) and says whether it did.
+    Then it turns the VM off if needed and removes it
     (in a finally block, so also after an error or Ctrl+C) unless -KeepVM.
     Then runs `python tools/check-log [--profile FILE] LOG` when Python 3.9+ is
     found; without Python the verdict is a plain scan of the log (see below).
@@ -45,17 +47,13 @@
     powershell -ExecutionPolicy Bypass -File tools\hyperv\Run-HvConform.ps1 -Generation 2 -LogPath gen2.log
 
 .NOTES
-    Exit status:
-      0    the checker (or the plain scan) found nothing unexpected
-      1    failures: 'not ok' not excused by the profile, 'Bail out!', or the VM
-           died before the end marker (restarted, turned off, pipe closed)
-      2    the checker's own 'bad input' (e.g. the log holds no 'TAP version 13')
-      3    setup failed: not elevated, no Hyper-V, ISO or profile not found, VM
-           creation or start failed, the COM1 pipe never appeared
-    (A value that PowerShell's own parameter validation rejects ends before the
-    script runs, with PowerShell's error and status.)
-      124  no end marker within -TimeoutSeconds (the log is still checked and
-           the checker's report printed: its DIED line names the running test)
+    Exit status: 0 the checker (or the plain scan) found nothing unexpected;
+    1 failures ('not ok' not excused by the profile, 'Bail out!', or the VM died
+    before the end marker); 2 the checker's 'bad input' (e.g. no 'TAP version
+    13'); 3 setup failed (not elevated, no Hyper-V, ISO or profile not found,
+    VM creation or start failed, no COM1 pipe); 124 no end marker within
+    -TimeoutSeconds (the log is still checked; its DIED line names the test).
+    A value PowerShell's parameter validation rejects ends before the script runs.
 #>
 [CmdletBinding()]
 param(
@@ -79,48 +77,12 @@ $TapVersion = 'TAP version 13'
 $ConnectLimitSeconds = 60        # the pipe exists as soon as the VM runs; this is generous
 $StateCheckSeconds = 2           # how often the read loop asks Hyper-V whether the VM still runs
 $TailLines = 20                  # lines shown on a timeout or death
+$PowerOffSeconds = 20            # after the end marker the kernel powers the VM off (ACPI S5)
 # ANSI escape sequences as tools/check-log strips them (GRUB draws with them)
 $AnsiRe = '\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_c])'
 
-function Say([string]$Text) { Write-Host "hvconform: $Text" }
-function Warn([string]$Text) { Write-Host "hvconform: warning: $Text" -ForegroundColor Yellow }
-
-# Printable form of a serial line for the console (the log keeps the raw line).
-function Get-Printable([string]$Line) {
-    return (($Line -replace $AnsiRe, '') -replace '[\x00-\x08\x0a-\x1f\x7f]', '')
-}
-
-# The VM's state as a string, or $null when Hyper-V doesn't answer (never throws:
-# a hiccup of Get-VM must not end a capture).
-function Get-VMState($Vm) {
-    try { return [string](Hyper-V\Get-VM -Id $Vm.Id -ErrorAction Stop).State } catch { return $null }
-}
-
-function Stop-Setup([string]$Text) {
-    Write-Host "hvconform: error: $Text" -ForegroundColor Red
-    exit 3
-}
-
-# Python 3.9+ as a command array (@('py', '-3') or @('C:\...\python.exe')), or $null.
-# The Microsoft Store's python.exe stub exits non-zero and is skipped.
-function Find-Python {
-    $ErrorActionPreference = 'Continue'   # a native program's stderr must not throw here
-    foreach ($cand in @(@('py', '-3'), @('python3'), @('python'))) {
-        $cmd = Get-Command $cand[0] -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-        if (-not $cmd) { continue }
-        $exe = $cmd.Path
-        $pre = @($cand | Select-Object -Skip 1)
-        try {
-            $out = & $exe @pre -c 'import sys; print(sys.version_info[0] * 100 + sys.version_info[1])' 2>$null
-        } catch { continue }
-        if ($LASTEXITCODE -ne 0) { continue }
-        $v = 0
-        if ([int]::TryParse((@($out) -join '').Trim(), [ref]$v) -and $v -ge 309 -and $v -lt 400) {
-            return , (@($exe) + $pre)    # the comma keeps a one-element array an array
-        }
-    }
-    return $null
-}
+# Say, Warn, Stop-Setup, Get-Printable, Get-VMState, Find-Python, Get-PlainVerdict
+. (Join-Path $PSScriptRoot 'HvConformLib.ps1')
 
 # ---------------------------------------------------------------- preconditions
 
@@ -187,6 +149,7 @@ $tapSeen = $false
 $timedOut = $false
 $stopReason = $null
 $linesSeen = 0
+$poweredOff = $false; $afterEnd = $null; $offDeadline = $null   # after the end marker: stopped by itself / what instead
 
 try {
     # Hyper-V\ prefix: VMware PowerCLI has cmdlets with the same names.
@@ -282,28 +245,38 @@ try {
     $pending = New-Object System.Text.StringBuilder
     $readTask = $null
     $nextStateCheck = [DateTime]::UtcNow.AddSeconds($StateCheckSeconds)
-    while (-not $endSeen -and -not $stopReason) {
+    # After the end marker: read on (the power-off line) until the VM stops itself, <= $PowerOffSeconds.
+    while (-not $stopReason -and -not $poweredOff -and -not $afterEnd) {
         $now = [DateTime]::UtcNow
-        if ($now -ge $deadline) { $timedOut = $true; break }
+        $limit = if ($endSeen) { $offDeadline } else { $deadline }
+        if ($now -ge $limit) {
+            if ($endSeen) { $afterEnd = "still running $PowerOffSeconds s after the end marker" } else { $timedOut = $true }
+            break
+        }
         if ($null -eq $readTask) { $readTask = $client.ReadAsync($buf, 0, $buf.Length) }
-        $waitMs = [int][Math]::Max(1, [Math]::Min(500, ($deadline - $now).TotalMilliseconds))
+        $waitMs = [int][Math]::Max(1, [Math]::Min(500, ($limit - $now).TotalMilliseconds))
         try { [void]$readTask.Wait($waitMs) } catch { }
         if (-not $readTask.IsCompleted) {
             if ([DateTime]::UtcNow -ge $nextStateCheck) {
                 $nextStateCheck = [DateTime]::UtcNow.AddSeconds($StateCheckSeconds)
                 $state = Get-VMState $vm
-                if ($state -and $state -ne 'Running') { $stopReason = "the VM is $state (it stopped before the end marker)" }
+                if ($state -and $state -ne 'Running') {
+                    if ($endSeen) { $poweredOff = $true } else { $stopReason = "the VM is $state before the end marker" }
+                }
             }
             continue
         }
         if ($readTask.Status -ne [System.Threading.Tasks.TaskStatus]::RanToCompletion) {
             $msg = if ($readTask.Exception) { $readTask.Exception.InnerException.Message } else { 'cancelled' }
-            $stopReason = "reading the pipe failed: $msg"
+            if ($endSeen) { $poweredOff = $true } else { $stopReason = "reading the pipe failed: $msg" }
             break
         }
         $n = $readTask.Result
         $readTask = $null
-        if ($n -le 0) { $stopReason = 'the pipe closed (the VM stopped)'; break }
+        if ($n -le 0) {
+            if ($endSeen) { $poweredOff = $true } else { $stopReason = 'the pipe closed (the VM stopped) before the end marker' }
+            break
+        }
 
         $nc = $decoder.GetChars($buf, 0, $n, $chars, 0)
         [void]$pending.Append($chars, 0, $nc)
@@ -316,6 +289,7 @@ try {
             $line = $raw.TrimEnd("`r")
             $plain = ($line -replace $AnsiRe, '').TrimEnd()
             if ($plain.EndsWith($TapVersion)) {
+                if ($endSeen) { $afterEnd = 'it restarted after the end marker instead of powering off'; break }
                 if ($tapSeen) {
                     # Hyper-V resets a VM after a triple fault; GRUB then boots the
                     # suite again. Keep one boot per log, as tools/check-log wants.
@@ -330,7 +304,10 @@ try {
             Write-Host $shown
             $tail.Enqueue($shown)
             if ($tail.Count -gt $TailLines) { [void]$tail.Dequeue() }
-            if ($line.TrimEnd() -eq $EndMarker) { $endSeen = $true; break }
+            if ($line.TrimEnd() -eq $EndMarker -and -not $endSeen) {
+                $endSeen = $true
+                $offDeadline = [DateTime]::UtcNow.AddSeconds($PowerOffSeconds)
+            }
         }
     }
     if (-not $endSeen -and $pending.Length -gt 0) {
@@ -369,15 +346,29 @@ if ($setupError) {
 
 # ---------------------------------------------------------------- verdict
 
+if ($poweredOff) { Say 'the VM powered itself off after the end marker (ACPI S5): a normal end' }
+elseif ($afterEnd) {
+    Warn ("the end marker came, but the VM did not power itself off ($afterEnd): the kernel's ACPI S5 power-off " +
+          "failed (its 'hvconform: no ACPI power-off:' line in the log says why); the script turned the VM off. The results stand.")
+}
 if ($timedOut -or $stopReason) {
-    $what = if ($timedOut) { "TIMEOUT: no '$EndMarker' within $TimeoutSeconds s" } else { "NO END MARKER: $stopReason" }
+    if ($linesSeen -eq 0) {
+        $what = ("NO SERIAL OUTPUT at all: the COM1 pipe stayed silent. Likely: the VM never ran the ISO's GRUB " +
+                 "(Gen2: Secure Boot must be off and the DVD first in the boot order; the ISO on a local disk) or COM1 " +
+                 "is not the pipe. Rerun with -KeepVM and look at the console: vmconnect localhost $VMName")
+    } elseif (-not $tapSeen) {
+        $what = "NO TAP: COM1 carried output (firmware/GRUB) but the test kernel never started; see the lines below"
+    } elseif ($timedOut) {
+        $what = ("HUNG: no '$EndMarker' within $TimeoutSeconds s although the kernel started; the checker's DIED line " +
+                 "names the test that was running")
+    } else {
+        $what = ("DIED: $stopReason; the kernel stopped mid-run (a triple fault resets the VM); the checker's DIED " +
+                 "line names the test that was running")
+    }
     Write-Host "hvconform: $what" -ForegroundColor Red
     if ($tail.Count -gt 0) {
         Say "last $($tail.Count) line(s) of serial output:"
         foreach ($l in $tail) { Write-Host "    $l" }
-    } else {
-        Say ("no serial output at all: did the VM boot the ISO? Rerun with -KeepVM and look at its console " +
-             "(vmconnect localhost $VMName). Gen2: Secure Boot must be off and the DVD first.")
     }
 }
 if (-not $tapSeen) { Warn "no '$TapVersion' line in the log: the test kernel did not start (or its output was lost)" }
@@ -398,14 +389,7 @@ if ($py -and (Test-Path -LiteralPath $CheckerPath -PathType Leaf)) {
     if (-not $py) { Warn 'Python 3.9+ not found (py -3, python3, python): verdict by a plain scan of the log' }
     else { Warn "checker not found at ${CheckerPath}: verdict by a plain scan of the log" }
     if ($ProfilePath) { Warn "the profile $ProfilePath is NOT applied by the plain scan" }
-    Warn 'for the full report run on any machine with Python: tools/check-log [--profile FILE] LOG'
-    $lines = @(Get-Content -LiteralPath $LogPath -Encoding UTF8 -ErrorAction SilentlyContinue)
-    $bad = @($lines | Where-Object { $_ -match '^(not ok\b|Bail out!)' })
-    foreach ($l in $bad) { Write-Host "    $(Get-Printable $l)" }
-    if (-not $tapSeen) { Say "not a TAP log"; $verdict = 2 }
-    elseif ($bad.Count -gt 0) { Say "$($bad.Count) 'not ok' / 'Bail out!' line(s)"; $verdict = 1 }
-    elseif (-not $endSeen) { Say 'the log has no end marker: the VM died during the run'; $verdict = 1 }
-    else { Say "no 'not ok' or 'Bail out!' lines and the end marker is there"; $verdict = 0 }
+    $verdict = Get-PlainVerdict $LogPath $tapSeen $endSeen
 }
 
 if ($timedOut) {

@@ -1,0 +1,75 @@
+/* TSC calibration against the legacy 8254 PIT, for machines without a
+ * hypervisor time source. Channel 2 runs as a rate generator with its gate
+ * on (port 0x61 bit 0, speaker off); the counter is read through the latch
+ * command, so nothing waits on port 0x61's output bit (which has been seen
+ * to never rise on Hyper-V Gen1, toaruos issue 296). A missing PIT (QEMU
+ * q35 pit=off, Hyper-V Gen2) reads a counter that never moves: that is
+ * TSC_FAILED, not a guess. Every loop is bounded by a count of reads. */
+#include "time.h"
+#include "cpu.h"
+#include "fmt.h"
+
+#define PIT_HZ 1193182u
+#define CAL_TICKS (PIT_HZ / 20)        /* 50 ms */
+#define STILL_READS 100000u            /* a live PIT moves every 838 ns */
+#define MAX_READS 50000000u
+
+static uint16_t latch_ch2(void)
+{
+    outb(0x43, 0x80);                  /* counter latch, channel 2 */
+    uint8_t lo = inb(0x42);
+    uint8_t hi = inb(0x42);
+    return (uint16_t)(lo | hi << 8);
+}
+
+static enum tsc_result pit_measure(struct tsc_reading *r)
+{
+    uint8_t p61 = inb(0x61);
+    outb(0x61, (uint8_t)((p61 & ~0x02) | 0x01));   /* gate on, speaker off */
+    outb(0x43, 0xB4);                  /* channel 2, lo/hi, mode 2, binary */
+    outb(0x42, 0xFF);
+    outb(0x42, 0xFF);
+
+    enum tsc_result res = TSC_FAILED;
+    uint16_t first = latch_ch2(), prev = first, cur = first;
+    uint32_t reads = 0, still = 0;
+    /* start on a counter change, so t0 and the count belong together */
+    while (cur == first) {
+        cur = latch_ch2();
+        if (++still > STILL_READS) {
+            fmt_snprintf(r->why, sizeof r->why, "no PIT: channel 2's counter stays at %#x for %u reads "
+                         "(no 8254 on this machine, e.g. Hyper-V Gen2 or QEMU pit=off)", cur, STILL_READS);
+            goto out;
+        }
+    }
+    uint64_t t0 = rdtsc(), t1 = t0;
+    uint32_t ticks = 0;
+    prev = cur;
+    still = 0;
+    while (ticks < CAL_TICKS) {
+        cur = latch_ch2();
+        t1 = rdtsc();
+        if (cur == prev) {
+            if (++still > STILL_READS) {
+                fmt_snprintf(r->why, sizeof r->why, "PIT channel 2 stopped at %#x after %u ticks", cur, ticks);
+                goto out;
+            }
+        } else {
+            still = 0;
+            ticks += time_pit_elapsed(prev, cur);
+            prev = cur;
+        }
+        if (++reads > MAX_READS) {
+            fmt_snprintf(r->why, sizeof r->why, "PIT channel 2 advanced only %u ticks in %u reads", ticks, MAX_READS);
+            goto out;
+        }
+    }
+    r->hz = time_hz_from(t1 - t0, ticks, PIT_HZ);
+    r->source = "PIT";
+    res = TSC_OK;
+out:
+    outb(0x61, p61);
+    return res;
+}
+
+const struct tsc_source time_pit_source = { "PIT", pit_measure };
