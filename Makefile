@@ -56,7 +56,7 @@ $(BUILD)/hvconform.iso: $(BUILD)/hvconform.elf iso/grub.cfg
 
 # --- host unit tests of the pure C parts ------------------------------------
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined
-HOST_PURE   := kernel/fmt.c kernel/glob.c kernel/cmdline.c tests/tap.c tests/select.c
+HOST_PURE   := kernel/fmt.c tests/glob.c tests/cmdline.c tests/tap.c tests/select.c
 hosttest: $(BUILD)/host/unit
 	$(BUILD)/host/unit
 $(BUILD)/host/unit: tests/host/unit.c $(HOST_PURE) $(wildcard tests/host/*.h kernel/*.h tests/*.h)

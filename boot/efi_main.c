@@ -27,7 +27,7 @@
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 
-#define CMDLINE_MAX 1024    /* kernel/cmdline.c takes up to OPT_MAX_TEXT */
+#define CMDLINE_MAX 1024    /* tests/cmdline.c takes up to OPT_MAX_TEXT */
 
 static char cmdline[CMDLINE_MAX];
 static const char *cmdline_source = "none";
@@ -55,7 +55,7 @@ static void con_ascii(EFI_SYSTEM_TABLE *st, const char *s)
 }
 
 /* The UEFI Shell passes the command as typed, image first: "fs0:\x.efi",
- * "BOOTX64.EFI" or "\EFI\BOOT\BOOTX64.EFI". kernel/cmdline.c only skips a
+ * "BOOTX64.EFI" or "\EFI\BOOT\BOOTX64.EFI". tests/cmdline.c only skips a
  * first token starting with '\' or '/', so drop any first token that has a
  * ':' or '\' or ends in ".efi": no kernel argument looks like that. */
 static void drop_image_token(void)

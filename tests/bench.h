@@ -8,7 +8,7 @@
 #ifndef TESTS_BENCH_H
 #define TESTS_BENCH_H
 #include "tap.h"
-#include "../kernel/cmdline.h"
+#include "cmdline.h"
 
 /* Runs after suite_preamble(); prints plan, result and summary (not the end
  * marker). Returns 1 when bench.run failed. */

@@ -6,7 +6,7 @@
 #include "test.h"
 #include "select.h"
 #include "suite.h"
-#include "../kernel/cmdline.h"
+#include "cmdline.h"
 #include "../kernel/cpu.h"
 #include "../kernel/exit.h"
 #include "../kernel/fault.h"

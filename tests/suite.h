@@ -1,4 +1,4 @@
-/* The suite's environment, implemented by tests/env.c on top of hv/: what
+/* The suite's environment, implemented by tests/suite.c on top of hv/: what
  * is printed before the plan, and the known state every test starts from. */
 #ifndef TESTS_SUITE_H
 #define TESTS_SUITE_H

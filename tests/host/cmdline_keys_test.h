@@ -1,5 +1,5 @@
-/* kernel/cmdline.c: the fuzz=, bench and bench_iters= keys. */
-#include "../../kernel/cmdline.h"
+/* tests/cmdline.c: the fuzz=, bench and bench_iters= keys. */
+#include "../cmdline.h"
 
 static void test_cmdline_keys(void)
 {

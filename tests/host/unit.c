@@ -1,5 +1,5 @@
 /* Host unit tests for hvconform's pure C parts (make hosttest): kernel/fmt.c,
- * kernel/glob.c, kernel/cmdline.c, tests/tap.c, tests/select.c. Built with
+ * tests/glob.c, tests/cmdline.c, tests/tap.c, tests/select.c. Built with
  * ASan/UBSan. Prints one `FAIL file:line ...` line per failed check and,
  * last, `N passed, N failed`; exits nonzero if anything failed. */
 #include <stdio.h>

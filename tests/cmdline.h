@@ -6,8 +6,8 @@
  * A leading loader-supplied image path ("/boot/x.elf", "(cd)/...",
  * "\EFI\BOOT\BOOTX64.EFI") is skipped. Anything unknown or malformed is an
  * error with a message; the caller turns it into a Bail out. */
-#ifndef KERNEL_CMDLINE_H
-#define KERNEL_CMDLINE_H
+#ifndef TESTS_CMDLINE_H
+#define TESTS_CMDLINE_H
 #include <stddef.h>
 #include <stdint.h>
 

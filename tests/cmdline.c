@@ -1,5 +1,5 @@
 #include "cmdline.h"
-#include "fmt.h"
+#include "../kernel/fmt.h"
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
