@@ -16,6 +16,10 @@ const char *helper_absent_reason(void);
 /* 0 and the id on success, -1 when the helper can't (no helper, no ids). */
 int helper_msg_conn_create(int vp, int sint, uint32_t *conn_id);
 int helper_evt_conn_create(int vp, int sint, uint32_t *conn_id);
+/* As helper_msg_conn_create, for any VP index, one the partition doesn't
+ * have included: what the helper does then is the host's (QEMU's testdev
+ * dies; see post.vp_index_missing). */
+int helper_msg_conn_create_any(int vp, int sint, uint32_t *conn_id);
 /* Delete one message connection now (its port goes away). */
 int helper_msg_conn_destroy(uint32_t conn_id);
 /* An id no connection uses. */

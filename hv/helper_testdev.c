@@ -1,8 +1,9 @@
-/* QEMU's hyperv-testdev (hw/misc/hyperv_testdev.c): one 32-bit write to
+/* QEMU's hyperv-testdev (hw/hyperv/hyperv_testdev.c): one 32-bit write to
  * port 0x3000 = conn_id << 24 | command << 16 | vp << 8 | sint. Connection
  * ids are 8 bits. The device asserts (aborting QEMU) on a duplicate id, on
  * destroying an unknown id, and when the SINT route can't be made (a VP that
- * doesn't exist), so this file keeps its own table and never asks for those. */
+ * doesn't exist), so this file keeps its own table and never asks for those
+ * unless a test says so (helper_msg_conn_create_any). */
 #include "helper.h"
 #include "detect.h"
 #include "../kernel/cpu.h"
@@ -39,19 +40,20 @@ const char *helper_absent_reason(void)
     return "no host-side helper to create a message connection (QEMU: -device hyperv-testdev)";
 }
 
-static int create(int cmd, int vp, int sint, uint32_t *id)
+static int create(int cmd, int vp, int sint, uint32_t *id, int any_vp)
 {
     if (!present || nconns == MAX_CONNS || next_id > 0xFD) return -1;
-    /* only VPs that run: the device aborts QEMU for a missing one */
-    if (vp < 0 || vp >= smp_cpus() || sint < 0 || sint > 15) return -1;
+    /* only VPs that run, unless asked: the device aborts QEMU for a missing one */
+    if (vp < 0 || vp > 0xFF || (!any_vp && vp >= smp_cpus()) || sint < 0 || sint > 15) return -1;
     *id = next_id++;
     ctl(cmd, vp, sint, *id);
     conns[nconns++] = (struct conn){ *id, cmd };
     return 0;
 }
 
-int helper_msg_conn_create(int vp, int sint, uint32_t *id) { return create(MSG_CONN_CREATE, vp, sint, id); }
-int helper_evt_conn_create(int vp, int sint, uint32_t *id) { return create(EVT_CONN_CREATE, vp, sint, id); }
+int helper_msg_conn_create(int vp, int sint, uint32_t *id) { return create(MSG_CONN_CREATE, vp, sint, id, 0); }
+int helper_evt_conn_create(int vp, int sint, uint32_t *id) { return create(EVT_CONN_CREATE, vp, sint, id, 0); }
+int helper_msg_conn_create_any(int vp, int sint, uint32_t *id) { return create(MSG_CONN_CREATE, vp, sint, id, 1); }
 
 int helper_msg_conn_destroy(uint32_t id)
 {

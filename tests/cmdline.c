@@ -45,6 +45,10 @@ static int valid_pattern(const char *p)
     return 1;
 }
 
+static const struct { const char *key; uint32_t bit; } avoid_keys[] = {
+    { "payload_240", AVOID_PAYLOAD_240 }, { "scontrol_off", AVOID_SCONTROL_OFF }, { "simp_off", AVOID_SIMP_OFF },
+};
+
 #define FAIL(...) do { fmt_snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
 int options_parse(const char *cmdline, struct options *o, char *err, size_t errlen)
@@ -100,6 +104,19 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
                 if (!valid_pattern(p)) FAIL("tests=: bad pattern '%s' (use lowercase names, '.', '_', '*', '?')", p);
                 if (o->ntests == OPT_MAX_PATTERNS) FAIL("tests=: more than %d patterns", OPT_MAX_PATTERNS);
                 o->tests[o->ntests++] = p;
+                if (last) break;
+                p = c + 1;
+            }
+        } else if (streq(key, "avoid")) {
+            if (!val || !*val) FAIL("avoid= needs a comma-separated list of keys (payload_240, scontrol_off, simp_off)");
+            for (char *p = val;;) {
+                char *c = p;
+                while (*c && *c != ',') c++;
+                int last = *c == '\0', known = 0;
+                *c = '\0';
+                for (size_t k = 0; k < sizeof avoid_keys / sizeof avoid_keys[0]; k++)
+                    if (streq(p, avoid_keys[k].key)) { o->avoid |= avoid_keys[k].bit; known = 1; }
+                if (!known) FAIL("avoid=: unknown key '%s' (known: payload_240, scontrol_off, simp_off)", p);
                 if (last) break;
                 p = c + 1;
             }

@@ -1,5 +1,7 @@
 /* Host unit tests for hvconform's pure C parts (make hosttest): kernel/fmt.c,
- * tests/glob.c, tests/cmdline.c, tests/tap.c, tests/select.c. Built with
+ * tests/glob.c, tests/cmdline.c, tests/tap.c, tests/select.c, the rule table
+ * (tests/rules*.c), fuzz.post's draws and oracle (tests/fuzz_oracle.c), and
+ * README's generated coverage section. Built with
  * ASan/UBSan. Prints one `FAIL file:line ...` line per failed check and,
  * last, `N passed, N failed`; exits nonzero if anything failed. */
 #include <stdio.h>
@@ -12,6 +14,8 @@
 #include "cmdline_keys_test.h"
 #include "tap_test.h"
 #include "select_test.h"
+#include "fuzz_test.h"
+#include "coverage_test.h"
 
 /* Make a UBSan report fatal (the Makefile builds without
  * -fno-sanitize-recover, so it would otherwise only print). */
@@ -27,6 +31,8 @@ int main(void)
     test_cmdline_keys();
     test_tap();
     test_select();
+    test_fuzz();
+    test_coverage();
     printf("%d passed, %d failed\n", checks_passed, checks_failed);
     return checks_failed ? 1 : 0;
 }
