@@ -102,7 +102,7 @@ void rule_test(struct test_ctx *t)
     if (!r->ok) {
         check(t, 0, "%s: got status 0x%04x %s, want %s", r->what, st, hv_status_name(st), fault_mnemonic(r->fault));
     } else if (!expect_status_in(t, st, r->ok, r->what)) {
-        if (echo && st == HV_STATUS_SUCCESS) synic_wait_message(TEST_SINT, 20000);  /* let the reset drain it */
+        if (echo && st == HV_STATUS_SUCCESS && synic_wait_message(TEST_SINT, 20000)) synic_clear_slot(TEST_SINT);
         return;
     }
     if (!echo) return;
