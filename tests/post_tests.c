@@ -73,13 +73,20 @@ static void flood(uint32_t conn, struct flood *r)
     if (r->extra) synic_clear_slot(TEST_SINT);
 }
 
-TEST_ROW(post, insufficient_buffers)
+/* A connection, flooded and drained; 0 when the test SKIPped. */
+static int flooded(struct test_ctx *t, struct flood *r)
 {
     uint32_t conn;
+    if (!need_msg_conn(t, TEST_SINT, &conn)) return 0;
+    flood(conn, r);
+    note(t, "%d posts accepted before 0x%04x %s", r->accepted, r->refusal, hv_status_name(r->refusal));
+    return 1;
+}
+
+TEST_ROW(post, insufficient_buffers)
+{
     struct flood r;
-    if (!need_msg_conn(t, TEST_SINT, &conn)) return;
-    flood(conn, &r);
-    note(t, "%d posts accepted before 0x%04x %s", r.accepted, r.refusal, hv_status_name(r.refusal));
+    if (!flooded(t, &r)) return;
     if (!expect_status(t, r.refusal, HV_STATUS_INSUFFICIENT_BUFFERS, "post while the slot and the port's buffers are full")) return;
     check(t, r.accepted >= PORT_BUFFERS, "refused after %d accepted posts, while the port's %d buffers can't all be in use",
           r.accepted, PORT_BUFFERS);
@@ -88,11 +95,8 @@ TEST_ROW(post, insufficient_buffers)
 
 TEST_ROW(post, buffer_count)
 {
-    uint32_t conn;
     struct flood r;
-    if (!need_msg_conn(t, TEST_SINT, &conn)) return;
-    flood(conn, &r);
-    note(t, "%d posts accepted before 0x%04x %s", r.accepted, r.refusal, hv_status_name(r.refusal));
+    if (!flooded(t, &r)) return;
     check(t, r.accepted == PORT_BUFFERS || r.accepted == PORT_BUFFERS + 1,
           "%d posts accepted behind a full slot before a refusal (0x%04x %s), want %d queued (+1 in the slot)",
           r.accepted, r.refusal, hv_status_name(r.refusal), PORT_BUFFERS);
