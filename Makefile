@@ -24,7 +24,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-r
 
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS))
 
-.PHONY: all iso efi test hosttest run bench clean
+.PHONY: all iso efi test hosttest coverage coverage-readme run bench clean
 all: $(BUILD)/hvconform.elf
 
 $(BUILD)/obj/%.o: %.c
@@ -56,12 +56,24 @@ $(BUILD)/hvconform.iso: $(BUILD)/hvconform.elf iso/grub.cfg
 
 # --- host unit tests of the pure C parts ------------------------------------
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined
-HOST_PURE   := kernel/fmt.c kernel/glob.c kernel/cmdline.c kernel/time_calc.c kernel/lowmem.c kernel/acpi_parse.c tests/tap.c tests/select.c
+RULES_SRCS  := tests/rules.c tests/rules_post.c tests/rules_abi.c tests/rules_synic.c
+HOST_PURE   := kernel/fmt.c tests/glob.c tests/cmdline.c kernel/time_calc.c kernel/lowmem.c kernel/acpi_parse.c tests/tap.c tests/select.c tests/fuzz_oracle.c $(RULES_SRCS)
 hosttest: $(BUILD)/host/unit
 	$(BUILD)/host/unit
-$(BUILD)/host/unit: tests/host/unit.c $(HOST_PURE) $(wildcard tests/host/*.h kernel/*.h tests/*.h)
+$(BUILD)/host/unit: tests/host/unit.c $(HOST_PURE) $(wildcard tests/host/*.h kernel/*.h tests/*.h hv/tlfs.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/host/unit.c $(HOST_PURE)
+
+# README's coverage section from the rule table: `make coverage` prints it,
+# `make coverage-readme` writes it between README's markers (hosttest checks them)
+$(BUILD)/host/coverage: tests/host/coverage.c tests/host/coverage.h kernel/fmt.c $(RULES_SRCS) tests/rules.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ tests/host/coverage.c kernel/fmt.c $(RULES_SRCS)
+coverage: $(BUILD)/host/coverage
+	@$(BUILD)/host/coverage
+coverage-readme: $(BUILD)/host/coverage
+	$(BUILD)/host/coverage > $(BUILD)/coverage.md
+	python3 -c 'import sys; r=open("README.md").read(); c=open(sys.argv[1]).read(); b=r.index("<!-- coverage:begin -->"); e=r.index("<!-- coverage:end -->\n")+len("<!-- coverage:end -->\n"); open("README.md","w").write(r[:b]+c+r[e:])' $(BUILD)/coverage.md
 
 test:
 	python3 tools/tests/run_all.py

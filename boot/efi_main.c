@@ -32,7 +32,7 @@
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 
-#define CMDLINE_MAX 1024    /* kernel/cmdline.c takes up to OPT_MAX_TEXT */
+#define CMDLINE_MAX 1024    /* tests/cmdline.c takes up to OPT_MAX_TEXT */
 
 static char cmdline[CMDLINE_MAX];
 static const char *cmdline_source = "none";

@@ -6,10 +6,11 @@
 #ifndef HV_HELPER_H
 #define HV_HELPER_H
 #include <stdint.h>
-#include "../kernel/cmdline.h"
 
-/* mode: the helper= kernel argument (kernel/cmdline.h). */
-void helper_detect(enum opt_helper mode);
+/* When the helper's I/O port may be probed (the harness's helper= argument):
+ * auto = where the hypervisor says it is KVM, always, or never. */
+enum helper_probe { HELPER_PROBE_AUTO = 0, HELPER_PROBE_ALWAYS, HELPER_PROBE_NEVER };
+void helper_detect(enum helper_probe mode);
 /* "QEMU hyperv-testdev (port 0x3000)" or NULL. */
 const char *helper_name(void);
 /* The reason tests that need a connection SKIP, or NULL when one exists. */
@@ -18,6 +19,10 @@ const char *helper_absent_reason(void);
 /* 0 and the id on success, -1 when the helper can't (no helper, no ids). */
 int helper_msg_conn_create(int vp, int sint, uint32_t *conn_id);
 int helper_evt_conn_create(int vp, int sint, uint32_t *conn_id);
+/* As helper_msg_conn_create, for any VP index, one the partition doesn't
+ * have included: what the helper does then is the host's (QEMU's testdev
+ * dies; see post.vp_index_missing). */
+int helper_msg_conn_create_any(int vp, int sint, uint32_t *conn_id);
 /* Delete one message connection now (its port goes away). */
 int helper_msg_conn_destroy(uint32_t conn_id);
 /* An id no connection uses. */

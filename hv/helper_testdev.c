@@ -1,8 +1,9 @@
-/* QEMU's hyperv-testdev (hw/misc/hyperv_testdev.c): one 32-bit write to
+/* QEMU's hyperv-testdev (hw/hyperv/hyperv_testdev.c): one 32-bit write to
  * port 0x3000 = conn_id << 24 | command << 16 | vp << 8 | sint. Connection
  * ids are 8 bits. The device asserts (aborting QEMU) on a duplicate id, on
  * destroying an unknown id, and when the SINT route can't be made (a VP that
- * doesn't exist), so this file keeps its own table and never asks for those. */
+ * doesn't exist), so this file keeps its own table and never asks for those
+ * unless a test says so (helper_msg_conn_create_any). */
 #include "helper.h"
 #include "detect.h"
 #include "../kernel/cpu.h"
@@ -30,16 +31,16 @@ static const char *not_probed;
 /* Port 0x3000 is only read where the device can be: a hypervisor that says
  * it is KVM (QEMU's device needs KVM's SynIC), or when the user asks. On an
  * unknown machine (real Hyper-V) the port is never touched. */
-void helper_detect(enum opt_helper mode)
+void helper_detect(enum helper_probe mode)
 {
     present = 0;
     not_probed = 0;
     if (!hv_has_synic()) return;
-    if (mode == OPT_HELPER_NONE) {
+    if (mode == HELPER_PROBE_NEVER) {
         not_probed = "no host-side helper (helper=none: I/O port 0x3000 not probed)";
         return;
     }
-    if (mode == OPT_HELPER_AUTO && strcmp(hv.impl, "KVMKVMKVM") != 0) {
+    if (mode == HELPER_PROBE_AUTO && strcmp(hv.impl, "KVMKVMKVM") != 0) {
         not_probed = "no host-side helper: the hypervisor does not identify as KVM (no \"KVMKVMKVM\" at CPUID "
                      "0x40000100), so QEMU's hyperv-testdev port 0x3000 is not probed (helper=testdev probes it)";
         return;
@@ -58,19 +59,20 @@ const char *helper_absent_reason(void)
     return "no host-side helper to create a message connection (QEMU: -device hyperv-testdev)";
 }
 
-static int create(int cmd, int vp, int sint, uint32_t *id)
+static int create(int cmd, int vp, int sint, uint32_t *id, int any_vp)
 {
     if (!present || nconns == MAX_CONNS || next_id > 0xFD) return -1;
-    /* only VPs that run: the device aborts QEMU for a missing one */
-    if (vp < 0 || vp >= smp_cpus() || sint < 0 || sint > 15) return -1;
+    /* only VPs that run, unless asked: the device aborts QEMU for a missing one */
+    if (vp < 0 || vp > 0xFF || (!any_vp && vp >= smp_cpus()) || sint < 0 || sint > 15) return -1;
     *id = next_id++;
     ctl(cmd, vp, sint, *id);
     conns[nconns++] = (struct conn){ *id, cmd };
     return 0;
 }
 
-int helper_msg_conn_create(int vp, int sint, uint32_t *id) { return create(MSG_CONN_CREATE, vp, sint, id); }
-int helper_evt_conn_create(int vp, int sint, uint32_t *id) { return create(EVT_CONN_CREATE, vp, sint, id); }
+int helper_msg_conn_create(int vp, int sint, uint32_t *id) { return create(MSG_CONN_CREATE, vp, sint, id, 0); }
+int helper_evt_conn_create(int vp, int sint, uint32_t *id) { return create(EVT_CONN_CREATE, vp, sint, id, 0); }
+int helper_msg_conn_create_any(int vp, int sint, uint32_t *id) { return create(MSG_CONN_CREATE, vp, sint, id, 1); }
 
 int helper_msg_conn_destroy(uint32_t id)
 {

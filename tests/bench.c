@@ -240,12 +240,14 @@ static int run_figure(struct tap *tap, const struct figure *f, uint32_t iters, i
 int bench_run(struct tap *tap, const struct options *o)
 {
     const char *name = "bench.run";
+    const struct tap_diag diag = { "reading", "reading: not a TLFS rule; a latency measurement, failed only when an "
+                                   "operation being measured fails", o->verbose, 0, 0 };
     tap_plan(tap, 1);
     tap_running(tap, name);
     suite_reset();
     const char *why = hv_absent_reason();
     if (!why && !hv_has_hypercall_msrs()) why = "partition lacks AccessHypercallMsrs (CPUID 0x40000003 EAX bit 5)";
-    if (why) { tap_skip(tap, name, why); return 0; }
+    if (why) { tap_skip(tap, name, why, &diag); return 0; }
 
     /* a connection for the delivery figures, when the partition can have one */
     const char *noconn = 0;
@@ -283,7 +285,7 @@ int bench_run(struct tap *tap, const struct options *o)
     suite_reset();
     tap_comment(tap, "bench: %d figures, %d skipped, %d failed, %llu ms", BENCH_FIGURES - skipped - failed, skipped,
                 failed, (unsigned long long)(time_tsc_to_ns(rdtsc() - t0) / 1000000));
-    if (failed) tap_fail(tap, name, "an operation being measured failed (see the bench lines above)");
-    else tap_pass(tap, name);
+    if (failed) tap_fail(tap, name, "an operation being measured failed (see the bench lines above)", &diag);
+    else tap_pass(tap, name, &diag);
     return failed != 0;
 }

@@ -1,5 +1,5 @@
 /* The latency benchmark (`bench` on the kernel command line; not part of
- * the test verdict) and the runner hooks the benchmark and fuzz.post use.
+ * the test verdict).
  *
  * Output: TAP with a plan of one test, `bench.run`; per figure two human
  * comment lines (cycles, ns) and one machine-readable line
@@ -8,13 +8,10 @@
 #ifndef TESTS_BENCH_H
 #define TESTS_BENCH_H
 #include "tap.h"
-#include "../kernel/cmdline.h"
+#include "cmdline.h"
 
 /* Runs after suite_preamble(); prints plan, result and summary (not the end
  * marker). Returns 1 when bench.run failed. */
 int bench_run(struct tap *tap, const struct options *o);
-
-/* The parsed command line (tests/runner.c). */
-const struct options *runner_options(void);
 
 #endif

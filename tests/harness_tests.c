@@ -10,7 +10,7 @@
 
 /* Fails on purpose: run it by name (tests=harness.unexpected_fault,harness.*)
  * and the next test must still run and pass. */
-TEST_F(harness, unexpected_fault, TEST_EXPLICIT)
+TEST_F(harness, unexpected_fault, TEST_EXPLICIT, READING, "reading: not a TLFS rule; the harness checks itself: an unarmed fault fails only its own test (fails on purpose)")
 {
     check(t, 1, "reached the fault");
     __asm__ volatile("ud2");
@@ -18,7 +18,7 @@ TEST_F(harness, unexpected_fault, TEST_EXPLICIT)
 
 /* Kills the VM on purpose (empty IDT, then int3: #GP -> #DF -> triple
  * fault), to prove the runner reports "VM died during" and resumes. */
-TEST_F(harness, triple_fault, TEST_EXPLICIT)
+TEST_F(harness, triple_fault, TEST_EXPLICIT, READING, "reading: not a TLFS rule; the harness checks itself: a triple fault ends the VM and the runner reports the death (kills the VM on purpose)")
 {
     check(t, 1, "about to triple-fault");
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) none = { 0, 0 };
@@ -27,7 +27,7 @@ TEST_F(harness, triple_fault, TEST_EXPLICIT)
 
 static void do_ud2(void *arg) { (void)arg; __asm__ volatile("ud2"); }
 
-TEST(harness, ud_caught)
+TEST(harness, ud_caught, NORMATIVE, "Intel SDM Vol. 2 UD2: 'Generates an invalid opcode exception'; the harness returns it as #UD")
 {
     struct fault f;
     int faulted = fault_catch(do_ud2, 0, &f);
@@ -39,7 +39,7 @@ TEST(harness, ud_caught)
 #define BOGUS_MSR 0xDEADBEEFu
 static void do_bad_rdmsr(void *arg) { *(uint64_t *)arg = rdmsr(BOGUS_MSR); }
 
-TEST(harness, gp_caught)
+TEST(harness, gp_caught, NORMATIVE, "Intel SDM Vol. 2 RDMSR: 'Specifying a reserved or unimplemented MSR address in ECX will also cause a general protection exception' (#GP(0))")
 {
     struct fault f;
     uint64_t v = 0;
@@ -57,7 +57,7 @@ static void do_bad_selector(void *arg)
     __asm__ volatile("mov %0, %%ax\n\tmov %%ax, %%fs" :: "i"(BAD_SELECTOR) : "rax");
 }
 
-TEST(harness, gp_error_code)
+TEST(harness, gp_error_code, NORMATIVE, "Intel SDM Vol. 3 6.15 #GP: a segment selector beyond the descriptor table limit gives #GP with the selector as error code")
 {
     struct fault f;
     int faulted = fault_catch(do_bad_selector, 0, &f);
@@ -71,7 +71,7 @@ static void do_read_unmapped(void *arg)
     *(volatile uint64_t *)arg = *(volatile uint64_t *)PAGING_UNMAPPED_ADDR;
 }
 
-TEST(harness, pf_caught)
+TEST(harness, pf_caught, NORMATIVE, "Intel SDM Vol. 3 4.7: a not-present supervisor read gives #PF with error code 0 and CR2 the address")
 {
     struct fault f;
     uint64_t v;
@@ -91,7 +91,7 @@ static void inner_faults(void *arg)
     do_read_unmapped(&(uint64_t){ 0 });
 }
 
-TEST(harness, nested_catch)
+TEST(harness, nested_catch, READING, "reading: not a TLFS rule; the harness checks itself: nested fault contexts: an inner one catches its fault, the outer one the next")
 {
     struct fault outer, inner;
     int faulted = fault_catch(inner_faults, &inner, &outer);
@@ -102,7 +102,7 @@ TEST(harness, nested_catch)
 
 static void no_fault(void *arg) { *(int *)arg = 42; }
 
-TEST(harness, no_fault)
+TEST(harness, no_fault, READING, "reading: not a TLFS rule; the harness checks itself: a function that does not fault returns normally through fault_catch")
 {
     struct fault f;
     int v = 0;
@@ -114,7 +114,7 @@ TEST(harness, no_fault)
 static void user_store(void *arg) { *(volatile int *)arg = 7; }
 static void user_cli(void *arg) { (void)arg; __asm__ volatile("cli"); }
 
-TEST(harness, user_mode)
+TEST(harness, user_mode, NORMATIVE, "Intel SDM Vol. 2 CLI: at CPL3 with IOPL 0 (and no VME/PVI) CLI raises #GP(0); the harness runs code at CPL3")
 {
     struct fault f;
     volatile int v = 0;
@@ -127,7 +127,7 @@ TEST(harness, user_mode)
           "cli at CPL3: got %s[%04x] from_user=%d, want #GP[0000] from CPL3", fault_mnemonic(f.vector), f.error_code, f.from_user);
 }
 
-TEST(harness, time)
+TEST(harness, time, READING, "reading: not a TLFS rule; the harness checks itself: the TSC frequency is plausible and bounded delays take about as long as asked")
 {
     uint64_t hz = time_tsc_hz();
     check(t, hz >= 100000000ull && hz <= 10000000000ull, "TSC frequency %llu Hz is implausible", (unsigned long long)hz);

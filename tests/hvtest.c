@@ -1,4 +1,5 @@
 #include "hvtest.h"
+#include "rules.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
 #include "../hv/hypercall.h"
@@ -111,15 +112,21 @@ int expect_status(struct test_ctx *t, uint16_t got, uint16_t want, const char *w
     return check(t, got == want, "%s: got 0x%04x %s, want 0x%04x %s", what, got, hv_status_name(got), want, hv_status_name(want));
 }
 
-int expect_one_of(struct test_ctx *t, uint16_t got, const uint16_t *want, int n, const char *what)
+void status_set_text(char *buf, size_t size, uint64_t ok)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    if (ok == RULE_ANY_ERROR) { fmt_snprintf(buf, size, "any status but 0x0000 HV_STATUS_SUCCESS"); return; }
+    for (uint16_t s = 0; s < 64 && len < size; s++)
+        if (ok & RULE_OK(s))
+            len += (size_t)fmt_snprintf(buf + len, size - len, "%s0x%04x %s", len ? " or " : "", s, hv_status_name(s));
+}
+
+int expect_status_in(struct test_ctx *t, uint16_t got, uint64_t ok, const char *what)
 {
     char list[200];
-    size_t len = 0;
-    list[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (got == want[i] && got != HV_STATUS_SUCCESS) return check(t, 1, "%s", what);
-        len += (size_t)fmt_snprintf(list + len, sizeof list - len, "%s0x%04x %s", i ? " or " : "", want[i], hv_status_name(want[i]));
-    }
+    if (got < 64 && (ok & RULE_OK(got))) return check(t, 1, "%s", what);
+    status_set_text(list, sizeof list, ok);
     return check(t, 0, "%s: got 0x%04x %s, want %s", what, got, hv_status_name(got), list);
 }
 

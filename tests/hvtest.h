@@ -36,9 +36,10 @@ uint16_t post_at(size_t offset);
 uint16_t post_ctl(uint64_t extra_control, uint64_t input_gpa, uint64_t output_gpa);
 
 int expect_status(struct test_ctx *t, uint16_t got, uint16_t want, const char *what);
-/* For inputs the TLFS forbids without naming one status: any of `n`
- * statuses is right, SUCCESS never is. */
-int expect_one_of(struct test_ctx *t, uint16_t got, const uint16_t *want, int n, const char *what);
+/* The status is one of `ok` (RULE_OK bits, tests/rules.h). */
+int expect_status_in(struct test_ctx *t, uint16_t got, uint64_t ok, const char *what);
+/* "0x0005 HV_STATUS_INVALID_PARAMETER or ..." for a RULE_OK set. */
+void status_set_text(char *buf, size_t size, uint64_t ok);
 /* The slot of `sint` stays empty for `us`. */
 int expect_no_message(struct test_ctx *t, int sint, uint64_t us, const char *what);
 

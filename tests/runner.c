@@ -2,11 +2,13 @@
  * context, print TAP, exit with the verdict. Entered from the kernel once
  * the CPU is set up (kernel/start.h). */
 #include "bench.h"
+#include "rules.h"
+#include "runner.h"
 #include "tap.h"
 #include "test.h"
 #include "select.h"
 #include "suite.h"
-#include "../kernel/cmdline.h"
+#include "cmdline.h"
 #include "../kernel/cpu.h"
 #include "../kernel/exit.h"
 #include "../kernel/fault.h"
@@ -23,8 +25,66 @@ extern const struct test __start_hvtests[], __stop_hvtests[];
 
 static struct options opts;
 static int selected[MAX_TESTS];
+static struct test tests[MAX_TESTS];    /* the registry with the rule table's rows expanded */
+static int ntests;
+static signed char results[MAX_TESTS];
 
 const struct options *runner_options(void) { return &opts; }
+
+static int same(const char *a, const char *b)
+{
+    while (*a && *a == *b) a++, b++;
+    return *a == *b;
+}
+
+static int prefixed(const char *s, const char *prefix)
+{
+    while (*prefix && *s == *prefix) s++, prefix++;
+    return !*prefix;
+}
+
+int runner_result(const char *name)
+{
+    for (int i = 0; i < ntests; i++)
+        if (same(tests[i].name, name)) return results[i];
+    return RESULT_NOT_RUN;
+}
+
+static int add(const struct test *t, char *err, size_t errlen)
+{
+    if (ntests == MAX_TESTS) { fmt_snprintf(err, errlen, "more than %d tests", MAX_TESTS); return -1; }
+    tests[ntests++] = *t;
+    return 0;
+}
+
+/* Registry order; a TEST_RULES marker becomes its group's table rows, a
+ * test without a source (TEST_ROW) takes its row's. Every row must be a
+ * test: a row without one is a harness error, not a silent gap. */
+static int expand(char *err, size_t errlen)
+{
+    for (const struct test *e = __start_hvtests; e < __stop_hvtests; e++) {
+        if (!e->name) {
+            for (int i = 0; i < rule_count(); i++) {
+                const struct rule *r = rule_at(i);
+                struct test t = { r->name, e->fn, 0, r->kind, r->source, r };
+                if (r->field != RF_OWN && prefixed(r->name, e->source) && add(&t, err, errlen)) return -1;
+            }
+        } else if (!e->source) {
+            const struct rule *r = rule_find(e->name);
+            struct test t = { e->name, e->fn, e->flags, r ? r->kind : 0, r ? r->source : 0, r };
+            if (!r) { fmt_snprintf(err, errlen, "test %s has no row in the rule table (tests/rules_*.c)", e->name); return -1; }
+            if (add(&t, err, errlen)) return -1;
+        } else if (add(e, err, errlen)) {
+            return -1;
+        }
+    }
+    for (int i = 0; i < rule_count(); i++) {
+        int found = 0;
+        for (int k = 0; k < ntests && !found; k++) found = tests[k].rule == rule_at(i);
+        if (!found) { fmt_snprintf(err, errlen, "rule %s has no test (TEST_ROW or TEST_RULES)", rule_at(i)->name); return -1; }
+    }
+    return 0;
+}
 
 static uint64_t mix(uint64_t seed, const char *name)
 {
@@ -41,34 +101,37 @@ static void run_body(void *arg)
     r->test->fn(r->ctx);
 }
 
-static void run_one(struct tap *tap, const struct test *test)
+static int run_one(struct tap *tap, const struct test *test)
 {
     static struct test_ctx ctx;
-    ctx = (struct test_ctx){ .name = test->name, .seed = mix(opts.seed, test->name), .verbose = opts.verbose };
+    ctx = (struct test_ctx){ .name = test->name, .rule = test->rule, .seed = mix(opts.seed, test->name), .verbose = opts.verbose };
     tap_running(tap, test->name);
     suite_reset();
 
     struct fault f;
     uint64_t t0 = rdtsc();
     struct running r = { test, &ctx };
-    if (fault_catch(run_body, &r, &f)) {
+    int faulted = fault_catch(run_body, &r, &f);
+    struct tap_diag d = { test_kind_name(test->kind), test->source, opts.verbose, ctx.checks,
+                          time_tsc_to_ns(rdtsc() - t0) / 1000 };
+    if (faulted) {
         char what[160], why[sizeof ctx.msg + 200];
         fault_describe(what, sizeof what, &f);
         fmt_snprintf(why, sizeof why, "unexpected %s%s%s", what,
                      ctx.failures ? "; earlier: " : "", ctx.failures ? ctx.msg : "");
-        tap_fail(tap, test->name, why);
+        tap_fail(tap, test->name, why, &d);
     } else if (ctx.failures) {
-        tap_fail(tap, test->name, ctx.msg);
+        tap_fail(tap, test->name, ctx.msg, &d);
     } else if (ctx.skipped) {
-        tap_skip(tap, test->name, ctx.msg);
+        tap_skip(tap, test->name, ctx.msg, &d);
+        return RESULT_SKIPPED;
     } else if (ctx.checks == 0) {
-        tap_fail(tap, test->name, "the test made no check (a harness bug, not a pass)");
+        tap_fail(tap, test->name, "the test made no check (a harness bug, not a pass)", &d);
     } else {
-        tap_pass(tap, test->name);
+        tap_pass(tap, test->name, &d);
+        return RESULT_PASSED;
     }
-    if (opts.verbose)
-        tap_comment(tap, "%s: %d checks, %llu us", test->name, ctx.checks,
-                    (unsigned long long)(time_tsc_to_ns(rdtsc() - t0) / 1000));
+    return RESULT_FAILED;
 }
 
 static void bail(struct tap *tap, const char *why) __attribute__((noreturn));
@@ -96,13 +159,17 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     tap_comment(&tap, "tsc: %llu Hz (%s)", (unsigned long long)time_tsc_hz(), time_source());
     if (time_note()[0]) tap_comment(&tap, "tsc: %s", time_note());
 
-    int nreg = (int)(__stop_hvtests - __start_hvtests);
-    int n = select_tests(__start_hvtests, nreg, &opts, selected, MAX_TESTS, err, sizeof err);
+    if (expand(err, sizeof err)) bail(&tap, err);
+    int n = select_tests(tests, ntests, &opts, selected, MAX_TESTS, err, sizeof err);
     if (n < 0) {
         bail(&tap, err);
     }
     if (opts.list) {
-        for (int i = 0; i < n; i++) tap_comment(&tap, "test %s", __start_hvtests[selected[i]].name);
+        for (int i = 0; i < n; i++) {
+            const struct test *t = &tests[selected[i]];
+            struct tap_diag d = { test_kind_name(t->kind), t->source, opts.verbose, 0, 0 };
+            tap_listed(&tap, t->name, &d);
+        }
         tap_plan(&tap, 0);
         tap_end(&tap);
         kernel_exit(EXIT_PASSED);
@@ -117,7 +184,7 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     }
     tap_plan(&tap, n);
     for (int i = 0; i < n; i++)
-        run_one(&tap, &__start_hvtests[selected[i]]);
+        results[selected[i]] = (signed char)run_one(&tap, &tests[selected[i]]);
     suite_finish();
     tap_end(&tap);
     kernel_exit(tap.failed ? EXIT_FAILED : EXIT_PASSED);

@@ -1,5 +1,5 @@
 #include "select.h"
-#include "../kernel/glob.h"
+#include "glob.h"
 #include "../kernel/fmt.h"
 
 static int streq(const char *a, const char *b)

@@ -4,7 +4,7 @@
 #define TESTS_SELECT_H
 #include <stddef.h>
 #include "test.h"
-#include "../kernel/cmdline.h"
+#include "cmdline.h"
 
 /* Fills out[] with indexes into reg[] in registry order; returns the count,
  * or -1 with a message in err (a pattern matching nothing, an unknown

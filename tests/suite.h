@@ -1,10 +1,10 @@
-/* The suite's environment, implemented by tests/env.c on top of hv/: what
+/* The suite's environment, implemented by tests/suite.c on top of hv/: what
  * is printed before the plan, and the known state every test starts from. */
 #ifndef TESTS_SUITE_H
 #define TESTS_SUITE_H
 #include <stddef.h>
 #include "tap.h"
-#include "../kernel/cmdline.h"
+#include "cmdline.h"
 
 /* Calibrate the TSC: Hyper-V's own sources first, then the PIT. 0, or -1
  * with the reason (the caller bails out). */

@@ -53,18 +53,68 @@ void tap_plan(struct tap *t, int n) { emit(t, "1..%d\n", n); }
 
 void tap_running(struct tap *t, const char *name) { emit(t, "# running %d %s\n", t->next, name); }
 
-void tap_pass(struct tap *t, const char *name) { t->passed++; result(t, "ok", name, 0, 0); }
+/* The source as a YAML double-quoted scalar: " and \ escaped, control
+ * characters as spaces; cut (with "...") where it would overflow. */
+static void quoted(char *out, size_t size, const char *s)
+{
+    size_t n = 0;
+    out[n++] = '"';
+    for (; s && *s && n + 6 < size; s++) {
+        char c = *s;
+        if (c == '"' || c == '\\') out[n++] = '\\';
+        out[n++] = (unsigned char)c < 32 ? ' ' : c;
+    }
+    if (s && *s) { out[n++] = '.'; out[n++] = '.'; out[n++] = '.'; }
+    out[n++] = '"';
+    out[n] = '\0';
+}
 
-void tap_fail(struct tap *t, const char *name, const char *why)
+static const char *kind_of(const struct tap_diag *d) { return d && d->kind ? d->kind : "normative"; }
+
+/* One whole line "<prefix>source: "..."\n" (every write ends a line). */
+static void source_line(struct tap *t, const char *prefix, const char *source)
+{
+    char src[600], line[640];
+    quoted(src, sizeof src, source);
+    fmt_snprintf(line, sizeof line, "%ssource: %s\n", prefix, src);
+    t->out(line);
+}
+
+static void diag(struct tap *t, const struct tap_diag *d)
+{
+    emit(t, "  ---\n  kind: %s\n", kind_of(d));
+    source_line(t, "  ", d ? d->source : "");
+    if (d && d->verbose) emit(t, "  checks: %d\n  time_us: %llu\n", d->checks, d->time_us);
+    emit(t, "  ...\n");
+}
+
+void tap_pass(struct tap *t, const char *name, const struct tap_diag *d)
+{
+    t->passed++;
+    result(t, "ok", name, 0, 0);
+    diag(t, d);
+}
+
+void tap_fail(struct tap *t, const char *name, const char *why, const struct tap_diag *d)
 {
     t->failed++;
     result(t, "not ok", name, 0, why && *why ? why : "failed (no reason given)");
+    diag(t, d);
 }
 
-void tap_skip(struct tap *t, const char *name, const char *why)
+void tap_skip(struct tap *t, const char *name, const char *why, const struct tap_diag *d)
 {
     t->skipped++;
     result(t, "ok", name, "SKIP ", why && *why ? why : "no reason given");
+    diag(t, d);
+}
+
+void tap_listed(struct tap *t, const char *name, const struct tap_diag *d)
+{
+    emit(t, "# test %s\n", name);
+    if (!d || !d->verbose) return;
+    emit(t, "#   kind: %s\n", kind_of(d));
+    source_line(t, "#   ", d->source);
 }
 
 /* A bail reason too long for one line loses its middle, not its end: the

@@ -1,10 +1,13 @@
 /* What a test file sees. A test is one function declared with TEST() next to
- * its code; TEST() also puts {name, function} into the `hvtests` linker
- * section, so there is no central list to edit. Order = link order.
+ * its code, with its source: the TLFS rule it checks (NORMATIVE: online page
+ * and 6.0b section) or the sentence it interprets (READING). TEST() puts
+ * {name, function, kind, source} into the `hvtests` linker section, so there
+ * is no central list to edit. Order = link order. The HvCallPostMessage
+ * rules are rows of one table instead (tests/rules.h); TEST_RULES(group)
+ * puts that group's rows here, in table order.
  *
- *   TEST(post, payload_241) {
- *       uint16_t st = ...;
- *       expect_status(t, st, HV_STATUS_INVALID_PARAMETER);
+ *   TEST(hv, guest_os_id, NORMATIVE, "TLFS 'Reporting the Guest OS Identity' (6.0b 2.6): ...") {
+ *       check(t, v == want, "GUEST_OS_ID reads %#llx", v);
  *   }
  *
  * Verdicts: a test passes when it made at least one check and none failed;
@@ -14,8 +17,15 @@
 #define TESTS_TEST_H
 #include <stdint.h>
 
+struct rule;
+
+enum test_kind { NORMATIVE, READING };
+/* "normative" / "reading", as the YAML block and `list verbose` print them */
+const char *test_kind_name(int kind);
+
 struct test_ctx {
     const char *name;
+    const struct rule *rule;    /* the table row of a rule test, else NULL */
     int checks, failures, skipped;
     char msg[320];
     uint64_t seed;              /* per-test seed, derived from seed= and the name */
@@ -23,22 +33,36 @@ struct test_ctx {
 };
 
 struct test {
-    const char *name;
+    const char *name;           /* NULL: a TEST_RULES marker */
     void (*fn)(struct test_ctx *t);
     unsigned flags;
+    int kind;                   /* NORMATIVE or READING */
+    const char *source;         /* the marker's: the group prefix, "post." */
+    const struct rule *rule;
 };
 
 /* Only run when tests= names it exactly (no wildcard): self-tests of the
  * harness that fail on purpose, and so on. */
 #define TEST_EXPLICIT 1u
 
-#define TEST_F(group, tname, tflags)                                              \
+#define TEST_F(group, tname, tflags, tkind, tsource)                              \
     static void test_##group##_##tname(struct test_ctx *t);                      \
     static const struct test reg_##group##_##tname                               \
         __attribute__((section("hvtests"), used, aligned(8))) =                   \
-        { #group "." #tname, test_##group##_##tname, tflags };                    \
+        { #group "." #tname, test_##group##_##tname, tflags, tkind, tsource, 0 };  \
     static void test_##group##_##tname(struct test_ctx *t)
-#define TEST(group, tname) TEST_F(group, tname, 0)
+#define TEST(group, tname, tkind, tsource) TEST_F(group, tname, 0, tkind, tsource)
+
+/* A test with its own steps whose name, kind and source are a row of the
+ * rule table (RF_OWN): the runner fails at start if the row is missing. */
+#define TEST_ROW(group, tname) TEST_F(group, tname, 0, NORMATIVE, 0)
+
+/* The rule table's rows of `group`, each run by rule_test (tests/rules.h). */
+void rule_test(struct test_ctx *t);
+#define TEST_RULES(group)                                                         \
+    static const struct test rules_##group                                       \
+        __attribute__((section("hvtests"), used, aligned(8))) =                   \
+        { 0, rule_test, 0, NORMATIVE, #group ".", 0 }
 
 /* Record one check; on failure keep the (first) message. Returns cond. */
 int check(struct test_ctx *t, int cond, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,5 +1,5 @@
-/* kernel/cmdline.c: the fuzz=, bench, bench_iters= and helper= keys. */
-#include "../../kernel/cmdline.h"
+/* tests/cmdline.c: the fuzz=, bench, bench_iters=, helper= and avoid= keys. */
+#include "../cmdline.h"
 
 static void test_cmdline_keys(void)
 {
@@ -8,6 +8,20 @@ static void test_cmdline_keys(void)
     CHECK_UINT(opt.fuzz, 0);
     CHECK_INT(opt.bench, 0);
     CHECK_UINT(opt.bench_iters, 0);
+
+    /* avoid= */
+    CHECK_UINT(opt.avoid, 0);
+    PARSE_OK("avoid=payload_240");
+    CHECK_UINT(opt.avoid, AVOID_PAYLOAD_240);
+    PARSE_OK("avoid=simp_off,payload_240,scontrol_off");
+    CHECK_UINT(opt.avoid, AVOID_PAYLOAD_240 | AVOID_SCONTROL_OFF | AVOID_SIMP_OFF);
+    PARSE_OK("avoid=simp_off avoid=payload_240");   /* keys add up */
+    CHECK_UINT(opt.avoid, AVOID_PAYLOAD_240 | AVOID_SIMP_OFF);
+    PARSE_BAD("avoid=", "avoid=");
+    PARSE_BAD("avoid", "avoid=");
+    PARSE_BAD("avoid=payload_241", "payload_241");
+    PARSE_BAD("avoid=simp_off,", "''");
+    PARSE_BAD("avoid=PAYLOAD_240", "PAYLOAD_240");
 
     /* fuzz= */
     PARSE_OK("fuzz=1");

@@ -1,5 +1,5 @@
-/* kernel/cmdline.c: tests=, list, verbose, seed=, after=, image path, errors. */
-#include "../../kernel/cmdline.h"
+/* tests/cmdline.c: tests=, list, verbose, seed=, after=, image path, errors. */
+#include "../cmdline.h"
 
 static struct options opt;
 static char err[256];

@@ -4,14 +4,14 @@
 static void fake_fn(struct test_ctx *t) { (void)t; }
 
 static const struct test fake_reg[] = {
-    { "cpu.basic", fake_fn, 0 },                        /* 0 */
-    { "cpu.ext", fake_fn, 0 },                          /* 1 */
-    { "harness.fail_on_purpose", fake_fn, TEST_EXPLICIT }, /* 2 */
-    { "harness.selftest", fake_fn, 0 },                 /* 3 */
-    { "hv.ident", fake_fn, 0 },                         /* 4 */
-    { "hv.hypercall", fake_fn, 0 },                     /* 5 */
-    { "hv.crash_on_purpose", fake_fn, TEST_EXPLICIT },  /* 6 */
-    { "mem.map", fake_fn, 0 },                          /* 7 */
+    { "cpu.basic", fake_fn, 0, NORMATIVE, "src", 0 },                        /* 0 */
+    { "cpu.ext", fake_fn, 0, NORMATIVE, "src", 0 },                          /* 1 */
+    { "harness.fail_on_purpose", fake_fn, TEST_EXPLICIT, NORMATIVE, "src", 0 }, /* 2 */
+    { "harness.selftest", fake_fn, 0, NORMATIVE, "src", 0 },                 /* 3 */
+    { "hv.ident", fake_fn, 0, NORMATIVE, "src", 0 },                         /* 4 */
+    { "hv.hypercall", fake_fn, 0, NORMATIVE, "src", 0 },                     /* 5 */
+    { "hv.crash_on_purpose", fake_fn, TEST_EXPLICIT, NORMATIVE, "src", 0 },  /* 6 */
+    { "mem.map", fake_fn, 0, NORMATIVE, "src", 0 },                          /* 7 */
 };
 #define NFAKE ((int)(sizeof fake_reg / sizeof fake_reg[0]))
 

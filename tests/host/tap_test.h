@@ -33,6 +33,10 @@ static const char *tap_take(void)
 }
 #define TAP_OUT(want) CHECK_STR(tap_take(), want)
 
+/* the YAML block after every result, for D */
+static const struct tap_diag D = { "normative", "TLFS 3.6 'x' \"q\" \\ y", 0, 0, 0 };
+#define Y "  ---\n  kind: normative\n  source: \"TLFS 3.6 'x' \\\"q\\\" \\\\ y\"\n  ...\n"
+
 static void test_tap(void)
 {
     struct tap t;
@@ -51,37 +55,37 @@ static void test_tap(void)
 
     tap_running(&t, "cpu.basic");
     TAP_OUT("# running 1 cpu.basic\n");
-    tap_pass(&t, "cpu.basic");
-    TAP_OUT("ok 1 - cpu.basic\n");
+    tap_pass(&t, "cpu.basic", &D);
+    TAP_OUT("ok 1 - cpu.basic\n" Y);
     CHECK_INT(t.next, 2);
 
     tap_running(&t, "cpu.ext");
     TAP_OUT("# running 2 cpu.ext\n");
-    tap_fail(&t, "cpu.ext", "leaf 0x40000000: got 0 want 0x40000005");
-    TAP_OUT("not ok 2 - cpu.ext # leaf 0x40000000: got 0 want 0x40000005\n");
+    tap_fail(&t, "cpu.ext", "leaf 0x40000000: got 0 want 0x40000005", &D);
+    TAP_OUT("not ok 2 - cpu.ext # leaf 0x40000000: got 0 want 0x40000005\n" Y);
 
-    tap_fail(&t, "hv.a", NULL);
-    TAP_OUT("not ok 3 - hv.a # failed (no reason given)\n");
-    tap_fail(&t, "hv.b", "");
-    TAP_OUT("not ok 4 - hv.b # failed (no reason given)\n");
+    tap_fail(&t, "hv.a", NULL, &D);
+    TAP_OUT("not ok 3 - hv.a # failed (no reason given)\n" Y);
+    tap_fail(&t, "hv.b", "", &D);
+    TAP_OUT("not ok 4 - hv.b # failed (no reason given)\n" Y);
 
-    tap_skip(&t, "hv.c", "no synic");
-    TAP_OUT("ok 5 - hv.c # SKIP no synic\n");
-    tap_skip(&t, "hv.d", "");
-    TAP_OUT("ok 6 - hv.d # SKIP no reason given\n");
-    tap_skip(&t, "hv.e", NULL);
-    TAP_OUT("ok 7 - hv.e # SKIP no reason given\n");
+    tap_skip(&t, "hv.c", "no synic", &D);
+    TAP_OUT("ok 5 - hv.c # SKIP no synic\n" Y);
+    tap_skip(&t, "hv.d", "", &D);
+    TAP_OUT("ok 6 - hv.d # SKIP no reason given\n" Y);
+    tap_skip(&t, "hv.e", NULL, &D);
+    TAP_OUT("ok 7 - hv.e # SKIP no reason given\n" Y);
 
     /* newlines in reasons are flattened to spaces */
-    tap_fail(&t, "hv.f", "line one\nline two\r\n");
-    TAP_OUT("not ok 8 - hv.f # line one line two  \n");
-    tap_skip(&t, "hv.g", "\nwhy\n");
-    TAP_OUT("ok 9 - hv.g # SKIP  why \n");
+    tap_fail(&t, "hv.f", "line one\nline two\r\n", &D);
+    TAP_OUT("not ok 8 - hv.f # line one line two  \n" Y);
+    tap_skip(&t, "hv.g", "\nwhy\n", &D);
+    TAP_OUT("ok 9 - hv.g # SKIP  why \n" Y);
 
     tap_running(&t, "hv.h");
     TAP_OUT("# running 10 hv.h\n");
-    tap_pass(&t, "hv.h");
-    TAP_OUT("ok 10 - hv.h\n");
+    tap_pass(&t, "hv.h", &D);
+    TAP_OUT("ok 10 - hv.h\n" Y);
 
     CHECK_INT(t.next, 11);
     CHECK_INT(t.passed, 2);
@@ -105,8 +109,8 @@ static void test_tap(void)
     /* a fresh begin restarts numbering and counts */
     tap_begin(&t, capture, "v", "uefi");
     TAP_OUT("TAP version 13\n# hvconform v uefi\n");
-    tap_pass(&t, "x");
-    TAP_OUT("ok 1 - x\n");
+    tap_pass(&t, "x", &D);
+    TAP_OUT("ok 1 - x\n" Y);
     tap_end(&t);
     TAP_OUT("# hvconform: 1 passed, 0 failed, 0 skipped\n# hvconform: end\n");
 
@@ -120,16 +124,16 @@ static void test_tap(void)
     memset(name, 'n', sizeof name - 1);
     name[sizeof name - 1] = '\0';
     tap_reset();
-    tap_fail(&t, "short.name", reason);
+    tap_fail(&t, "short.name", reason, &D);
     CHECK_INT(tap_unterminated, 0);
     CHECK(strncmp(tap_text, "not ok 2 - short.name # rrrrrrrrrr rrr", 38) == 0);
-    CHECK(strchr(tap_text, '\n') == tap_text + tap_len - 1);   /* one line */
+    CHECK(strncmp(strchr(tap_text, '\n'), "\n  ---\n", 7) == 0);     /* one line, then the block */
     tap_reset();
-    tap_fail(&t, name, reason);
+    tap_fail(&t, name, reason, &D);
     CHECK_INT(tap_unterminated, 0);
-    CHECK(strchr(tap_text, '\n') == tap_text + tap_len - 1);
+    CHECK(strncmp(strchr(tap_text, '\n'), "\n  ---\n", 7) == 0);
     tap_reset();
-    tap_skip(&t, name, reason);
+    tap_skip(&t, name, reason, &D);
     CHECK_INT(tap_unterminated, 0);
     tap_reset();
     tap_bail(&t, reason);
@@ -161,4 +165,24 @@ static void test_tap(void)
     tap_running(&t, name);
     CHECK_INT(tap_unterminated, 0);
     CHECK_INT(t.next, 5);
+
+    /* verbose blocks carry checks and time; a reading says so; a long
+     * source is cut but stays one quoted line */
+    struct tap_diag v = { "reading", "reading: a", 1, 3, 140 };
+    tap_reset();
+    tap_pass(&t, "hv.v", &v);
+    TAP_OUT("ok 5 - hv.v\n  ---\n  kind: reading\n  source: \"reading: a\"\n  checks: 3\n  time_us: 140\n  ...\n");
+    v.source = reason;
+    v.verbose = 0;
+    tap_skip(&t, "hv.w", "why", &v);
+    CHECK_INT(tap_unterminated, 0);
+    CHECK(strstr(tap_text, "  source: \"rrrrrrrrrr rrr") != NULL);
+    CHECK(strstr(tap_text, "rrr...\"\n  ...\n") != NULL);
+    tap_reset();
+    tap_listed(&t, "post.x", &D);
+    TAP_OUT("# test post.x\n");
+    struct tap_diag lv = D;
+    lv.verbose = 1;
+    tap_listed(&t, "post.x", &lv);
+    TAP_OUT("# test post.x\n#   kind: normative\n#   source: \"TLFS 3.6 'x' \\\"q\\\" \\\\ y\"\n");
 }

@@ -1,5 +1,8 @@
 /* Host unit tests for hvconform's pure C parts (make hosttest): kernel/fmt.c,
- * kernel/glob.c, kernel/cmdline.c, kernel/time_calc.c, kernel/lowmem.c, kernel/acpi_parse.c, tests/tap.c, tests/select.c. Built with
+ * tests/glob.c, tests/cmdline.c, kernel/time_calc.c, kernel/lowmem.c,
+ * kernel/acpi_parse.c, tests/tap.c, tests/select.c, the rule table
+ * (tests/rules*.c), fuzz.post's draws and oracle (tests/fuzz_oracle.c), and
+ * README's generated coverage section. Built with
  * ASan/UBSan. Prints one `FAIL file:line ...` line per failed check and,
  * last, `N passed, N failed`; exits nonzero if anything failed. */
 #include <stdio.h>
@@ -15,6 +18,8 @@
 #include "time_test.h"
 #include "lowmem_test.h"
 #include "acpi_test.h"
+#include "fuzz_test.h"
+#include "coverage_test.h"
 
 /* Make a UBSan report fatal (the Makefile builds without
  * -fno-sanitize-recover, so it would otherwise only print). */
@@ -33,6 +38,8 @@ int main(void)
     test_time();
     test_lowmem();
     test_acpi();
+    test_fuzz();
+    test_coverage();
     printf("%d passed, %d failed\n", checks_passed, checks_failed);
     return checks_failed ? 1 : 0;
 }

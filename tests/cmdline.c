@@ -1,5 +1,5 @@
 #include "cmdline.h"
-#include "fmt.h"
+#include "../kernel/fmt.h"
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -40,6 +40,10 @@ static int valid_pattern(const char *p)
     return 1;
 }
 
+static const struct { const char *key; uint32_t bit; } avoid_keys[] = {
+    { "payload_240", AVOID_PAYLOAD_240 }, { "scontrol_off", AVOID_SCONTROL_OFF }, { "simp_off", AVOID_SIMP_OFF },
+};
+
 #define FAIL(...) do { fmt_snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
 int options_parse(const char *cmdline, struct options *o, char *err, size_t errlen)
@@ -69,7 +73,7 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
         char *key = toks[i], *val = 0;
         for (char *e = key; *e; e++)
             if (*e == '=') { *e = '\0'; val = e + 1; break; }
-        for (int j = 0; j < i && !streq(key, "tests"); j++)    /* tests= add up; another */
+        for (int j = 0; j < i && !streq(key, "tests") && !streq(key, "avoid"); j++) /* tests=, avoid= add up; another */
             if (streq(toks[j], key)) FAIL("'%s' given twice", key);  /* key can't override */
 
         if (streq(key, "list") || streq(key, "verbose") || streq(key, "bench")) {
@@ -104,6 +108,19 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
             else if (val && streq(val, "testdev")) o->helper = OPT_HELPER_TESTDEV;
             else if (val && streq(val, "none")) o->helper = OPT_HELPER_NONE;
             else FAIL("helper= needs auto, testdev or none, got '%s'", val ? val : "");
+        } else if (streq(key, "avoid")) {
+            if (!val || !*val) FAIL("avoid= needs a comma-separated list of keys (payload_240, scontrol_off, simp_off)");
+            for (char *p = val;;) {
+                char *c = p;
+                while (*c && *c != ',') c++;
+                int last = *c == '\0', known = 0;
+                *c = '\0';
+                for (size_t k = 0; k < sizeof avoid_keys / sizeof avoid_keys[0]; k++)
+                    if (streq(p, avoid_keys[k].key)) { o->avoid |= avoid_keys[k].bit; known = 1; }
+                if (!known) FAIL("avoid=: unknown key '%s' (known: payload_240, scontrol_off, simp_off)", p);
+                if (last) break;
+                p = c + 1;
+            }
         } else if (streq(key, "after")) {
             if (!val || !valid_pattern(val)) FAIL("after= needs a test name");
             o->after = val;

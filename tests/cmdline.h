@@ -1,21 +1,27 @@
 /* Kernel command line: `tests=GLOB[,GLOB]`, `list`, `verbose`, `seed=N`,
  * `after=NAME` (resume a crashed run after that test), `fuzz=N` (fuzz.post's
  * iterations, 1..OPT_MAX_FUZZ), `bench` (run the latency benchmark instead
- * of the suite), `bench_iters=N` (samples per figure, 1..OPT_MAX_BENCH_ITERS)
- * and `helper=auto|testdev|none`: which host-side helper may be probed.
+ * of the suite), `bench_iters=N` (samples per figure, 1..OPT_MAX_BENCH_ITERS),
+ * `helper=auto|testdev|none`: which host-side helper may be probed.
  * auto (default) probes QEMU's hyperv-testdev (I/O port 0x3000) only where
  * the hypervisor says it is KVM (its "KVMKVMKVM" leaf at 0x40000100);
  * testdev probes it on any machine (a user who knows it is there); none
- * never touches the port (tests needing a connection SKIP or use VMBus).
+ * never touches the port (tests needing a connection SKIP or use VMBus),
+ * and `avoid=KEY[,KEY]` (inputs fuzz.post never draws because the host can't
+ * survive them; the runner derives it from the profile's `avoid` lines):
+ *   payload_240   no 240-byte payload to the helper's connection (drawn as 239)
+ *   scontrol_off  never disables the target VP's SCONTROL around a call
+ *   simp_off      never disables the target VP's SIM page around a call
  * Pure, host-tested.
  * Each key at most once (tests= may repeat: the patterns add up). Anything
  * unknown, malformed or repeated is an error with a message; the caller
- * turns it into a Bail out. Nothing is dropped here: the boot paths remove a loader's image path themselves (multiboot1:
- * QEMU -kernel puts it first; EFI: the Shell's image token); GRUB 2's
- * multiboot2 passes only the arguments (observed: grub.cfg "multiboot2
- * /boot/hvconform.elf list" gives "list"). */
-#ifndef KERNEL_CMDLINE_H
-#define KERNEL_CMDLINE_H
+ * turns it into a Bail out. Nothing is dropped here: the boot paths remove a
+ * loader's image path themselves (multiboot1: QEMU -kernel puts it first;
+ * EFI: the Shell's image token); GRUB 2's multiboot2 passes only the
+ * arguments (observed: grub.cfg "multiboot2 /boot/hvconform.elf list" gives
+ * "list"). */
+#ifndef TESTS_CMDLINE_H
+#define TESTS_CMDLINE_H
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +31,9 @@
 #define OPT_MAX_BENCH_ITERS 65536u
 
 enum opt_helper { OPT_HELPER_AUTO = 0, OPT_HELPER_TESTDEV, OPT_HELPER_NONE };
+#define AVOID_PAYLOAD_240  (1u << 0)
+#define AVOID_SCONTROL_OFF (1u << 1)
+#define AVOID_SIMP_OFF     (1u << 2)
 
 struct options {
     const char *tests[OPT_MAX_PATTERNS];
@@ -38,6 +47,7 @@ struct options {
     int bench;                  /* `bench`: benchmark instead of the suite */
     uint32_t bench_iters;       /* bench_iters=; 0 = not given (time-budgeted default) */
     int helper;                 /* enum opt_helper: helper= */
+    uint32_t avoid;             /* avoid=: AVOID_* bits */
     char text[OPT_MAX_TEXT];    /* storage the pointers above point into */
 };
 

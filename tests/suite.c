@@ -86,7 +86,9 @@ void suite_preamble(struct tap *t, const struct options *o)
                     smp_startup_page(), smp_startup_source());
     else
         tap_comment(t, "cpus: %d running (APs not started: %s)", cpus, smp_startup_source());
-    helper_detect(o->helper);
+    static const enum helper_probe probe[] = { [OPT_HELPER_AUTO] = HELPER_PROBE_AUTO,
+        [OPT_HELPER_TESTDEV] = HELPER_PROBE_ALWAYS, [OPT_HELPER_NONE] = HELPER_PROBE_NEVER };
+    helper_detect(probe[o->helper]);
     tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
 

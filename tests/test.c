@@ -3,6 +3,8 @@
 #include "../kernel/fmt.h"
 #include "../kernel/print.h"
 
+const char *test_kind_name(int kind) { return kind == READING ? "reading" : "normative"; }
+
 static void record(struct test_ctx *t, const char *fmt, va_list ap)
 {
     char buf[sizeof t->msg];
