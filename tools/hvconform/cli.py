@@ -3,7 +3,7 @@ run needs is checked before anything boots). Usage errors exit 2."""
 
 import os
 
-from . import images
+from . import BadInput, images, profile
 from .configs import Table
 
 USAGE = """usage: ./run-qemu.sh [OPTIONS] [-- KERNEL ARGS...]
@@ -171,8 +171,13 @@ def validate(o, t):
     for key in ('log', 'junit', 'json'):
         if o[key] is not None:
             check_output_path('--' + key, o[key])
-    if o['profile'] not in (None, 'none') and not os.path.isfile(o['profile']):
-        raise Usage("--profile: cannot read '%s'" % o['profile'])
+    if o['profile'] not in (None, 'none'):
+        if not os.path.isfile(o['profile']):
+            raise Usage("--profile: cannot read '%s'" % o['profile'])
+        try:
+            profile.read(o['profile'])
+        except BadInput as e:
+            raise Usage('--profile: %s' % e)
     try:
         images.check_args(o['kargs'])
     except images.ImageError as e:

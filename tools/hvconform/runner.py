@@ -12,7 +12,8 @@ import sys
 import tempfile
 import time
 
-from . import cli, direct, images, nested, tapstate
+from . import BadInput, cli, direct, images, nested, tapstate
+from . import profile as profile_mod
 from .configs import ROOT, Table
 
 MAX_RESTARTS = 20
@@ -140,9 +141,13 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
     profile = o['profile'] or table.profile(stack, config, mode)
     if profile is None:
         note('no profile for %s/%s: checking without one' % (stack, config))
+    avoid = read_profile(profile).avoid if profile not in (None, 'none') else []
     log, lock = claim_log(log or o['log'], default_log(o, mode, stack, config, machine))
     base = [w for w in o['kargs'] if not w.startswith('after=')]
-    args = list(o['kargs'])
+    if avoid:       # inputs this host can't survive, from the profile (never from the kernel)
+        base.append('avoid=' + ','.join(avoid))
+        note('profile %s: avoid=%s' % (profile, ','.join(avoid)))
+    args = base + [w for w in o['kargs'] if w.startswith('after=')]
     seeded = any(w.startswith('seed=') for w in base)
     pieces, restarts, t0 = [], 0, time.monotonic()
     while True:
@@ -196,6 +201,13 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
     return check(pieces, log, profile, junit or o['junit'], json_out or o['json'],
                  {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,
                   'versions': getattr(runner_nested, 'versions', None) or {}})
+
+
+def read_profile(path):
+    try:
+        return profile_mod.read(path)
+    except BadInput as e:
+        raise cli.Usage('--profile: %s' % e)
 
 
 def describe(st, how, timeout):
@@ -297,6 +309,9 @@ def main(argv):
         if mode == 'nested':
             runner_nested = nested.Nested(stack, note, tmp)
         return run_cell(o, table, stack, config, machine, mode, runner_nested, tmp)
+    except cli.Usage as e:
+        note(str(e))
+        return USAGE_RC
     except (EnvError, nested.NestedError, images.ImageError) as e:
         note('error: %s' % e)
         return ENV
