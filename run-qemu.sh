@@ -177,7 +177,7 @@ kvm_probe() {
 nested_ok() {
 	[ -x tools/nested/run-nested.sh ] || [ -f tools/nested/run-nested.sh ] || { nested_why="tools/nested/run-nested.sh missing"; return 1; }
 	[ "$boot/$firmware" != iso/uefi ] || { nested_why="the nested runner boots ISOs through SeaBIOS only"; return 1; }
-	[ -s build/nested/stamp ] || note "building the nested runner's L1 cache in build/nested (first time: ~15 s plus a ~27 MB download)"
+	[ -s build/nested/debian12/stamp ] || note "building the nested runner's L1 cache in build/nested/debian12 (first time: ~15 s plus a ~27 MB download)"
 	sh tools/nested/build-cache.sh >"$tmp/cache.err" 2>&1 || {
 		cat "$tmp/cache.err" >&2
 		nested_why="its L1 cache could not be built: $(tail -n 1 "$tmp/cache.err")"

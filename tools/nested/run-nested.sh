@@ -24,6 +24,8 @@
 #   NESTED_L1_CPU=MODEL       L1's -cpu (default: host on kvm, qemu64,+svm on tcg)
 #   NESTED_OUTER_MARGIN=S     outer timeout = --timeout + S (default 60)
 #   NESTED_RETRIES=N          reruns after the host QEMU race below (default 2)
+#   NESTED_STACK=STACK        default of --stack (lets run-qemu.sh's nested mode
+#                             use debian13 until the runner has --stack)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -51,7 +53,7 @@ EOF
 note() { echo "run-nested: $*" >&2; }
 bad() { note "$*"; usage >&2; exit 2; }
 
-stack=debian12 cache= mode= image= append= smp=1 timeout=60 l1log=
+stack=${NESTED_STACK:-debian12} cache= mode= image= append= smp=1 timeout=60 l1log=
 l2args="-cpu qemu64,hv-relaxed,hv-vpindex,hv-synic -device hyperv-testdev -device vmbus-bridge"
 while [ $# -gt 0 ]; do
 	case $1 in
