@@ -18,18 +18,20 @@
 # are fetched once, then reused, so a build is reproducible and offline).
 # Parallel runs share a cache (flock): one builds, the others wait.
 # Exit 0 ok, 1 failure (the reason on stderr), 2 usage.
+# The stack file (sourced) sets kpkg kver kdeb sinputs qemu_pkg qemu_ver, reads update:
+# shellcheck disable=SC2154,SC2034
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "build-cache: $*" >&2; }
 die() { echo "build-cache: error: $*" >&2; exit 1; }
-usage() { sed -n 2p "$0" | sed 's/^# /usage: /' >&2; exit 2; }
+usage() { sed -n 2p "$0" | sed 's/^# /usage: /' >&2; exit "${1:-2}"; }
 
-stack=debian12 update= cache=
+stack=debian12 update='' cache=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--stack)   [ $# -ge 2 ] || usage; stack=$2; shift 2 ;;
 	--update)  update=1; shift ;;
-	-h|--help) usage ;;
+	-h|--help) usage 0 ;;
 	-*)        log "unknown option '$1'"; usage ;;
 	*)         [ -z "$cache" ] || usage; cache=$1; shift ;;
 	esac
@@ -64,6 +66,7 @@ need() { # need PACKAGE...
 # The stack interface: stack_need; stack_resolve (sets kpkg, kver, qemu_pkg,
 # sinputs); stack_kernel_deb DIR (sets kdeb); stack_userland ROOT (QEMU,
 # libraries, ROOT/fw; sets qemu_ver).
+# shellcheck disable=SC1090
 . "$here/stack-$stack.sh"
 need busybox-static cpio kmod xz-utils zstd binutils
 stack_need

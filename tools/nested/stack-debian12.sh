@@ -3,6 +3,8 @@
 # ldd) and the Debian 12 cloud kernel (Linux 6.1) fetched with the host's apt.
 # Defines the stack interface (see build-cache.sh): stack_need, stack_resolve,
 # stack_kernel_deb, stack_userland.
+# Variables shared with build-cache.sh (read and set across the two files):
+# shellcheck shell=sh disable=SC2154,SC2034
 
 stack_need() { need qemu-system-x86 seabios ovmf; }
 

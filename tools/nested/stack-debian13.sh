@@ -6,6 +6,8 @@
 # the host's /etc/apt is never read or changed), fetched with apt-get only.
 # CACHE/apt/debs keeps the .debs, so a rebuild for a script change downloads
 # nothing. Defines the stack interface (see build-cache.sh).
+# Variables shared with build-cache.sh (read and set across the two files):
+# shellcheck shell=sh disable=SC2154,SC2034
 suite=trixie
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 apt_dir=$cache/apt
@@ -59,7 +61,9 @@ apt_update() {
 # kpkg, kver, then "pkg ver arch" for every userland package).
 stack_resolve() {
 	apt_init
-	[ -n "$(ls "$apt_dir/lists/" 2>/dev/null | grep _Packages)" ] && [ -z "$update" ] || apt_update
+	have_lists=
+	for f in "$apt_dir"/lists/*_Packages*; do [ -e "$f" ] && have_lists=1; done
+	if [ -z "$have_lists" ] || [ -n "$update" ]; then apt_update; fi
 	lists=$(ls -l --full-time "$apt_dir/lists/" | cksum)
 	if [ ! -s "$cache/resolved" ] || [ "$(head -n1 "$cache/resolved")" != "$lists" ]; then
 		kpkg=$(aptc depends linux-image-cloud-amd64 2>/dev/null |
@@ -97,7 +101,7 @@ fetch() {
 		[ -s "$apt_dir/debs/$(deb_name "$p" "$v" "$a")" ] || missing="$missing $p=$v"
 	done
 	[ -n "$missing" ] || return 0
-	log "stack debian13: downloading $(echo $missing | wc -w) package(s) from $suite"
+	log "stack debian13: downloading $(echo "$missing" | wc -w) package(s) from $suite"
 	# shellcheck disable=SC2086
 	(cd "$apt_dir/debs" && aptp download -q $missing >"$apt_dir/download.log" 2>&1) || {
 		cat "$apt_dir/download.log" >&2
