@@ -1,24 +1,53 @@
 #!/bin/sh
-# build-cache.sh [CACHE_DIR] — build what run-nested.sh boots as L1:
-#   CACHE_DIR/kernel/         Debian cloud kernel (the package linux-image-cloud-amd64
-#                             depends on): vmlinuz, KVM modules, pkg and version
-#   CACHE_DIR/base.cpio       initramfs: busybox, /init, KVM modules, qemu + libs + firmware
-#   CACHE_DIR/stamp           the inputs it was built from; rebuilt only when they change
-# CACHE_DIR defaults to build/nested in the repository. Exit 0 ok, 1 failure.
+# build-cache.sh [--stack debian12|debian13] [--update] [CACHE_DIR]
+# Builds what run-nested.sh boots as L1, for one hypervisor stack:
+#   debian12  the host's Debian 12 QEMU 7.2 + libraries, Debian 12 cloud kernel
+#             (Linux 6.1) via the host's apt (stack-debian12.sh)
+#   debian13  Debian 13 trixie's QEMU 10.0 with all its libraries, SeaBIOS,
+#             OVMF and cloud kernel (Linux 6.12), from a private apt state in
+#             CACHE_DIR/apt, never the host's (stack-debian13.sh)
+# CACHE_DIR (default build/nested/STACK in the repository) receives:
+#   kernel/      vmlinuz, the L1 modules as plain .ko and their load-order,
+#                pkg, version, release (uname -r), kstamp
+#   base.cpio    initramfs: busybox, /init, /lib/modules/*.ko + load-order,
+#                qemu + libraries, firmware in /fw
+#   versions     qemu=VERSION (as `qemu-system-x86_64 --version` prints it),
+#                l1_kernel=UNAME_R, stack=, qemu_pkg=, l1_kernel_pkg= lines
+#   stamp        the inputs it was built from; rebuilt only when they change
+# --update refreshes a private apt state's package lists (debian13; the lists
+# are fetched once, then reused, so a build is reproducible and offline).
+# Parallel runs share a cache (flock): one builds, the others wait.
+# Exit 0 ok, 1 failure (the reason on stderr), 2 usage.
+# The stack file (sourced) sets kpkg kver kdeb sinputs qemu_pkg qemu_ver, reads update:
+# shellcheck disable=SC2154,SC2034
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${1:-$here/../../build/nested}
+log() { echo "build-cache: $*" >&2; }
+die() { echo "build-cache: error: $*" >&2; exit 1; }
+usage() { sed -n 2p "$0" | sed 's/^# /usage: /' >&2; exit "${1:-2}"; }
+
+stack=debian12 update='' cache=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--stack)   [ $# -ge 2 ] || usage; stack=$2; shift 2 ;;
+	--update)  update=1; shift ;;
+	-h|--help) usage 0 ;;
+	-*)        log "unknown option '$1'"; usage ;;
+	*)         [ -z "$cache" ] || usage; cache=$1; shift ;;
+	esac
+done
+case $stack in
+debian12|debian13) ;;
+*) log "unknown stack '$stack' (debian12 or debian13)"; usage ;;
+esac
+[ -n "$cache" ] || cache=$here/../../build/nested/$stack
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
-# Parallel runs share the cache: one builds, the others wait and find it ready.
 exec 9>"$cache/.lock"
 flock 9 || die "cannot lock $cache/.lock"
 
-log() { echo "build-cache: $*" >&2; }
-die() { echo "build-cache: error: $*" >&2; exit 1; }
-
-# CI may start from a bare Debian 12: install what is missing, updating the
-# package lists once if the first install fails for lack of them.
+# CI may start from a bare Debian: install what is missing, updating the
+# host's package lists once if the first install fails for lack of them.
 updated=
 need() { # need PACKAGE...
 	missing=
@@ -34,45 +63,23 @@ need() { # need PACKAGE...
 			die "apt-get install$missing failed"
 	fi
 }
-need busybox-static qemu-system-x86 seabios ovmf cpio
+# The stack interface: stack_need; stack_resolve (sets kpkg, kver, qemu_pkg,
+# sinputs); stack_kernel_deb DIR (sets kdeb); stack_userland ROOT (QEMU,
+# libraries, ROOT/fw; sets qemu_ver).
+# shellcheck disable=SC1090
+. "$here/stack-$stack.sh"
+need busybox-static cpio kmod xz-utils zstd binutils
+stack_need
 
-# The kernel package: whatever linux-image-cloud-amd64 depends on right now.
-kpkg_resolve() {
-	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n1
-}
-# apt-cache costs ~1-2 s: ask it only when the package lists changed since
-# the last resolution (their listing is the fingerprint).
-lists=$(ls -l --full-time /var/lib/apt/lists/ 2>/dev/null | cksum)
-if [ -s "$cache/resolved" ] && [ "$(head -n1 "$cache/resolved")" = "$lists" ]; then
-	kpkg=$(sed -n 2p "$cache/resolved"); kver=$(sed -n 3p "$cache/resolved")
-else
-	kpkg=$(kpkg_resolve)
-	if [ -z "$kpkg" ]; then
-		log "linux-image-cloud-amd64 unknown to apt; running apt-get update"
-		apt-get update -q >&2 || true
-		kpkg=$(kpkg_resolve)
-		lists=$(ls -l --full-time /var/lib/apt/lists/ 2>/dev/null | cksum)
-	fi
-	if [ -z "$kpkg" ]; then
-		# Offline with a usable cache: keep the kernel we have.
-		[ -s "$cache/kernel/pkg" ] || die "cannot resolve linux-image-cloud-amd64 (apt lists?)"
-		kpkg=$(cat "$cache/kernel/pkg"); kver=$(cat "$cache/kernel/version")
-		log "warning: apt cannot resolve the kernel; reusing cached $kpkg"
-	else
-		kver=$(apt-cache policy "$kpkg" | sed -n 's/^ *Candidate: //p')
-		[ -n "$kver" ] || die "apt knows no candidate version of $kpkg"
-		printf '%s\n%s\n%s\n' "$lists" "$kpkg" "$kver" >"$cache/resolved"
-	fi
-fi
-
-qver=$(dpkg-query -W -f '${Version}' qemu-system-x86)
+stack_resolve
+# L1's modules: KVM (the vendor module picked by init), and virtio_blk with
+# what its device needs, for a payload disk. Dependencies come from modules.dep.
+mods="irqbypass kvm virtio_pci virtio_blk" alts="kvm-intel kvm-amd"
 bver=$(dpkg-query -W -f '${Version}' busybox-static)
-sver=$(dpkg-query -W -f '${Version}' seabios)
-over=$(dpkg-query -W -f '${Version}' ovmf)
-shash=$(cat "$here/init" "$here/build-cache.sh" | sha256sum | cut -c1-16)
-stamp="kernel=$kpkg/$kver qemu=$qver busybox=$bver seabios=$sver ovmf=$over scripts=$shash"
-if [ -s "$cache/kernel/vmlinuz" ] && [ -s "$cache/base.cpio" ] &&
+shash=$(cd "$here" && cat init build-cache.sh kmods.sh elfcopy.sh "stack-$stack.sh" |
+	sha256sum | cut -c1-16)
+stamp="stack=$stack kernel=$kpkg/$kver $sinputs busybox=$bver scripts=$shash"
+if [ -s "$cache/kernel/vmlinuz" ] && [ -s "$cache/base.cpio" ] && [ -s "$cache/versions" ] &&
 	[ "$(cat "$cache/stamp" 2>/dev/null)" = "$stamp" ]; then
 	log "cache up to date ($cache)"
 	exit 0
@@ -81,29 +88,25 @@ fi
 tmp=$(mktemp -d "$cache/tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-# 1. Kernel and modules, kept apart so a script change does not re-download.
-if [ "$(cat "$cache/kernel/pkg" "$cache/kernel/version" 2>/dev/null | tr '\n' ' ')" != "$kpkg $kver " ] ||
-	[ ! -s "$cache/kernel/vmlinuz" ]; then
-	log "downloading $kpkg $kver"
-	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$kpkg=$kver" >&2) ||
-		die "download of $kpkg=$kver failed"
-	deb=$(ls "$tmp"/*.deb) || die "no .deb after download of $kpkg"
-	dpkg-deb -x "$deb" "$tmp/deb" || die "cannot extract $deb"
-	rm -rf "$cache/kernel"; mkdir -p "$tmp/kernel"
-	cp "$tmp"/deb/boot/vmlinuz-* "$tmp/kernel/vmlinuz" || die "no vmlinuz in $deb"
-	for m in irqbypass kvm kvm-amd kvm-intel; do
-		f=$(find "$tmp/deb/lib/modules" -name "$m.ko*" | head -n1)
-		[ -n "$f" ] || die "module $m not found in $deb"
-		case $f in # busybox insmod takes only plain .ko: decompress here
-		*.ko.xz)  busybox xzcat "$f" >"$tmp/kernel/$m.ko" ;;
-		*.ko.zst) zstd -dcq "$f" >"$tmp/kernel/$m.ko" ;;
-		*.ko.gz)  gzip -dc "$f" >"$tmp/kernel/$m.ko" ;;
-		*)        cp "$f" "$tmp/kernel/$m.ko" ;;
-		esac || die "cannot decompress $f"
-	done
-	echo "$kpkg" >"$tmp/kernel/pkg"; echo "$kver" >"$tmp/kernel/version"
-	rm -rf "$tmp/deb" "$deb"
-	mv "$tmp/kernel" "$cache/kernel"
+# 1. Kernel and modules, kept apart so a change elsewhere does not redo them.
+kstamp="$kpkg $kver $mods -- $alts $(sha256sum <"$here/kmods.sh" | cut -c1-16)"
+if [ "$(cat "$cache/kernel/kstamp" 2>/dev/null)" != "$kstamp" ] || [ ! -s "$cache/kernel/vmlinuz" ]; then
+	mkdir -p "$tmp/dl"
+	stack_kernel_deb "$tmp/dl"
+	dpkg-deb -x "$kdeb" "$tmp/deb" || die "cannot extract $kdeb"
+	k=$tmp/kernel
+	mkdir -p "$k"
+	cp "$tmp"/deb/boot/vmlinuz-* "$k/vmlinuz" || die "no vmlinuz in $kdeb"
+	# Debian 12 ships /lib/modules, Debian 13 /usr/lib/modules
+	md=$(ls -d "$tmp"/deb/lib/modules/* "$tmp"/deb/usr/lib/modules/* 2>/dev/null | head -n1)
+	[ -n "$md" ] || die "no module tree in $kdeb"
+	# shellcheck disable=SC2086
+	sh "$here/kmods.sh" "$md" "$k" $mods -- $alts || die "cannot resolve L1's modules in $kdeb"
+	echo "$kpkg" >"$k/pkg"; echo "$kver" >"$k/version"; basename "$md" >"$k/release"
+	echo "$kstamp" >"$k/kstamp"
+	rm -rf "$tmp/deb" "$tmp/dl"
+	rm -rf "$cache/kernel"
+	mv "$k" "$cache/kernel"
 fi
 
 # 2. The root tree.
@@ -113,28 +116,16 @@ mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/lib/modules" \
 cp "$(command -v busybox)" "$r/bin/busybox"
 ldd "$r/bin/busybox" >/dev/null 2>&1 && die "busybox is not static (need busybox-static)"
 cp "$here/init" "$r/init" && chmod 755 "$r/init"
-cp "$cache"/kernel/*.ko "$r/lib/modules/"
+cp "$cache"/kernel/*.ko "$cache/kernel/load-order" "$r/lib/modules/"
+stack_userland "$r"
 
-q=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 not found"
-cp "$q" "$r/usr/bin/qemu-system-x86_64"
-# Libraries at their own paths (the loader's included), so no ld.so.conf needed.
-for lib in $(ldd "$q" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
-	mkdir -p "$r$(dirname "$lib")"
-	cp -L "$lib" "$r$lib" || die "cannot copy $lib"
-done
-
-# Firmware, dereferenced (Debian's /usr/share/qemu links into other packages).
-# L2 runs with -L /fw. OVMF for --efi-img: the 2 MiB code + its vars.
-for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin \
-	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
-	/usr/share/qemu/multiboot_dma.bin /usr/share/qemu/multiboot.bin \
-	/usr/share/qemu/pvh.bin /usr/share/OVMF/OVMF_CODE.fd /usr/share/OVMF/OVMF_VARS.fd; do
-	cp -L "$f" "$r/fw/" || die "firmware $f missing"
-done
-
-# Uncompressed (56 MB, 20 MB gzipped): L1 boots ~0.2 s faster without gunzip
-# under TCG, and the per-run cpio can simply be appended.
+# Uncompressed: L1 boots faster without gunzip under TCG, and the per-run
+# cpio can simply be appended.
 (cd "$r" && find . | cpio -o -H newc --quiet) >"$tmp/base.cpio" || die "cpio failed"
+{ echo "qemu=$qemu_ver"; echo "l1_kernel=$(cat "$cache/kernel/release")"
+  echo "stack=$stack"; echo "qemu_pkg=$qemu_pkg"; echo "l1_kernel_pkg=$kpkg $kver"
+} >"$tmp/versions"
 mv "$tmp/base.cpio" "$cache/base.cpio"
+mv "$tmp/versions" "$cache/versions"
 echo "$stamp" >"$cache/stamp"
-log "built $cache/base.cpio ($(du -h "$cache/base.cpio" | cut -f1)) for $kpkg $kver"
+log "built $cache/base.cpio ($(du -h "$cache/base.cpio" | cut -f1)) for $stack: QEMU $qemu_ver, Linux $(cat "$cache/kernel/release")"

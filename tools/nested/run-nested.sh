@@ -24,12 +24,14 @@
 #   NESTED_L1_CPU=MODEL       L1's -cpu (default: host on kvm, qemu64,+svm on tcg)
 #   NESTED_OUTER_MARGIN=S     outer timeout = --timeout + S (default 60)
 #   NESTED_RETRIES=N          reruns after the host QEMU race below (default 2)
+#   NESTED_STACK=STACK        default of --stack (lets run-qemu.sh's nested mode
+#                             use debian13 until the runner has --stack)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
 usage() {
 	cat <<'EOF'
-usage: run-nested.sh [--cache DIR] (--kernel FILE | --iso FILE | --efi-img FILE)
+usage: run-nested.sh [--stack STACK] [--cache DIR] (--kernel FILE | --iso FILE | --efi-img FILE)
                      [--append "KERNEL ARGS"] [--l2-args "EXTRA L2 QEMU ARGS"]
                      [--smp N] [--timeout SECONDS] [--l1-log FILE]
   --kernel FILE    L2 boots FILE with -kernel (multiboot1) and -append ARGS
@@ -39,7 +41,9 @@ usage: run-nested.sh [--cache DIR] (--kernel FILE | --iso FILE | --efi-img FILE)
                    -cpu qemu64,hv-relaxed,hv-vpindex,hv-synic -device hyperv-testdev -device vmbus-bridge
   --smp N          L2 (and L1) vCPUs, default 1
   --timeout S      L2 wall-clock limit in seconds, default 60
-  --cache DIR      L1 kernel/initramfs cache, default build/nested (built if stale)
+  --stack STACK    L1's hypervisor stack: debian12 (default; QEMU 7.2, Linux 6.1)
+                   or debian13 (QEMU 10.0, Linux 6.12), see build-cache.sh
+  --cache DIR      L1 kernel/initramfs cache, default build/nested/STACK (built if stale)
   --l1-log FILE    keep L1's console log there
 Exit status: L2 QEMU's own, or 2 usage, 122 cache build, 123 L1 gave no verdict,
 124 L2 timeout, 125 L1 hung, 126 L1 setup failed, 127 L2 QEMU failed/crashed,
@@ -49,17 +53,18 @@ EOF
 note() { echo "run-nested: $*" >&2; }
 bad() { note "$*"; usage >&2; exit 2; }
 
-cache=$here/../../build/nested mode= image= append= smp=1 timeout=60 l1log=
+stack=${NESTED_STACK:-debian12} cache= mode= image= append= smp=1 timeout=60 l1log=
 l2args="-cpu qemu64,hv-relaxed,hv-vpindex,hv-synic -device hyperv-testdev -device vmbus-bridge"
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
-	--kernel|--iso|--efi-img|--cache|--append|--l2-args|--smp|--timeout|--l1-log)
+	--kernel|--iso|--efi-img|--stack|--cache|--append|--l2-args|--smp|--timeout|--l1-log)
 		[ $# -ge 2 ] || bad "$1 needs a value"
 		case $1 in
 		--kernel)  [ -z "$mode" ] || bad "one of --kernel/--iso/--efi-img"; mode=kernel image=$2 ;;
 		--iso)     [ -z "$mode" ] || bad "one of --kernel/--iso/--efi-img"; mode=iso image=$2 ;;
 		--efi-img) [ -z "$mode" ] || bad "one of --kernel/--iso/--efi-img"; mode=efi image=$2 ;;
+		--stack)   stack=$2 ;;
 		--cache)   cache=$2 ;;
 		--append)  append=$2 ;;
 		--l2-args) l2args=$2 ;;
@@ -77,7 +82,9 @@ case $smp in ''|*[!0-9]*|0) bad "--smp wants a positive integer" ;; esac
 case $timeout in ''|*[!0-9]*|0) bad "--timeout wants a positive integer" ;; esac
 [ "$mode" = kernel ] || [ -z "$append" ] || note "--append ignored for --$mode"
 
-sh "$here/build-cache.sh" "$cache" || { note "cache build failed"; exit 122; }
+case $stack in debian12|debian13) ;; *) bad "--stack: '$stack' is not debian12 or debian13" ;; esac
+[ -n "$cache" ] || cache=$here/../../build/nested/$stack
+sh "$here/build-cache.sh" --stack "$stack" "$cache" || { note "cache build failed"; exit 122; }
 cache=$(cd "$cache" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/run-nested.XXXXXX") || exit 122
