@@ -42,7 +42,8 @@ usage: run-nested.sh [--stack STACK] [--cache DIR] (--kernel FILE | --iso FILE |
   --smp N          L2 (and L1) vCPUs, default 1
   --timeout S      L2 wall-clock limit in seconds, default 60
   --stack STACK    L1's hypervisor stack: debian12 (default; QEMU 7.2, Linux 6.1)
-                   or debian13 (QEMU 10.0, Linux 6.12), see build-cache.sh
+                   or debian13 (QEMU 10.0, Linux 6.12), see build-cache.sh; without
+                   it, a --cache DIR keeps the stack it names or was built for
   --cache DIR      L1 kernel/initramfs cache, default build/nested/STACK (built if stale)
   --l1-log FILE    keep L1's console log there
 Exit status: L2 QEMU's own, or 2 usage, 122 cache build, 123 L1 gave no verdict,
@@ -53,7 +54,7 @@ EOF
 note() { echo "run-nested: $*" >&2; }
 bad() { note "$*"; usage >&2; exit 2; }
 
-stack=${NESTED_STACK:-debian12} cache= mode= image= append= smp=1 timeout=60 l1log=
+stack=${NESTED_STACK:-} cache= mode= image= append= smp=1 timeout=60 l1log=
 l2args="-cpu qemu64,hv-relaxed,hv-vpindex,hv-synic -device hyperv-testdev -device vmbus-bridge"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -82,9 +83,10 @@ case $smp in ''|*[!0-9]*|0) bad "--smp wants a positive integer" ;; esac
 case $timeout in ''|*[!0-9]*|0) bad "--timeout wants a positive integer" ;; esac
 [ "$mode" = kernel ] || [ -z "$append" ] || note "--append ignored for --$mode"
 
-case $stack in debian12|debian13) ;; *) bad "--stack: '$stack' is not debian12 or debian13" ;; esac
-[ -n "$cache" ] || cache=$here/../../build/nested/$stack
-sh "$here/build-cache.sh" --stack "$stack" "$cache" || { note "cache build failed"; exit 122; }
+case $stack in ''|debian12|debian13) ;; *) bad "--stack: '$stack' is not debian12 or debian13" ;; esac
+# without --stack, build-cache.sh takes the stack a --cache DIR names or was built for
+[ -n "$cache" ] || cache=$here/../../build/nested/${stack:-debian12}
+sh "$here/build-cache.sh" ${stack:+--stack "$stack"} "$cache" || { note "cache build failed"; exit 122; }
 cache=$(cd "$cache" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/run-nested.XXXXXX") || exit 122
