@@ -6,7 +6,8 @@
 #   debian13  Debian 13 trixie's QEMU 10.0 with all its libraries, SeaBIOS,
 #             OVMF and cloud kernel (Linux 6.12), from a private apt state in
 #             CACHE_DIR/apt, never the host's (stack-debian13.sh)
-# CACHE_DIR (default build/nested/STACK in the repository) receives:
+# CACHE_DIR (default build/nested/STACK in the repository; without --stack, a
+# CACHE_DIR named debian12/debian13 or built for a stack keeps it) receives:
 #   kernel/      vmlinuz, the L1 modules as plain .ko and their load-order,
 #                pkg, version, release (uname -r), kstamp
 #   base.cpio    initramfs: busybox, /init, /lib/modules/*.ko + load-order,
@@ -26,7 +27,7 @@ log() { echo "build-cache: $*" >&2; }
 die() { echo "build-cache: error: $*" >&2; exit 1; }
 usage() { sed -n 2p "$0" | sed 's/^# /usage: /' >&2; exit "${1:-2}"; }
 
-stack=debian12 update='' cache=''
+stack='' update='' cache=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--stack)   [ $# -ge 2 ] || usage; stack=$2; shift 2 ;;
@@ -36,6 +37,13 @@ while [ $# -gt 0 ]; do
 	*)         [ -z "$cache" ] || usage; cache=$1; shift ;;
 	esac
 done
+# Without --stack, a CACHE_DIR names its stack: by its name (build/nested/debian13)
+# or by the stack it was built for (its stamp); else debian12 (the old build/nested).
+if [ -z "$stack" ] && [ -n "$cache" ]; then
+	case $(basename "$cache") in debian12|debian13) stack=$(basename "$cache") ;; esac
+	[ -n "$stack" ] || stack=$(sed -n 's/^stack=\([^ ]*\) .*/\1/p' "$cache/stamp" 2>/dev/null) || true
+fi
+[ -n "$stack" ] || stack=debian12
 case $stack in
 debian12|debian13) ;;
 *) log "unknown stack '$stack' (debian12 or debian13)"; usage ;;
