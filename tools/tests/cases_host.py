@@ -154,7 +154,7 @@ def crash_resume(t, *boot):
     t.want_rc(r, 1)
     t.check('booting again with after=harness.triple_fault' in r.out, 'not resumed')
     p = r.pieces()
-    t.check(len(p) == 2 and p[0].running == 'harness.triple_fault' and p[1].complete,
+    t.check(len(p) == 2 and p[0].running and p[0].running.name == 'harness.triple_fault' and p[1].complete,
             'want 2 pieces: a death in harness.triple_fault, then a complete run')
     t.check(r.status('harness.user_mode') == 'pass', 'tests after the death did not run')
     t.check(r.status('harness.triple_fault') == 'died', 'the death was not reported')
@@ -185,3 +185,25 @@ def gen2_tcg(t):
         t.check('tsc' in p.bail[0].lower() or 'pit' in p.bail[0].lower(), 'bail without a time reason')
     else:
         t.check(r.status('harness.time') == 'pass', 'harness.time: %s' % r.status('harness.time'))
+
+
+@case('readme-generated')
+def readme_generated(t):
+    rc, out = t.sh([sys_python(), 'tools/readme-update', '--check'])
+    t.check(rc == 0, out.strip().split('\n')[-1])
+    rc, out = t.sh(['make', '-s', 'coverage'])
+    readme = open('README.md').read()
+    t.check(rc == 0 and out.strip() and out.strip() in readme, "README's coverage section differs from `make coverage`")
+
+
+@case('profiles-name-real-tests')
+def profiles_known(t):
+    """Every profile names only tests the kernel has (its `list`)."""
+    r = t.rq('--mode', 'tcg', '--args', 'list', tag='list')
+    t.want_rc(r, 0)
+    names = r.pieces()[0].listed
+    t.check(len(names) > 50, 'list printed %d names' % len(names))
+    profiles = [os.path.join(d, f) for d, _, fs in os.walk('profiles') for f in fs if f.endswith('.txt')]
+    for p in sorted(profiles):
+        rc, out = t.sh([sys_python(), 'tools/check-log', '--profile', p, '--known-tests', r.log, r.log])
+        t.check(rc != 2, '%s: %s' % (p, out.strip().split('\n')[-1]))

@@ -132,15 +132,25 @@ def run_lane(cases, results, lock, no_nested):
         ctx.transcript.close()
 
 
-def main(first, lanes):
-    """first: cases run alone before the lanes (deps, build)."""
+def main(first, lanes, only=()):
+    """first: cases run alone before the lanes (deps, build); only: run just
+    these cases, one after another (for debugging a case)."""
     os.makedirs(OUT, exist_ok=True)
     results, lock = {'passed': 0, 'failed': 0, 'skipped': 0}, threading.Lock()
     no_nested = bool(os.environ.get('HVCONFORM_TEST_NO_NESTED'))
     t0 = time.monotonic()
     by_name = {c['name']: c for c in CASES}
+    unknown = [n for n in only if n not in by_name]
+    if unknown:
+        print('unknown case(s): %s (cases: %s)' % (', '.join(unknown), ', '.join(by_name)))
+        return 2
+    if only:
+        run_lane([by_name[n] for n in only], results, lock, no_nested)
+        first, lanes = [], []
     run_lane([by_name[n] for n in first], results, lock, no_nested)
-    if results['failed'] == 0:
+    if only:
+        pass
+    elif results['failed'] == 0:
         threads = [threading.Thread(target=run_lane, args=([c for c in CASES if c['lane'] == lane
                                                             and c['name'] not in first],
                                                            results, lock, no_nested))
