@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "acpi.h"
 #include "exit.h"
+#include "grubline.h"
 #include "lowmem.h"
 #include "serial.h"
 #include "smp.h"
@@ -79,7 +80,7 @@ static void mb2(const uint8_t *mbi)
         const uint32_t *tag = (const uint32_t *)(mbi + off);
         const uint8_t *body = (const uint8_t *)(tag + 2);
         if (tag[0] == MB2_TAG_END) break;
-        if (tag[0] == MB2_TAG_CMDLINE) keep_cmdline((const char *)body);
+        if (tag[0] == MB2_TAG_CMDLINE) { keep_cmdline((const char *)body); grub_cmdline_unquote(cmdline); }
         if (tag[0] == MB2_TAG_EFI32 || tag[0] == MB2_TAG_EFI64) efi = 1;
         if (tag[0] == MB2_TAG_ACPI_OLD || tag[0] == MB2_TAG_ACPI_NEW)
             acpi_keep_rsdp(body, tag[1] - 8, tag[0] == MB2_TAG_ACPI_NEW ? "multiboot2 ACPI new tag" : "multiboot2 ACPI old tag");

@@ -10,7 +10,7 @@
 
 /* Fails on purpose: run it by name (tests=harness.unexpected_fault,harness.*)
  * and the next test must still run and pass. */
-TEST_F(harness, unexpected_fault, TEST_EXPLICIT, READING, "reading: not a TLFS rule; the harness checks itself: an unarmed fault fails only its own test (fails on purpose)")
+TEST_F(harness, unexpected_fault, TEST_EXPLICIT, NORMATIVE, "harness self-check (not a TLFS rule; must hold for any verdict to count): an unarmed fault fails only its own test (fails on purpose)")
 {
     check(t, 1, "reached the fault");
     __asm__ volatile("ud2");
@@ -18,7 +18,7 @@ TEST_F(harness, unexpected_fault, TEST_EXPLICIT, READING, "reading: not a TLFS r
 
 /* Kills the VM on purpose (empty IDT, then int3: #GP -> #DF -> triple
  * fault), to prove the runner reports "VM died during" and resumes. */
-TEST_F(harness, triple_fault, TEST_EXPLICIT, READING, "reading: not a TLFS rule; the harness checks itself: a triple fault ends the VM and the runner reports the death (kills the VM on purpose)")
+TEST_F(harness, triple_fault, TEST_EXPLICIT, NORMATIVE, "harness self-check (not a TLFS rule; must hold for any verdict to count): a triple fault ends the VM and the runner reports the death (kills the VM on purpose)")
 {
     check(t, 1, "about to triple-fault");
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) none = { 0, 0 };
@@ -91,7 +91,7 @@ static void inner_faults(void *arg)
     do_read_unmapped(&(uint64_t){ 0 });
 }
 
-TEST(harness, nested_catch, READING, "reading: not a TLFS rule; the harness checks itself: nested fault contexts: an inner one catches its fault, the outer one the next")
+TEST(harness, nested_catch, NORMATIVE, "harness self-check (not a TLFS rule; must hold for any verdict to count): nested fault contexts: an inner one catches its fault, the outer one the next")
 {
     struct fault outer, inner;
     int faulted = fault_catch(inner_faults, &inner, &outer);
@@ -102,7 +102,7 @@ TEST(harness, nested_catch, READING, "reading: not a TLFS rule; the harness chec
 
 static void no_fault(void *arg) { *(int *)arg = 42; }
 
-TEST(harness, no_fault, READING, "reading: not a TLFS rule; the harness checks itself: a function that does not fault returns normally through fault_catch")
+TEST(harness, no_fault, NORMATIVE, "harness self-check (not a TLFS rule; must hold for any verdict to count): a function that does not fault returns normally through fault_catch")
 {
     struct fault f;
     int v = 0;
@@ -127,7 +127,7 @@ TEST(harness, user_mode, NORMATIVE, "Intel SDM Vol. 2 CLI: at CPL3 with IOPL 0 (
           "cli at CPL3: got %s[%04x] from_user=%d, want #GP[0000] from CPL3", fault_mnemonic(f.vector), f.error_code, f.from_user);
 }
 
-TEST(harness, time, READING, "reading: not a TLFS rule; the harness checks itself: the TSC frequency is plausible and bounded delays take about as long as asked")
+TEST(harness, time, NORMATIVE, "harness self-check (not a TLFS rule; must hold for any verdict to count): the TSC frequency is plausible and bounded delays take about as long as asked")
 {
     uint64_t hz = time_tsc_hz();
     check(t, hz >= 100000000ull && hz <= 10000000000ull, "TSC frequency %llu Hz is implausible", (unsigned long long)hz);

@@ -41,6 +41,10 @@ int select_tests(const struct test *reg, int nreg, const struct options *o,
             fmt_snprintf(err, errlen, "after=%s names no test", o->after);
             return -1;
         }
+        if (!wanted(&reg[start - 1], o)) {       /* resuming after a test that never ran */
+            fmt_snprintf(err, errlen, "after=%s is not a selected test (tests= leaves it out)", o->after);
+            return -1;
+        }
     }
     int n = 0;
     for (int i = start; i < nreg; i++) {

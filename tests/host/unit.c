@@ -15,6 +15,7 @@
 #include "cmdline_keys_test.h"
 #include "tap_test.h"
 #include "select_test.h"
+#include "grubline_test.h"
 #include "time_test.h"
 #include "lowmem_test.h"
 #include "acpi_test.h"
@@ -35,6 +36,7 @@ int main(void)
     test_cmdline_keys();
     test_tap();
     test_select();
+    test_grubline();
     test_time();
     test_lowmem();
     test_acpi();

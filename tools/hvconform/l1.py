@@ -13,6 +13,7 @@ only restores onto the same devices."""
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -314,7 +315,7 @@ class L1:
         for c in self.conns.values():
             c.close()
         self.conns = {}
-        subprocess.run(['rm', '-rf', self.work])
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def split_frame(buf, seq):

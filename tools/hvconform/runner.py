@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -321,4 +322,4 @@ def main(argv):
     finally:
         if runner_nested:
             runner_nested.close()
-        subprocess.run(['rm', '-rf', tmp])
+        shutil.rmtree(tmp, ignore_errors=True)
