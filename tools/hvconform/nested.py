@@ -145,8 +145,10 @@ class Nested:
             if status in (l1mod.L1_GONE, l1mod.L1_HUNG):
                 err = vm.host_err()
                 why = ('host QEMU hit its TCG nested-SVM race' if TCG_RACE in err else
-                       'L1 hung (no answer in %d s)' % (timeout + 30) if status == l1mod.L1_HUNG else
+                       'L1 hung (no answer for %.0f s)' % info.get('hung_after', 0) if status == l1mod.L1_HUNG else
                        'host QEMU ended: %s' % (err[-300:] or 'no message'))
+                tail = [l for l in vm.l1_log().replace('\r', '').split('\n') if l.strip()][-8:]
+                self.note('%s; L1 console tail:\n    %s' % (why, '\n    '.join(tail) or '(empty)'))
                 self.close()
                 if not info['printed'] and attempt < 2:
                     self.note('%s before L2 printed anything: retrying this boot' % why)
