@@ -1,8 +1,7 @@
 #!/bin/sh
-# install-pkgs.sh PKG... — install the Debian packages named, when missing (the
-# test helpers' own dependencies: chromium for the browser check, python3-yaml
-# for the CI-file check). Same way as scripts/install-deps.sh: `dpkg -s` per
-# package, `apt-get update` once and only when something must be installed,
+# install-pkgs.sh PKG... — install the Debian packages named, when missing
+# (scripts/install-deps.sh's list; the test helpers' own: chromium for the
+# browser check, python3-yaml for the CI-file check). `dpkg -s` per package, `apt-get update` once and only when something must be installed,
 # sudo -n when not root. Every apt-get has a time limit (APT_TIMEOUT, default 900 s).
 # Exit status: 0 all present (or installed), 1 install failed or not possible,
 # 2 usage.
@@ -39,6 +38,6 @@ say "installing$missing"
 # shellcheck disable=SC2086
 $sudo $to apt-get update -q >&2 || { say "apt-get update failed (or took over $t s)"; exit 1; }
 # shellcheck disable=SC2086
-$sudo env DEBIAN_FRONTEND=noninteractive $to apt-get install -y -q --no-install-recommends $missing >&2 ||
+$sudo env DEBIAN_FRONTEND=noninteractive $to apt-get install -y -q $missing >&2 ||
 	{ say "apt-get install$missing failed (or took over $t s)"; exit 1; }
 exit 0

@@ -137,7 +137,8 @@ class Nested:
         'timeout' (L2 limit), 'crashed' (L2 QEMU died or failed), or 'infra'
         (L1 itself failed; status None)."""
         fields = {'mode': mode, 'append': args_line, 'l2args': ' '.join(l2args), 'smp': smp}
-        for attempt in range(3):
+        tries = 1 + int(os.environ.get('NESTED_RETRIES', '2'))   # reruns of an L1 failure
+        for attempt in range(tries):
             vm = self.session(smp)
             status, info = vm.run_job(image, fields, timeout, out)
             if info.get('l2cmd'):
@@ -150,13 +151,13 @@ class Nested:
                 tail = [l for l in vm.l1_log().replace('\r', '').split('\n') if l.strip()][-8:]
                 self.note('%s; L1 console tail:\n    %s' % (why, '\n    '.join(tail) or '(empty)'))
                 self.close()
-                if not info['printed'] and attempt < 2:
+                if not info['printed'] and attempt < tries - 1:
                     self.note('%s before L2 printed anything: retrying this boot' % why)
                     continue
                 return None, 'infra: ' + why, info['stderr']
             how = 'timeout' if status == 124 else 'crashed' if status == 127 else 'exited'
             return status, how, info['stderr']
-        return None, 'infra: L1 failed three times', []
+        return None, 'infra: L1 failed %d time(s)' % tries, []
 
     def close(self):
         if self.vm:

@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 
-from harness import ROOT, case
+from harness import ROOT, Skip, case
 
 
 def cell(t, name):
@@ -70,8 +70,20 @@ def nested_fuzz(t):
     t.check(again and again[-1] == line, 'the replay (%s) did not reproduce the case' % cases[2])
 
 
+# Host QEMU 7.2's TCG aborts when L2 runs OVMF under L1's KVM: accel/tcg
+# tcg_handle_interrupt asserts the BQL, and the likely caller is target/i386
+# helper_write_crN (CR8 with V_INTR_MASKING) raising CPU_INTERRUPT_VIRQ without
+# it. Every nested OVMF boot tried here (q35 and pc, L1 with 1 or 2 vCPUs,
+# MTTCG or thread=single) died of it before printing anything.
+TCG_RACE = 'host QEMU hit its TCG nested-SVM race'
+
+
 def hyperv_machine(t, machine):
-    r = t.rq('--mode', 'nested', '--machine', machine, tag=machine, timeout=1200)
+    r = t.rq('--mode', 'nested', '--machine', machine, tag=machine, timeout=1200,
+             env={'NESTED_RETRIES': '0'})
+    if r.rc == 3 and TCG_RACE in r.out:
+        raise Skip('the %s machine cannot run nested on this host: %s (host QEMU 7.2 TCG, '
+                   'tcg_handle_interrupt asserts the BQL)' % (machine, TCG_RACE))
     t.want_rc(r, 0)
     text = r.text()
     m = re.search(r'^# tsc: (\d+) Hz \((\S+)\)', text, re.M)
