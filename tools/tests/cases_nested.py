@@ -78,8 +78,11 @@ def nested_fuzz(t):
 TCG_RACE = 'host QEMU hit its TCG nested-SVM race'
 
 
-def hyperv_machine(t, machine):
-    r = t.rq('--mode', 'nested', '--machine', machine, tag=machine, timeout=1200,
+def hyperv_machine(t, machine, *extra):
+    # the machine, its firmware and boot path and the time source; the whole
+    # suite on these machines is `./run-qemu.sh --machine gen1|gen2`
+    r = t.rq('--mode', 'nested', '--machine', machine, *extra, '--args',
+             'tests=harness.*,hv.*,synic.*,deliver.interrupt,post.success', tag=machine + '-'.join(extra), timeout=1200,
              env={'NESTED_RETRIES': '0'})
     if r.rc == 3 and TCG_RACE in r.out:
         raise Skip('the %s machine cannot run nested on this host: %s (host QEMU 7.2 TCG, '
@@ -118,3 +121,25 @@ def gen2(t):
 
 
 _ = ROOT
+
+
+@case('nested-debian13', lane='nested', needs_nested=True)
+def debian13(t):
+    """The second stack: QEMU 10.0 on Linux 6.12 KVM, named on stderr and in the cell."""
+    r = t.rq('--mode', 'nested', '--stack', 'debian13', '--args',
+             'tests=hv.*,synic.*,post.success,post.type_zero', tag='debian13', timeout=1800)
+    t.want_rc(r, 0)
+    v = (r.cell or {}).get('versions', {})
+    t.check(v.get('qemu', '').startswith('QEMU emulator version 10.0'), 'QEMU version %r, want 10.0' % v.get('qemu'))
+    t.check(v.get('l1_kernel', '').startswith('6.12'), 'L1 kernel %r, want 6.12' % v.get('l1_kernel'))
+    t.check('"Hv#1"' in r.text(), 'not a Hyper-V-enlightened guest')
+    t.check(r.status('post.success') == 'pass', 'post.success: %s' % r.status('post.success'))
+    t.check(r.status('post.type_zero') == 'known', 'post.type_zero is not the profile\'s known deviation')
+
+
+@case('nested-gen2-kernel', lane='nested', needs_nested=True)
+def gen2_kernel(t):
+    """gen2's machine (q35 without PIT, PIC or HPET; Hyper-V's time
+    enlightenments) with the kernel loaded by -kernel instead of OVMF: the
+    legacy-free part of gen2, which runs nested here even where OVMF can't."""
+    hyperv_machine(t, 'gen2', '--boot', 'kernel')
