@@ -73,14 +73,14 @@ def timeout_and_kill(t):
     p = subprocess.Popen(['./run-qemu.sh', '--no-deps', '--mode', 'tcg', '--boot', 'efi', '--timeout', '60',
                           '--log', os.path.join(t.dir, 'kill.log')], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    victim = None
-    for _ in range(100):
-        time.sleep(0.1)
+    victim, deadline = None, time.monotonic() + 60
+    while victim is None and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
         victim = find_child_qemu(p.pid)
-        if victim:
-            break
-    if t.check(victim is not None, 'no QEMU child found to kill'):
+    if t.check(victim is not None, 'no QEMU child found to kill (run ended: %s)' % p.poll()):
+        time.sleep(0.5)          # let it start up: a kill during exec is still a kill
         os.kill(victim, 9)
+        t.transcript.write('# killed QEMU pid %d\n' % victim)
     out = p.communicate(timeout=120)[0].decode(errors='replace')
     t.transcript.write(out)
     t.check('killed by signal 9' in out and 'timed out' not in out, 'a killed QEMU was not reported as killed')
