@@ -86,6 +86,14 @@ def timeout_and_kill(t):
     t.check('killed by signal 9' in out and 'timed out' not in out, 'a killed QEMU was not reported as killed')
 
 
+def booting(pid):
+    """A QEMU that boots a VM (not the runner's `--version` probe)."""
+    try:
+        return b'-serial' in open('/proc/%d/cmdline' % pid, 'rb').read()
+    except OSError:
+        return False
+
+
 def find_child_qemu(root_pid):
     kids = {}
     for pid in filter(str.isdigit, os.listdir('/proc')):
@@ -98,7 +106,37 @@ def find_child_qemu(root_pid):
     todo = [root_pid]
     while todo:
         for pid, comm in kids.get(todo.pop(), []):
-            if comm.startswith('qemu-system'):
+            if comm.startswith('qemu-system') and booting(pid):
                 return pid
             todo.append(pid)
     return None
+
+
+@case('ctrl-c-leaves-nothing')
+def ctrl_c(t):
+    """Ctrl-C (SIGINT to the run's process group) stops the run: exit 130,
+    its QEMU gone, its temporary directory removed."""
+    import glob
+    import signal
+    before = set(glob.glob('/tmp/run-qemu.*'))
+    p = subprocess.Popen(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'tcg', '--boot', 'efi',
+                          '--log', os.path.join(t.dir, 'ctrl-c.log')], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    victim, deadline = None, time.monotonic() + 60
+    while victim is None and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        victim = find_child_qemu(p.pid)
+    if not t.check(victim is not None, 'no QEMU started'):
+        p.kill()
+        return
+    time.sleep(0.5)
+    os.killpg(p.pid, signal.SIGINT)
+    out = p.communicate(timeout=60)[0].decode(errors='replace')
+    t.transcript.write(out)
+    t.check(p.returncode == 130, 'exit %s after Ctrl-C, want 130' % p.returncode)
+    for _ in range(50):
+        if not os.path.exists('/proc/%d' % victim):
+            break
+        time.sleep(0.1)
+    t.check(not os.path.exists('/proc/%d' % victim), 'QEMU (pid %d) still running after Ctrl-C' % victim)
+    t.check(not (set(glob.glob('/tmp/run-qemu.*')) - before), 'a temporary directory was left behind')
