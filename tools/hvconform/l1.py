@@ -57,7 +57,7 @@ def command(cache, smp, work, incoming=None):
     """The host QEMU command line for L1. Cold boot and restore use the same
     one (a saved state needs the same devices); only the backends differ."""
     accel, cpu = l1_accel()
-    cmd = ['qemu-system-x86_64', '-accel', accel + os.environ.get('HVC_EXP_ACCEL', ''), '-cpu', cpu, '-m', '1024', '-smp', str(smp),
+    cmd = ['qemu-system-x86_64', '-accel', accel, '-cpu', cpu, '-m', '1024', '-smp', str(smp),
            '-nodefaults', '-no-reboot', '-vga', 'none', '-display', 'none', '-nic', 'none',
            '-kernel', os.path.join(cache, 'kernel', 'vmlinuz'),
            '-initrd', os.path.join(cache, 'base.cpio'), '-append', KERNEL_ARGS,

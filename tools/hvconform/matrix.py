@@ -26,7 +26,7 @@ def run(o, table, tmp, run_cell, choose_mode, note):
             note('error: stack %s: %s' % (stack, e))
             results.append((stack, '*', 3))
             continue
-        runner_nested = nested.Nested(stack, note, tmp) if mode == 'nested' else None
+        runner_nested = nested.Nested(stack, note) if mode == 'nested' else None
         try:
             for config in configs:
                 label = '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)

@@ -308,7 +308,7 @@ def main(argv):
         mode = choose_mode(o, table, stack, tmp)
         note('host ' + qemu_version())
         if mode == 'nested':
-            runner_nested = nested.Nested(stack, note, tmp)
+            runner_nested = nested.Nested(stack, note)
         return run_cell(o, table, stack, config, machine, mode, runner_nested, tmp)
     except cli.Usage as e:
         note(str(e))

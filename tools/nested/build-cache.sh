@@ -1,6 +1,6 @@
 #!/bin/sh
 # build-cache.sh [--stack debian12|debian13] [--update] [CACHE_DIR]
-# Builds what run-nested.sh boots as L1, for one hypervisor stack:
+# Builds what the nested runner (tools/hvconform/l1.py) boots as L1, for one stack:
 #   debian12  the host's Debian 12 QEMU 7.2 + libraries, Debian 12 cloud kernel
 #             (Linux 6.1) via the host's apt (stack-debian12.sh)
 #   debian13  Debian 13 trixie's QEMU 10.0 with all its libraries, SeaBIOS,
