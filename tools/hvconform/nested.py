@@ -158,6 +158,10 @@ class Nested:
                     continue
                 return None, 'infra: ' + why, info['stderr']
             how = 'timeout' if status == 124 else 'crashed' if status == 127 else 'exited'
+            if how != 'exited':
+                # an L2 QEMU that aborted or hung may leave L1's KVM wedged (seen:
+                # the next L2 printed nothing); the next boot gets a fresh L1
+                self.close()
             return status, how, info['stderr']
         return None, 'infra: L1 failed %d time(s)' % tries, []
 
