@@ -105,6 +105,8 @@ def check_cell(cell, where='cell'):
         if not isinstance(t, dict):
             raise BadCell('%s: not an object' % w)
         name = _str(t, 'name', w)
+        if name is None and t.get('status') == 'died':
+            name = OUTSIDE          # the checker's death outside any test
         if not name:
             raise BadCell('%s: no "name"' % w)
         if t.get('status') not in STATUSES:
@@ -139,6 +141,10 @@ def _rank(value, order):
 def column_key(cell):
     return (cell.get('stack') or '', _rank(cell.get('config'), CONFIGS),
             _rank(cell.get('machine') or DEFAULT_MACHINE, MACHINES), cell.get('smp') or DEFAULT_SMP)
+
+
+# the row of a VM death between tests (the checker gives it no test name)
+OUTSIDE = '(VM died outside a test)'
 
 
 def row_key(name):

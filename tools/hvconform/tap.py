@@ -101,7 +101,9 @@ class Piece:
 
     def _parse(self, text):
         lines = [l.rstrip('\r') for l in text.split('\n')]
-        partial = not text.endswith('\n')     # the last line was cut (or is empty)
+        # the last line was cut (or is empty); one ending in CR is whole: the
+        # kernel ends lines with CR LF, and only the LF was lost
+        partial = not text.endswith(('\n', '\r'))
         start = next((i for i, l in enumerate(lines)
                       if ANSI_RE.sub('', l).rstrip().endswith(VERSION)), None)
         if start is None:

@@ -92,6 +92,12 @@ class CutLine(CheckerCase):
         self.check([self.cut('ok 3 - post.cross_page')], 1,
                    ['DIED  VM died during post.cross_page'], ['ERROR'], '2 passed, 1 failed, 0 skipped')
 
+    def test_running_line_missing_only_its_lf(self):
+        # the VM died right after writing "# running N NAME\r": the line is whole
+        # (CR LF lost its LF), so the death is that test's, not "outside a test"
+        self.check([self.cut('ok 3 - post.cross_page\n# running 4 post.type_zero\r')], 1,
+                   ['DIED  VM died during post.type_zero'], ['ERROR', 'cut off'])
+
     def test_whole_last_line_is_a_result(self):
         self.check([self.cut('ok 3 - post.cross_page\n')], 1,
                    ['DIED  VM died after test 3 post.cross_page'], ['ERROR'], '3 passed, 1 failed, 0 skipped')

@@ -272,3 +272,10 @@ class TestCli(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class DeathOutsideTest(unittest.TestCase):
+    def test_unnamed_death_is_a_row(self):
+        died = {'name': None, 'status': 'died', 'detail': 'VM died after test 3 post.success'}
+        md = report.markdown([cell('debian12', 'full', [t('post.success', 'pass'), died])])
+        self.assertIn(report.OUTSIDE, md)
