@@ -156,7 +156,7 @@ class Nested:
                 if not info['printed'] and attempt < tries - 1:
                     self.note('%s before L2 printed anything: retrying this boot' % why)
                     continue
-                return None, 'infra: ' + why, info['stderr']
+                return None, 'infra: ' + why, info['stderr']   # the runner reruns it
             how = 'timeout' if status == 124 else 'crashed' if status == 127 else 'exited'
             if how != 'exited':
                 # an L2 QEMU that aborted or hung may leave L1's KVM wedged (seen:

@@ -103,16 +103,25 @@ def choose_mode(o, table, stack, tmp):
 
 
 class Streamer:
-    """Serial bytes to stdout and the piece file as they arrive."""
+    """Serial bytes to the piece file and stdout as they arrive; the first
+    `hide` lines go to the file only (a rerun's lines already shown)."""
 
-    def __init__(self, path):
+    def __init__(self, path, hide=0):
         self.f = open(path, 'wb')
         self.n = 0
+        self.hide = hide
+        self.shown = 0          # lines written to stdout
 
     def __call__(self, data):
         self.f.write(data)
         self.f.flush()
         self.n += len(data)
+        while self.hide and data:
+            i = data.find(b'\n')
+            if i < 0:
+                return
+            data, self.hide, self.shown = data[i + 1:], self.hide - 1, self.shown + 1
+        self.shown += data.count(b'\n')
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
 
@@ -151,10 +160,11 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
     args = base + [w for w in o['kargs'] if w.startswith('after=')]
     seeded = any(w.startswith('seed=') for w in base)
     pieces, restarts, t0 = [], 0, time.monotonic()
+    hide, reruns = 0, 0
     while True:
         image = images.image_for(o['boot'], args, tmp)
         piece = '%s.%d' % (log, len(pieces) + 1)
-        out = Streamer(piece)
+        out = Streamer(piece, hide)
         tb = time.monotonic()
         if mode == 'nested':
             boot_mode = 'iso-uefi' if (o['boot'], o['firmware']) == ('iso', 'uefi') else o['boot']
@@ -174,7 +184,23 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
         out.close()
         note('boot %d ended after %.2f s (%s)' % (len(pieces) + 1, time.monotonic() - tb, describe(st, how, timeout)))
         if how.startswith('infra'):
-            raise EnvError('nested runner failed (%s): not the hypervisor under test; rerun' % how[7:])
+            # L1 itself failed after L2 began: not the hypervisor under test. The
+            # boot runs again from its start in a fresh L1 with the same arguments
+            # and seed; what stdout already showed is not shown twice.
+            if reruns >= 2:
+                raise EnvError('nested runner failed (%s): not the hypervisor under test; rerun' % how[7:])
+            reruns += 1
+            s = tapstate.state(open(piece, 'rb').read().decode('utf-8', 'replace'))
+            if not seeded and s.seed is not None:
+                base.append('seed=%d' % s.seed)
+                seeded = True
+                args = base + [w for w in args if w.startswith('after=')]
+            hide = max(hide, out.shown)
+            note('%s after L2 began printing (not the hypervisor under test): this boot runs again '
+                 'from its start in a fresh L1 with the same arguments; its first %d line(s), shown '
+                 'above, are not shown again (the log holds the rerun)' % (how[7:], hide))
+            continue
+        hide = 0
         if how == 'failed' and not pieces:
             raise EnvError('QEMU could not start the VM (status %d, see above)' % st)
         pieces.append(piece)

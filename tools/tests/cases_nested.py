@@ -143,3 +143,35 @@ def gen2_kernel(t):
     enlightenments) with the kernel loaded by -kernel instead of OVMF: the
     legacy-free part of gen2, which runs nested here even where OVMF can't."""
     hyperv_machine(t, 'gen2', '--boot', 'kernel')
+
+
+@case('nested-l1-dies-midrun', lane='nested', needs_nested=True)
+def l1_dies(t):
+    """L1 killed while L2 prints: the boot runs again in a fresh L1 with the
+    same arguments, no line reaches stdout twice, and the verdict stands."""
+    import signal
+    import time
+    from cases_reliability import find_procs
+    log = os.path.join(t.dir, 'l1-dies.log')
+    p = subprocess.Popen(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'nested', '--log', log,
+                          '--args', 'tests=harness.*,hv.*,synic.*'], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    shown, killed = b'', False
+    os.set_blocking(p.stdout.fileno(), False)
+    deadline = time.monotonic() + 300
+    while p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        shown += p.stdout.read() or b''
+        if not killed and b'ok 3 - ' in shown:
+            for pid in find_procs(p.pid, b'-incoming'):
+                os.kill(pid, signal.SIGKILL)
+                killed = True
+    out, err = p.communicate(timeout=60)
+    shown += out or b''
+    t.transcript.write(err.decode(errors='replace'))
+    t.check(killed, 'never saw L2 output to kill L1 under')
+    t.check(p.returncode == 0, 'exit %s, want 0' % p.returncode)
+    t.check(b'runs again from its start in a fresh L1' in err, 'no rerun note')
+    results = [l for l in shown.replace(b'\r', b'').split(b'\n') if l.startswith((b'ok ', b'not ok '))]
+    t.check(len(results) == len(set(results)), 'a result line reached stdout twice')
+    t.check(open(log, 'rb').read().count(b'# hvconform: end') == 1, 'the log is not one complete boot')

@@ -94,6 +94,27 @@ def booting(pid):
         return False
 
 
+def find_procs(root_pid, marker):
+    """Descendants of root_pid whose command line holds marker."""
+    kids = {}
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            ppid = int(open('/proc/%s/stat' % pid).read().rsplit(')', 1)[1].split()[1])
+            kids.setdefault(ppid, []).append(int(pid))
+        except (OSError, IndexError, ValueError):
+            continue
+    found, todo = [], [root_pid]
+    while todo:
+        for pid in kids.get(todo.pop(), []):
+            try:
+                if marker in open('/proc/%d/cmdline' % pid, 'rb').read():
+                    found.append(pid)
+            except OSError:
+                pass
+            todo.append(pid)
+    return found
+
+
 def find_child_qemu(root_pid):
     kids = {}
     for pid in filter(str.isdigit, os.listdir('/proc')):
