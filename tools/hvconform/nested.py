@@ -127,7 +127,7 @@ class Nested:
         self.versions = dict(w.split('=', 1) for w in (vm.ready or '').split(' qemu=')[0].split()
                              if '=' in w)
         if vm.ready and ' qemu=' in vm.ready:
-            self.versions['qemu'] = vm.ready.split(' qemu=', 1)[1]
+            self.versions['qemu'] = vm.ready.split(' qemu=', 1)[1].replace('QEMU emulator version ', '')
         self.note('L1 (%s) restored in %.2f s: %s' % (self.stack, time.monotonic() - t,
                                                        ', '.join('%s %s' % kv for kv in sorted(self.versions.items()))))
         self.note('L1: ' + ' '.join(vm.cmdline))
