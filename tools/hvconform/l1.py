@@ -292,6 +292,7 @@ class L1:
                                 continue
                             if word == 'l2cmd':
                                 info['l2cmd'] = rest
+                                info['t_l2'] = time.monotonic() - start     # L1 read the job
                             elif word == 'stderr':
                                 info['stderr'].append(rest)
                             elif word == 'done':
@@ -300,6 +301,8 @@ class L1:
                     pending += data
                     emit, pending, frame_status = split_frame(pending, seq)
                     if emit:
+                        if not info['printed']:
+                            info['t_out'] = time.monotonic() - start    # L2's first byte
                         info['printed'] = True
                         out(emit)
             return frame_status, info

@@ -145,6 +145,8 @@ class Nested:
             status, info = vm.run_job(image, fields, timeout, out)
             if info.get('l2cmd'):
                 self.note('L2: ' + info['l2cmd'])
+                self.note('L2 started %.2f s into the boot, first output at %s' % (
+                    info.get('t_l2', 0), '%.2f s' % info['t_out'] if 't_out' in info else 'none'))
             if status in (l1mod.L1_GONE, l1mod.L1_HUNG):
                 err = vm.host_err()
                 why = ('host QEMU hit its TCG nested-SVM race' if TCG_RACE in err else
