@@ -152,13 +152,17 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
     if profile is None:
         note('no profile for %s/%s: checking without one' % (stack, config))
     avoid = read_profile(profile).avoid if profile not in (None, 'none') else []
-    log, lock = claim_log(log or o['log'], default_log(o, mode, stack, config, machine))
+    log, _lock = claim_log(log or o['log'], default_log(o, mode, stack, config, machine))  # held to the end
     base = [w for w in o['kargs'] if not w.startswith('after=')]
     if avoid:       # inputs this host can't survive, from the profile (never from the kernel)
         base.append('avoid=' + ','.join(avoid))
         note('profile %s: avoid=%s' % (profile, ','.join(avoid)))
     args = base + [w for w in o['kargs'] if w.startswith('after=')]
-    seeded = any(w.startswith('seed=') for w in base)
+    def pin_seed(state):
+        """Every later boot gets the first boot's seed: the pieces make one
+        reproducible run."""
+        if state.seed is not None and not any(w.startswith('seed=') for w in base):
+            base.append('seed=%d' % state.seed)
     pieces, restarts, t0 = [], 0, time.monotonic()
     hide, reruns = 0, 0
     while True:
@@ -190,11 +194,8 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
             if reruns >= 2:
                 raise EnvError('nested runner failed (%s): not the hypervisor under test; rerun' % how[7:])
             reruns += 1
-            s = tapstate.state(open(piece, 'rb').read().decode('utf-8', 'replace'))
-            if not seeded and s.seed is not None:
-                base.append('seed=%d' % s.seed)
-                seeded = True
-                args = base + [w for w in args if w.startswith('after=')]
+            pin_seed(tapstate.state(open(piece, 'rb').read().decode('utf-8', 'replace')))
+            args = base + [w for w in args if w.startswith('after=')]
             hide = max(hide, out.shown)
             note('%s after L2 began printing (not the hypervisor under test): this boot runs again '
                  'from its start in a fresh L1 with the same arguments; its first %d line(s), shown '
@@ -219,9 +220,7 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
             break
         note('the VM %s during %s: booting again with after=%s' % (describe(st, how, timeout), s.running, s.running))
         restarts += 1
-        if not seeded and s.seed is not None:      # the pieces make one reproducible run
-            base.append('seed=%d' % s.seed)
-            seeded = True
+        pin_seed(s)
         args = base + ['after=' + s.running]
     note('%.2f s, %d boot(s); log %s' % (time.monotonic() - t0, len(pieces), log))
     pieces = publish(pieces, log)
