@@ -249,7 +249,7 @@ class L1:
             d.flush()
             os.fsync(d.fileno())
 
-    def run_job(self, image, fields, timeout, out, margin=30, silence=30):
+    def run_job(self, image, fields, timeout, out, margin=30, silence=15):
         """Boot L2 once: fields are mode, append, l2args, smp, timeout (the L2
         limit, enforced in L1). out(bytes) gets L2's serial output as it comes.
         Returns (status, info): status is L2 QEMU's exit status, 124 for an L2
