@@ -4,8 +4,10 @@ each boot of the test kernel as L2 under KVM with Hyper-V enlightenments.
 L1 boots once: the first run of a stack boots it cold up to "ready" (KVM
 loaded, waiting for a job), saves it with QEMU's migration next to the cache
 (l1-smpN.state, keyed by everything that shapes it), and every later run
-restores that state instead of booting. One restored L1 then serves all the
-boots of an invocation: crash-resumes and configurations alike."""
+restores that state instead of booting. One restored L1 then serves the boots
+of an invocation (a stack's configurations with --matrix); after an L2 crash,
+or an L1 that hung or died, the next boot gets a fresh restore.
+HVCONFORM_L1_CACHE=DIR uses a ready-made cache (debugging the runner)."""
 
 import fcntl
 import hashlib
@@ -19,7 +21,7 @@ from .configs import ROOT
 
 NESTED_DIR = os.path.join(ROOT, 'tools', 'nested')
 # Host QEMU 7.2 TCG can abort running nested SVM (tcg_handle_interrupt asserts
-# the BQL), seen in about 1 of 3 OVMF boots: such a boot is retried.
+# the BQL), seen in many nested OVMF boots: such a boot is retried.
 TCG_RACE = 'tcg_handle_interrupt: assertion failed'
 
 
