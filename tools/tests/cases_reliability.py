@@ -140,9 +140,12 @@ def ctrl_c(t):
     import glob
     import signal
     before = set(glob.glob('/tmp/run-qemu.*'))
+    # as from a terminal: SIGINT handled (a job started in the background by a
+    # shell inherits it ignored, and then Ctrl-C could not reach it anyway)
     p = subprocess.Popen(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'tcg', '--boot', 'efi',
                           '--log', os.path.join(t.dir, 'ctrl-c.log')], cwd=ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, start_new_session=True)
+                         stderr=subprocess.STDOUT, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     victim, deadline = None, time.monotonic() + 60
     while victim is None and p.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
