@@ -191,7 +191,7 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
             # L1 itself failed after L2 began: not the hypervisor under test. The
             # boot runs again from its start in a fresh L1 with the same arguments
             # and seed; what stdout already showed is not shown twice.
-            if reruns >= 2:
+            if reruns >= 3:
                 raise EnvError('nested runner failed (%s): not the hypervisor under test; rerun' % how[7:])
             reruns += 1
             pin_seed(tapstate.state(open(piece, 'rb').read().decode('utf-8', 'replace')))
@@ -201,7 +201,7 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
                  'from its start in a fresh L1 with the same arguments; its first %d line(s), shown '
                  'above, are not shown again (the log holds the rerun)' % (how[7:], hide))
             continue
-        hide = 0
+        hide, reruns = 0, 0      # reruns count per boot
         if how == 'failed' and not pieces:
             raise EnvError('QEMU could not start the VM (status %d, see above)' % st)
         pieces.append(piece)
