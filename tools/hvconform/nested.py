@@ -71,6 +71,7 @@ class Nested:
         self.stack, self.note = stack, note
         self.cache = build_cache(stack, note)
         self.vm = None
+        self.keys = {}
         self.versions = {}
         self.restores = 0
 
@@ -82,7 +83,9 @@ class Nested:
     def _saved(self, smp):
         """Path of a current saved L1 for smp vCPUs, making it if needed."""
         base = os.path.join(self.cache, 'l1-smp%d' % smp)
-        key = state_key(self.cache, smp)
+        if smp not in self.keys:                 # the same for every restore of this run
+            self.keys[smp] = state_key(self.cache, smp)
+        key = self.keys[smp]
         with open(base + '.lock', 'w') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)    # parallel runs: one saves, the others wait
             try:

@@ -41,12 +41,12 @@ def qemu_version():
 
 
 def prepare(o):
-    """Packages and images, before anything boots."""
+    """Packages and images, before anything boots; returns the host QEMU's version."""
     if not o['no_deps'] and not os.environ.get('HVCONFORM_NO_DEPS'):
         if subprocess.run(['sh', os.path.join(ROOT, 'scripts', 'install-deps.sh')],
                           stdin=subprocess.DEVNULL, stdout=sys.stderr).returncode:
             raise EnvError('missing Debian packages (scripts/install-deps.sh failed)')
-    qemu_version()
+    version = qemu_version()
     target = {'kernel': 'all', 'iso': 'iso', 'efi': 'efi'}[o['boot']]
     targets = ['all'] if target == 'all' else ['all', target]
     if not o['no_build']:
@@ -64,6 +64,7 @@ def prepare(o):
         for f in (direct.OVMF_CODE, direct.OVMF_VARS):
             if not os.access(f, os.R_OK):
                 raise EnvError('OVMF not found (%s): apt-get install ovmf' % f)
+    return version
 
 
 def kvm_probe(table, tmp):
@@ -324,14 +325,13 @@ def main(argv):
     tmp = tempfile.mkdtemp(prefix='run-qemu.')
     runner_nested = None
     try:
-        prepare(o)
+        note('host ' + prepare(o))
         if o['matrix']:
             from . import matrix
             return matrix.run(o, table, tmp, run_cell, choose_mode, note)
         stack, config = (o['stack'] or ['debian12'])[0], (o['config'] or ['full'])[0]
         machine = o['machine'] or 'pc'
         mode = choose_mode(o, table, stack, tmp)
-        note('host ' + qemu_version())
         if mode == 'nested':
             runner_nested = nested.Nested(stack, note)
         return run_cell(o, table, stack, config, machine, mode, runner_nested, tmp)
