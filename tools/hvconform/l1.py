@@ -75,8 +75,8 @@ def command(cache, smp, work, incoming=None):
 class L1:
     """A running L1. Use as a context manager: close() always stops QEMU."""
 
-    def __init__(self, cache, smp, note):
-        self.cache, self.smp, self.note = cache, smp, note
+    def __init__(self, cache, smp):
+        self.cache, self.smp = cache, smp
         # short path: unix socket names are limited to 107 bytes
         self.work = tempfile.mkdtemp(prefix='hvc-l1.', dir='/tmp')
         self.proc = None

@@ -54,11 +54,10 @@ def state_key(cache, smp):
     the host QEMU that saved it."""
     h = hashlib.sha256()
     h.update(' '.join(l1mod.command(cache, smp, '/WORK')).encode())
-    for f in ('stamp',):
-        try:
-            h.update(open(os.path.join(cache, f), 'rb').read())
-        except OSError:
-            h.update(str(os.stat(os.path.join(cache, 'base.cpio')).st_mtime_ns).encode())
+    try:
+        h.update(open(os.path.join(cache, 'stamp'), 'rb').read())
+    except OSError:         # a hand-made cache (HVCONFORM_L1_CACHE) has no stamp
+        h.update(str(os.stat(os.path.join(cache, 'base.cpio')).st_mtime_ns).encode())
     h.update(subprocess.run(['qemu-system-x86_64', '--version'], stdout=subprocess.PIPE,
                             timeout=30).stdout)
     return h.hexdigest()
@@ -97,7 +96,7 @@ class Nested:
             self.note('saving a booted %s L1 (%d vCPUs) for later runs: one cold boot, ~10-20 s'
                       % (self.stack, smp))
             t = time.monotonic()
-            vm = l1mod.L1(self.cache, smp, self.note)
+            vm = l1mod.L1(self.cache, smp)
             try:
                 vm.start(timeout=240)
                 vm.save(base + '.state.tmp')
@@ -121,7 +120,7 @@ class Nested:
         self.close()
         path, meta = self._saved(want)
         t = time.monotonic()
-        vm = l1mod.L1(self.cache, want, self.note)
+        vm = l1mod.L1(self.cache, want)
         try:
             vm.start(restore=path)
         except l1mod.L1Error as e:

@@ -81,12 +81,17 @@ def parse(text, path):
         name = parts[0]
         if not NAME_RE.match(name):
             raise BadInput("%s: bad test name '%s' in profile" % (where, clean(name, 60)))
-        if len(parts) < 2 or not parts[1].strip():
-            raise BadInput('%s: profile entry %s has no reason' % (where, name))
-        if name in p.entries:
-            raise BadInput('%s: %s listed twice (first at %s)' % (where, name, p.entries[name].where))
-        p.entries[name] = Entry(parts[1].strip(), where)
+        _add(p.entries, name, parts, where, 'profile entry %s' % name, name)
     return p
+
+
+def _add(table, key, parts, where, what, label):
+    """One keyed line with its mandatory reason (parts[1]), each key once."""
+    if len(parts) < 2 or not parts[1].strip():
+        raise BadInput('%s: %s has no reason' % (where, what))
+    if key in table:
+        raise BadInput('%s: %s listed twice (first at %s)' % (where, label, table[key].where))
+    table[key] = Entry(parts[1].strip(), where)
 
 
 def _avoid(p, parts, where):
@@ -95,12 +100,7 @@ def _avoid(p, parts, where):
     key = parts[0]
     if not AVOID_RE.match(key):
         raise BadInput("%s: bad avoid key '%s' (want [a-z0-9_]+)" % (where, clean(key, 60)))
-    if len(parts) < 2 or not parts[1].strip():
-        raise BadInput('%s: avoid %s has no reason' % (where, key))
-    if key in p.avoid_reasons:
-        raise BadInput('%s: avoid %s listed twice (first at %s)'
-                       % (where, key, p.avoid_reasons[key].where))
-    p.avoid_reasons[key] = Entry(parts[1].strip(), where)
+    _add(p.avoid_reasons, key, parts, where, 'avoid %s' % key, 'avoid %s' % key)
 
 
 def read(path):

@@ -2,6 +2,8 @@
 interface and TCG boots of every boot path."""
 
 import os
+import shutil
+import sys
 
 from harness import Skip, case
 
@@ -28,21 +30,16 @@ def hosttest(t):
 
 @case('python-unit')
 def python_unit(t):
-    rc, out = t.sh([sys_python(), '-m', 'unittest', 'discover', '-s', 'tools/tests', '-t', 'tools/tests'])
+    rc, out = t.sh([sys.executable, '-m', 'unittest', 'discover', '-s', 'tools/tests', '-t', 'tools/tests'])
     t.check(rc == 0, 'unit tests failed: ' + out.strip().split('\n')[-1])
 
 
 @case('browser-matrix')
 def browser(t):
-    rc, out = t.sh([sys_python(), 'tools/tests/browser_check.py'], timeout=600)
+    rc, out = t.sh([sys.executable, 'tools/tests/browser_check.py'], timeout=600)
     if rc == 77:
         raise Skip(out.strip().split('\n')[-1])
     t.check(rc == 0, out.strip().split('\n')[-1])
-
-
-def sys_python():
-    import sys
-    return sys.executable
 
 
 @case('run-qemu-cli')
@@ -66,7 +63,7 @@ def cli(t):
     d = os.path.join(t.dir, 'nobin')
     os.makedirs(d, exist_ok=True)
     for tool in ('dirname', 'python3', 'sh', 'make', 'flock'):
-        src = __import__('shutil').which(tool)
+        src = shutil.which(tool)
         if src and not os.path.exists(os.path.join(d, tool)):
             os.symlink(src, os.path.join(d, tool))
     rc, out = t.sh(['./run-qemu.sh', '--no-deps', '--mode', 'tcg'], env={'PATH': d})
@@ -196,7 +193,7 @@ def gen2_tcg(t):
 
 @case('readme-generated')
 def readme_generated(t):
-    rc, out = t.sh([sys_python(), 'tools/readme-update', '--check'])
+    rc, out = t.sh([sys.executable, 'tools/readme-update', '--check'])
     t.check(rc == 0, out.strip().split('\n')[-1])
     rc, out = t.sh(['make', '-s', 'coverage'])
     readme = open('README.md').read()
@@ -212,5 +209,5 @@ def profiles_known(t):
     t.check(len(names) > 50, 'list printed %d names' % len(names))
     profiles = [os.path.join(d, f) for d, _, fs in os.walk('profiles') for f in fs if f.endswith('.txt')]
     for p in sorted(profiles):
-        rc, out = t.sh([sys_python(), 'tools/check-log', '--profile', p, '--known-tests', r.log, r.log])
+        rc, out = t.sh([sys.executable, 'tools/check-log', '--profile', p, '--known-tests', r.log, r.log])
         t.check(rc != 2, '%s: %s' % (p, out.strip().split('\n')[-1]))

@@ -124,8 +124,6 @@ def gen2(t):
     hyperv_machine(t, 'gen2')
 
 
-_ = ROOT
-
 
 @case('nested-debian13', lane='nested', needs_nested=True)
 def debian13(t):

@@ -86,14 +86,6 @@ def timeout_and_kill(t):
     t.check('killed by signal 9' in out and 'timed out' not in out, 'a killed QEMU was not reported as killed')
 
 
-def booting(pid):
-    """A QEMU that boots a VM (not the runner's `--version` probe)."""
-    try:
-        return b'-serial' in open('/proc/%d/cmdline' % pid, 'rb').read()
-    except OSError:
-        return False
-
-
 def find_procs(root_pid, marker):
     """Descendants of root_pid whose command line holds marker."""
     kids = {}
@@ -116,20 +108,13 @@ def find_procs(root_pid, marker):
 
 
 def find_child_qemu(root_pid):
-    kids = {}
-    for pid in filter(str.isdigit, os.listdir('/proc')):
+    """The QEMU that boots the VM under root_pid (not the runner's `--version` probe)."""
+    for pid in find_procs(root_pid, b'-serial'):
         try:
-            stat = open('/proc/%s/stat' % pid).read()
-            ppid = int(stat.rsplit(')', 1)[1].split()[1])
-            kids.setdefault(ppid, []).append((int(pid), stat.split('(', 1)[1].split(')')[0]))
-        except (OSError, IndexError, ValueError):
-            continue
-    todo = [root_pid]
-    while todo:
-        for pid, comm in kids.get(todo.pop(), []):
-            if comm.startswith('qemu-system') and booting(pid):
+            if open('/proc/%d/cmdline' % pid, 'rb').read().startswith(b'qemu-system'):
                 return pid
-            todo.append(pid)
+        except OSError:
+            pass
     return None
 
 

@@ -86,9 +86,8 @@ class Ctx:
         tag = tag or self.name
         log = os.path.join(self.dir, tag + '.log')
         cell = os.path.join(self.dir, tag + '.json')
-        for p in (cell,):
-            if os.path.exists(p):
-                os.remove(p)
+        if os.path.exists(cell):
+            os.remove(cell)
         t = time.monotonic()
         rc, out = self.sh(['./run-qemu.sh', '--no-deps', '--log', log, '--json', cell] + list(args),
                           timeout=timeout, env=env)
@@ -146,22 +145,20 @@ def main(first, lanes, only=()):
         return 2
     if only:
         run_lane([by_name[n] for n in only], results, lock, no_nested)
-        first, lanes = [], []
-    run_lane([by_name[n] for n in first], results, lock, no_nested)
-    if only:
-        pass
-    elif results['failed'] == 0:
-        threads = [threading.Thread(target=run_lane, args=([c for c in CASES if c['lane'] == lane
-                                                            and c['name'] not in first],
-                                                           results, lock, no_nested))
-                   for lane in lanes]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
     else:
-        print('# the build failed: the other cases did not run')
-        results['failed'] += len(CASES) - len(first)
+        run_lane([by_name[n] for n in first], results, lock, no_nested)
+        if results['failed'] == 0:
+            threads = [threading.Thread(target=run_lane, args=([c for c in CASES if c['lane'] == lane
+                                                                and c['name'] not in first],
+                                                               results, lock, no_nested))
+                       for lane in lanes]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        else:
+            print('# the build failed: the other cases did not run')
+            results['failed'] += len(CASES) - len(first)
     print('# total %.2f s' % (time.monotonic() - t0))
     line = '%d passed, %d failed' % (results['passed'], results['failed'])
     if results['skipped']:
