@@ -64,7 +64,7 @@ static const uint8_t *table(uint64_t pa, const char *sig)
     return acpi_checksum_ok(t, len) ? t : 0;
 }
 
-static const uint8_t *find_fadt(const uint8_t *rsdp)
+static const uint8_t *find_table(const uint8_t *rsdp, const char *sig)
 {
     uint64_t xsdt = 0;
     uint32_t rsdt;
@@ -79,10 +79,20 @@ static const uint8_t *find_fadt(const uint8_t *rsdp)
     for (uint32_t off = 36; off + (wide ? 8 : 4) <= len; off += wide ? 8 : 4) {
         uint64_t pa = 0;
         memcpy(&pa, root + off, wide ? 8 : 4);
-        const uint8_t *t = table(pa, "FACP");
+        const uint8_t *t = table(pa, sig);
         if (t) return t;
     }
     return 0;
+}
+
+int acpi_cpu_count(void)
+{
+    const uint8_t *rsdp = find_rsdp();
+    const uint8_t *madt = rsdp ? find_table(rsdp, "APIC") : 0;
+    uint32_t len;
+    if (!madt) return 0;
+    memcpy(&len, madt + 4, 4);
+    return acpi_madt_cpus(madt, len);
 }
 
 static uint16_t reg_read(struct acpi_reg r)
@@ -108,7 +118,7 @@ void acpi_poweroff(char *why, size_t whylen)
     const uint8_t *rsdp = find_rsdp();
     if (!rsdp) FAIL(have_rsdp ? "the RSDP from %s is not valid" : "no ACPI RSDP (%s)", have_rsdp ? rsdp_source :
                     "the loader handed none over and this is no BIOS boot");
-    const uint8_t *fadt_t = find_fadt(rsdp);
+    const uint8_t *fadt_t = find_table(rsdp, "FACP");
     if (!fadt_t) FAIL("no valid FADT below 4 GiB (RSDP from %s)", rsdp_source);
     struct acpi_fadt f;
     uint32_t flen;

@@ -13,6 +13,8 @@
 void acpi_keep_rsdp(const void *rsdp, uint32_t len, const char *source);
 /* BIOS boots: allow the legacy RSDP scan when no RSDP was handed over. */
 void acpi_allow_bios_scan(void);
+/* Enabled processors in the MADT; 0 when there is no RSDP or MADT. */
+int acpi_cpu_count(void);
 /* Tries S5; returns only when the machine is still running (bounded, about
  * 1 s), with the reason in why. Prints one plain (non-TAP) line first. */
 void acpi_poweroff(char *why, size_t whylen);

@@ -84,3 +84,18 @@ int acpi_find_s5(const uint8_t *aml, uint32_t len, uint8_t *typ_a, uint8_t *typ_
     }
     return -1;
 }
+
+int acpi_madt_cpus(const uint8_t *madt, uint32_t len)
+{
+    int n = 0;
+    uint32_t off = 44;          /* header (36), local APIC address (4), flags (4) */
+    if (len < off) return 0;
+    while (off + 2 <= len) {
+        uint8_t type = madt[off], elen = madt[off + 1];
+        if (elen < 2 || off + elen > len) return 0;
+        if (type == 0 && elen >= 8 && (madt[off + 4] & 1)) n++;         /* Processor Local APIC */
+        if (type == 9 && elen >= 16 && (madt[off + 8] & 1)) n++;        /* Processor Local x2APIC */
+        off += elen;
+    }
+    return n;
+}

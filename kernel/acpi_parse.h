@@ -22,6 +22,9 @@ struct acpi_fadt {
 int acpi_checksum_ok(const uint8_t *p, uint32_t len);
 /* 0 on success; -1 when the table is too short or carries no way to sleep. */
 int acpi_parse_fadt(const uint8_t *fadt, uint32_t len, struct acpi_fadt *out);
+/* Processors the MADT lists as enabled (Local APIC and x2APIC entries, flags
+ * bit 0); 0 when the table is malformed. */
+int acpi_madt_cpus(const uint8_t *madt, uint32_t len);
 /* 0 and SLP_TYPa/b (3 bits each) when a \_S5 package is found. */
 int acpi_find_s5(const uint8_t *aml, uint32_t len, uint8_t *typ_a, uint8_t *typ_b);
 

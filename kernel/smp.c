@@ -70,7 +70,7 @@ void ap_entry(int index)
     }
 }
 
-int smp_start(uint64_t wait_us)
+int smp_start(uint64_t wait_us, int expect)
 {
     size_t len = (size_t)(ap_trampoline_end - ap_trampoline_start);
     uint32_t page = startup_page;
@@ -92,7 +92,9 @@ int smp_start(uint64_t wait_us)
         apic_send_ipi_all_but_self(0x00004600 | (page >> 12));   /* SIPI */
         delay_us(200);
     }
-    /* wait until the arrivals stop (bounded) and each has finished setup */
+    /* wait (bounded) until the expected APs (the MADT's count) have finished
+     * setup; with no count, until arrivals stop for 20 ms. A loaded host can
+     * take far longer than 20 ms to run a new vCPU, so the count is preferred. */
     deadline_t d = deadline_after_us(wait_us);
     uint32_t seen = 0;
     deadline_t quiet = deadline_after_us(20000);
@@ -100,7 +102,7 @@ int smp_start(uint64_t wait_us)
         if (p->count != seen) { seen = p->count; quiet = deadline_after_us(20000); }
         int up = 1;
         for (uint32_t i = 1; i <= seen && i < MAX_CPUS; i++) up &= online[i];
-        if (up && deadline_passed(quiet)) break;
+        if (up && (expect > 1 ? (int)seen + 1 >= expect : deadline_passed(quiet))) break;
         pause();
     }
     ncpus = 1;

@@ -12,9 +12,10 @@
 void smp_set_startup_page(uint32_t page, const char *source);
 uint32_t smp_startup_page(void);
 const char *smp_startup_source(void);
-/* Start the APs; returns how many CPUs run (1 = only the boot CPU, always
- * when there is no start-up page). */
-int smp_start(uint64_t wait_us);
+/* Start the APs and wait up to wait_us for expect CPUs in all (the MADT's
+ * count; 0 = unknown: until arrivals stop). Returns how many CPUs run (1 =
+ * only the boot CPU, always when there is no start-up page). */
+int smp_start(uint64_t wait_us, int expect);
 int smp_cpus(void);
 /* Hook run on each AP once it is up (hv/ sets up the VP's SynIC there). */
 extern void (*smp_ap_setup)(int index);

@@ -10,6 +10,8 @@
 #include "../hv/vmbus.h"
 #include "../hv/tlfs.h"
 #include "../kernel/cpu.h"
+#include "../kernel/fmt.h"
+#include "../kernel/acpi.h"
 #include "../kernel/smp.h"
 #include "../kernel/time.h"
 
@@ -80,10 +82,13 @@ void suite_preamble(struct tap *t, const struct options *o)
         tap_comment(t, "synic: not offered (CPUID 0x40000003 EAX bit 2 AccessSynicRegs clear)");
     }
     smp_ap_setup = ap_setup;
-    int cpus = smp_start(500000);
+    int madt = acpi_cpu_count();
+    int cpus = smp_start(3000000, madt);
+    char listed[40] = "";
+    if (madt) fmt_snprintf(listed, sizeof listed, " of %d in the MADT", madt);
     if (smp_startup_page())
-        tap_comment(t, "cpus: %d running (INIT-SIPI-SIPI broadcast, start-up page %#x from the %s)", cpus,
-                    smp_startup_page(), smp_startup_source());
+        tap_comment(t, "cpus: %d running%s (INIT-SIPI-SIPI broadcast, start-up page %#x from the %s)", cpus,
+                    listed, smp_startup_page(), smp_startup_source());
     else
         tap_comment(t, "cpus: %d running (APs not started: %s)", cpus, smp_startup_source());
     static const enum helper_probe probe[] = { [OPT_HELPER_AUTO] = HELPER_PROBE_AUTO,

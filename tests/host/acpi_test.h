@@ -96,4 +96,19 @@ static void test_acpi(void)
     CHECK_INT(s5(qemu, 9, &a, &b), -1);
     CHECK_INT(s5(bytes, 8, &a, &b), -1);
     CHECK_INT(s5(qemu, 0, &a, &b), -1);
+
+    /* MADT: two enabled Local APICs, one disabled, one enabled x2APIC; an I/O APIC */
+    uint8_t madt[44 + 8 * 3 + 12 + 16] = { 'A', 'P', 'I', 'C' };
+    uint32_t off = 44;
+    for (int i = 0; i < 3; i++, off += 8) {
+        madt[off] = 0; madt[off + 1] = 8; madt[off + 3] = (uint8_t)i; madt[off + 4] = i == 2 ? 0 : 1;
+    }
+    madt[off] = 1; madt[off + 1] = 12; off += 12;                   /* I/O APIC: not a CPU */
+    madt[off] = 9; madt[off + 1] = 16; madt[off + 8] = 1; off += 16;
+    CHECK_INT(acpi_madt_cpus(madt, off), 3);
+    CHECK_INT(acpi_madt_cpus(madt, 44 + 8), 1);
+    CHECK_INT(acpi_madt_cpus(madt, 44 + 7), 0);                     /* an entry cut short */
+    CHECK_INT(acpi_madt_cpus(madt, 20), 0);
+    madt[44 + 1] = 0;                                               /* a zero length never loops */
+    CHECK_INT(acpi_madt_cpus(madt, off), 0);
 }

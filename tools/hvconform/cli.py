@@ -43,6 +43,8 @@ tools/configs.cfg; the QEMU command lines are printed on stderr.
                          [matrix] (or those given with --stack/--config, which
                          may then repeat) and write a Markdown and HTML matrix
   --out DIR              where --matrix writes (default build/matrix)
+  --jobs N               --matrix cells run side by side, N at a time
+                         (default: one per CPU, at most 2; each has its L1)
   --args "ARGS"          kernel arguments (tests=GLOB,GLOB list verbose seed=N)
   --no-build             do not run make; fail if the image is missing
   --no-deps              do not run scripts/install-deps.sh
@@ -63,7 +65,7 @@ Exit status:
 """
 
 VALUE_OPTS = ('--boot', '--firmware', '--mode', '--config', '--machine', '--stack', '--smp',
-              '--timeout', '--log', '--junit', '--json', '--profile', '--args', '--out')
+              '--timeout', '--log', '--junit', '--json', '--profile', '--args', '--out', '--jobs')
 FLAG_OPTS = ('--no-build', '--no-deps', '--matrix')
 MAX_TIMEOUT = 3600
 MAX_SMP = 64
@@ -97,7 +99,7 @@ def check_output_path(opt, path):
 def parse(argv, table):
     o = {'boot': None, 'firmware': None, 'mode': None, 'config': [], 'machine': None,
          'stack': [], 'smp': None, 'timeout': None, 'log': None, 'junit': None, 'json': None,
-         'profile': None, 'out': None, 'no_build': False, 'no_deps': False, 'matrix': False,
+         'profile': None, 'out': None, 'jobs': None, 'no_build': False, 'no_deps': False, 'matrix': False,
          'kargs': [], 'help': False}
     i = 0
     while i < len(argv):
@@ -184,4 +186,11 @@ def validate(o, t):
         raise Usage(str(e))
     if o['out'] is not None and not o['matrix']:
         raise Usage('--out goes with --matrix')
+    if o['jobs'] is not None:
+        v = o['jobs']
+        if not o['matrix']:
+            raise Usage('--jobs goes with --matrix')
+        if not v.isascii() or not v.isdigit() or not 1 <= int(v) <= 16:
+            raise Usage("--jobs: '%s' is not a whole number from 1 to 16" % v)
+        o['jobs'] = int(v)
     return o

@@ -92,9 +92,10 @@ class L1:
     def __exit__(self, *exc):
         self.close()
 
-    def start(self, restore=None, timeout=60):
+    def start(self, restore=None, timeout=60, run=True):
         """Start L1 cold, or restore the saved state at `restore`; wait until it
-        is ready for jobs (cold) or connected (restored)."""
+        is ready for jobs (cold) or connected (restored). run=False leaves a
+        restored L1 paused (a standby: cont() lets it run)."""
         with open(os.path.join(self.work, 'payload.img'), 'wb') as f:
             f.truncate(DISK_SIZE)
         listeners = {}
@@ -123,22 +124,28 @@ class L1:
         if restore is None:
             self.ready = self.wait_line('ready ', deadline, what='L1 to boot')
         else:
-            self.resume(deadline)
+            self.resume(deadline, run)
 
-    def resume(self, deadline):
+    def resume(self, deadline, run=True):
         """A state saved while stopped restores stopped: wait for the
-        incoming migration to finish, then let L1 run."""
+        incoming migration to finish, then let L1 run (run=False: not yet)."""
         self.qmp()
         while True:
             st = self.qmp_call('query-status')['return']['status']
             if st in ('paused', 'postmigrate', 'prelaunch'):
-                self.qmp_call('cont')
+                if run:
+                    self.qmp_call('cont')
                 return
             if st == 'running':
                 return
             if st not in ('inmigrate',) or time.monotonic() > deadline:
                 raise L1Error('restoring L1 ended in state %s: %s' % (st, self.host_err()))
             time.sleep(0.02)
+
+    def cont(self):
+        """Let a standby (restored, paused) L1 run."""
+        if self.qmp_call('query-status')['return']['status'] != 'running':
+            self.qmp_call('cont')
 
     def host_err(self):
         try:
@@ -249,7 +256,7 @@ class L1:
             d.flush()
             os.fsync(d.fileno())
 
-    def run_job(self, image, fields, timeout, out, margin=30, silence=15):
+    def run_job(self, image, fields, timeout, out, margin=30, silence=10):
         """Boot L2 once: fields are mode, append, l2args, smp, timeout (the L2
         limit, enforced in L1). out(bytes) gets L2's serial output as it comes.
         Returns (status, info): status is L2 QEMU's exit status, 124 for an L2
@@ -269,7 +276,7 @@ class L1:
             while frame_status is None or done_status is None:
                 now = time.monotonic()
                 left = deadline - now
-                # L1 answers a job at once and then beats every 5 s while L2 runs
+                # L1 answers a job at once and then beats every 2 s (10 s of silence: hung) while L2 runs
                 if left <= 0 or now - last_word > silence:
                     info['hung_after'] = now - last_word
                     return L1_HUNG, info

@@ -1,14 +1,24 @@
 """run-qemu.sh --matrix: every stack x configuration (the table's [matrix], or
 the --stack/--config values given), each a crash-resumed run with its own log,
-JUnit and cell JSON, then the Markdown and HTML matrix (report.py). One L1 per
-stack serves all of that stack's configurations."""
+JUnit and cell JSON, then the Markdown and HTML matrix (report.py).
 
+Cells run side by side, --jobs at a time (default: one per CPU, at most 2):
+each worker has its own L1 per stack, which serves all the cells it takes of
+that stack. A cell's serial output goes to its log only; its report is printed
+in one piece when it ends."""
+
+import concurrent.futures
 import os
 import subprocess
 import sys
+import threading
 
 from . import nested
 from .configs import ROOT
+
+
+def default_jobs():
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def run(o, table, tmp, run_cell, choose_mode, note):
@@ -18,38 +28,67 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     out = os.path.abspath(o['out'] or os.path.join(ROOT, 'build', 'matrix'))
     for sub in ('cells', 'junit', 'logs'):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
-    results, cells = [], []
+    results, todo, modes = {}, [], {}
     for stack in stacks:
         try:
-            mode = choose_mode(o, table, stack, tmp)
+            modes[stack] = choose_mode(o, table, stack, tmp)
         except nested.NestedError as e:
             note('error: stack %s: %s' % (stack, e))
-            results.append((stack, '*', 3))
+            results[(stack, '*')] = 3
             continue
-        runner_nested = nested.Nested(stack, note) if mode == 'nested' else None
+        # the longest cells first (more VPs, a test device: more crash-resumes),
+        # so that side-by-side workers end together; stack by stack
+        todo += sorted(((stack, c) for c in configs),
+                       key=lambda sc: (-table.smp(sc[1], None), -len(table.configs[sc[1]].get('devices', '').split())))
+    jobs = max(1, min(o['jobs'] or default_jobs(), len(todo) or 1))
+    note('matrix: %d cell(s), %d at a time' % (len(todo), jobs))
+    mine = threading.local()           # a worker's L1s: {stack: Nested}
+    opened, lock = [], threading.Lock()
+
+    def cell(stack, config):
+        mode = modes[stack]
+        label = '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)
+        if not hasattr(mine, 'l1'):
+            mine.l1 = {}
+        runner_nested = None
         try:
-            for config in configs:
-                label = '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)
-                note('matrix cell %s (%s)' % (label, mode))
-                cell = os.path.join(out, 'cells', label + '.json')
-                try:
-                    rc = run_cell(o, table, stack, config, machine, mode, runner_nested, tmp,
-                                  log=os.path.join(out, 'logs', label + '.log'),
-                                  junit=os.path.join(out, 'junit', label + '.xml'), json_out=cell)
-                except nested.NestedError as e:
-                    note('error: %s: %s' % (label, e))
-                    rc = 3
-                results.append((stack, config, rc))
-                if os.path.exists(cell):
-                    cells.append(cell)
-        finally:
-            if runner_nested:
-                runner_nested.close()
+            if mode == 'nested':
+                for other in [s for s in mine.l1 if s != stack]:   # cells come stack by stack
+                    mine.l1.pop(other).close(final=True)
+                if stack not in mine.l1:
+                    mine.l1[stack] = nested.Nested(stack, note)
+                    with lock:
+                        opened.append(mine.l1[stack])
+                runner_nested = mine.l1[stack]
+            note('matrix cell %s (%s)' % (label, mode))
+            own_tmp = os.path.join(tmp, label)
+            os.makedirs(own_tmp, exist_ok=True)
+            return run_cell(o, table, stack, config, machine, mode, runner_nested, own_tmp,
+                            log=os.path.join(out, 'logs', label + '.log'),
+                            junit=os.path.join(out, 'junit', label + '.xml'),
+                            json_out=os.path.join(out, 'cells', label + '.json'),
+                            label=label if jobs > 1 else None)
+        except nested.NestedError as e:
+            note('error: %s: %s' % (label, e))
+            return 3
+
+    ex = concurrent.futures.ThreadPoolExecutor(jobs)
+    try:
+        futures = {c: ex.submit(cell, *c) for c in todo}
+        for c, f in futures.items():
+            results[c] = f.result()
+    finally:
+        # stop the L1s first, so that workers still running (Ctrl-C) end at once
+        for n in opened:
+            n.close(final=True)
+        ex.shutdown(wait=False, cancel_futures=True)
     rc = 0
     note('matrix:')
-    for stack, config, r in results:
+    for (stack, config), r in results.items():
         note('  %-10s %-8s exit %d' % (stack, config, r))
         rc = max(rc, r)
+    cells = [p for p in (os.path.join(out, 'cells', '%s-%s%s.json' % (s, c, '' if machine == 'pc' else '-' + machine))
+                         for s, c in todo) if os.path.exists(p)]
     if cells:
         r = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'matrix-report'), '--out', out]
                            + cells, stdin=subprocess.DEVNULL)

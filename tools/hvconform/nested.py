@@ -6,7 +6,9 @@ loaded, waiting for a job), saves it with QEMU's migration next to the cache
 (l1-smpN.state, keyed by everything that shapes it), and every later run
 restores that state instead of booting. One restored L1 then serves the boots
 of an invocation (a stack's configurations with --matrix); after an L2 crash,
-or an L1 that hung or died, the next boot gets a fresh restore.
+or an L1 that hung or died, the next boot gets a fresh restore. That restore
+is made ahead: while a boot runs, a standby L1 is restored in the background
+and left paused, so a crash-resume only has to let it run.
 HVCONFORM_L1_CACHE=DIR uses a ready-made cache (debugging the runner)."""
 
 import fcntl
@@ -14,6 +16,7 @@ import hashlib
 import json
 import os
 import subprocess
+import threading
 import time
 
 from . import l1 as l1mod
@@ -63,16 +66,57 @@ def state_key(cache, smp):
     return h.hexdigest()
 
 
+class Standby:
+    """An L1 restored in a background thread and left paused until taken."""
+
+    def __init__(self, cache, smp, path, meta):
+        self.smp, self.meta, self.error = smp, meta, None
+        self.t0 = time.monotonic()
+        self.vm = l1mod.L1(cache, smp)
+        self.thread = threading.Thread(target=self._restore, args=(path,), daemon=True)
+        self.thread.start()
+
+    def _restore(self, path):
+        try:
+            self.vm.start(restore=path, run=False)
+        except Exception as e:      # reported when taken; close() may cut it short
+            self.error = e
+        self.secs = time.monotonic() - self.t0
+
+    def take(self):
+        """The running L1 (waits for its restore to end)."""
+        self.thread.join()
+        if self.error is None:
+            try:
+                self.vm.cont()
+            except (l1mod.L1Error, OSError, ValueError) as e:
+                self.error = e
+        if self.error is not None:
+            self.vm.close()
+            raise l1mod.L1Error(str(self.error))
+        return self.vm
+
+    def close(self):
+        self.vm.close()              # stops a restore under way
+        self.thread.join(30)
+        self.vm.close()              # and whatever it started meanwhile
+
+
 class Nested:
     """The L1 sessions of one invocation, one per stack (reused across boots)."""
 
-    def __init__(self, stack, note):
+    def __init__(self, stack, note, prefetch=2):
         self.stack, self.note = stack, note
         self.cache = build_cache(stack, note)
         self.vm = None
+        self.spare = None
         self.keys = {}
         self.versions = {}
         self.restores = 0
+        self.closed = False
+        self.lock = threading.Lock()
+        if prefetch:            # the first restore overlaps the run's preparation
+            self._standby(self.l1_smp(prefetch))
 
     def l1_smp(self, smp):
         # one saved L1 serves 1 and 2 VPs (measured: a 2-vCPU L1 boots a
@@ -112,28 +156,57 @@ class Nested:
             self.note('saved %s.state (%.1f s)' % (base, time.monotonic() - t))
             return base + '.state', meta
 
+    def _standby(self, smp):
+        if self.closed:
+            return
+        path, meta = self._saved(smp)
+        spare = Standby(self.cache, smp, path, meta)
+        with self.lock:             # close(final) from another thread wins
+            if not self.closed:
+                self.spare, spare = spare, None
+        if spare:
+            spare.close()
+
     def session(self, smp):
-        """A ready L1 with at least smp vCPUs: the running one, or a restored one."""
+        """A ready L1 with at least smp vCPUs: the running one, or a restored
+        one (the standby), with the next standby then restored behind it."""
         want = self.l1_smp(smp)
         if self.vm and self.vm.smp == want and self.vm.proc.poll() is None:
             return self.vm
-        self.close()
-        path, meta = self._saved(want)
+        self.close_vm()
+        if self.closed:
+            raise NestedError('the run is ending (its L1s were stopped)')
+        if self.spare is None or self.spare.smp != want:
+            self.close_spare()
+            self._standby(want)
+        with self.lock:
+            spare, self.spare = self.spare, None
+        if spare is None:
+            raise NestedError('the run is ending (its L1s were stopped)')
         t = time.monotonic()
-        vm = l1mod.L1(self.cache, want)
         try:
-            vm.start(restore=path)
+            vm = spare.take()
         except l1mod.L1Error as e:
-            vm.close()
-            raise NestedError('cannot restore the saved %s L1 (%s): %s' % (self.stack, path, e))
+            # the standby died while it waited (killed, or host trouble): one
+            # restore now, in the foreground, before giving up
+            self.note('the standby L1 failed (%s): restoring another' % e)
+            path, meta = self._saved(want)
+            spare = Standby(self.cache, want, path, meta)
+            try:
+                vm = spare.take()
+            except l1mod.L1Error as e:
+                raise NestedError('cannot restore the saved %s L1 (%s): %s' % (self.stack, path, e))
+        waited = time.monotonic() - t
+        self._standby(want)
+        meta = spare.meta
         vm.ready = meta.get('ready')
         self.restores += 1
         self.versions = dict(w.split('=', 1) for w in (vm.ready or '').split(' qemu=')[0].split()
                              if '=' in w)
         if vm.ready and ' qemu=' in vm.ready:
             self.versions['qemu'] = vm.ready.split(' qemu=', 1)[1].replace('QEMU emulator version ', '')
-        self.note('L1 (%s) restored in %.2f s: %s' % (self.stack, time.monotonic() - t,
-                                                       ', '.join('%s %s' % kv for kv in sorted(self.versions.items()))))
+        self.note('L1 (%s) restored in %.2f s (%.2f s of it waited for; standby restored ahead): %s'
+                  % (self.stack, spare.secs, waited, ', '.join('%s %s' % kv for kv in sorted(self.versions.items()))))
         self.note('L1: ' + ' '.join(vm.cmdline))
         self.vm = vm
         return vm
@@ -158,7 +231,7 @@ class Nested:
                        'host QEMU ended: %s' % (err[-300:] or 'no message'))
                 tail = [l for l in vm.l1_log().replace('\r', '').split('\n') if l.strip()][-8:]
                 self.note('%s; L1 console tail:\n    %s' % (why, '\n    '.join(tail) or '(empty)'))
-                self.close()
+                self.close_vm()
                 if not info['printed'] and attempt < tries - 1:
                     self.note('%s before L2 printed anything: retrying this boot' % why)
                     continue
@@ -167,11 +240,24 @@ class Nested:
             if how != 'exited':
                 # an L2 QEMU that aborted or hung may leave L1's KVM wedged (seen:
                 # the next L2 printed nothing); the next boot gets a fresh L1
-                self.close()
+                self.close_vm()
             return status, how, info['stderr']
         return None, 'infra: L1 failed %d time(s)' % tries, []
 
-    def close(self):
+    def close_vm(self):
         if self.vm:
             self.vm.close()
             self.vm = None
+
+    def close_spare(self):
+        with self.lock:
+            spare, self.spare = self.spare, None
+        if spare:
+            spare.close()
+
+    def close(self, final=False):
+        """Stop the L1s; final: and never start another (the run is ending)."""
+        with self.lock:
+            self.closed = self.closed or final
+        self.close_vm()
+        self.close_spare()

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from . import BadInput, cli, direct, images, nested, tapstate
@@ -25,9 +26,15 @@ class EnvError(Exception):
     pass
 
 
+_cell = threading.local()      # a matrix cell's label, when cells run side by side
+_out_lock = threading.Lock()
+
+
 def note(msg):
-    sys.stderr.write('run-qemu: %s\n' % msg)
-    sys.stderr.flush()
+    label = getattr(_cell, 'label', None)
+    with _out_lock:
+        sys.stderr.write('run-qemu: %s%s\n' % ('[%s] ' % label if label else '', msg))
+        sys.stderr.flush()
 
 
 def qemu_version():
@@ -107,10 +114,10 @@ class Streamer:
     """Serial bytes to the piece file and stdout as they arrive; the first
     `hide` lines go to the file only (a rerun's lines already shown)."""
 
-    def __init__(self, path, hide=0):
+    def __init__(self, path, hide=0, echo=True):
         self.f = open(path, 'wb')
         self.n = 0
-        self.hide = hide
+        self.hide = hide if echo else float('inf')      # echo=False: the file only
         self.shown = 0          # lines written to stdout
 
     def __call__(self, data):
@@ -138,8 +145,19 @@ def default_log(o, mode, stack, config, machine):
 
 
 def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=None, junit=None,
-             json_out=None):
-    """One configuration, crash-resumed; returns the checker's status."""
+             json_out=None, label=None):
+    """One configuration, crash-resumed; returns the checker's status. label:
+    a matrix cell run beside others (its serial output goes to its log only,
+    its notes are tagged with the label, its report comes in one piece)."""
+    _cell.label = label
+    try:
+        return _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, junit,
+                         json_out, label)
+    finally:
+        _cell.label = None
+
+
+def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, junit, json_out, label):
     smp = table.smp(config, o['smp'])
     timeout = o['timeout'] or (120 if mode == 'nested' else 60)
     if mode == 'tcg':
@@ -169,7 +187,7 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
     while True:
         image = images.image_for(o['boot'], args, tmp)
         piece = '%s.%d' % (log, len(pieces) + 1)
-        out = Streamer(piece, hide)
+        out = Streamer(piece, hide, echo=label is None)
         tb = time.monotonic()
         if mode == 'nested':
             boot_mode = 'iso-uefi' if (o['boot'], o['firmware']) == ('iso', 'uefi') else o['boot']
@@ -227,7 +245,7 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
     pieces = publish(pieces, log)
     return check(pieces, log, profile, junit or o['junit'], json_out or o['json'],
                  {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,
-                  'versions': getattr(runner_nested, 'versions', None) or {}})
+                  'versions': getattr(runner_nested, 'versions', None) or {}}, label)
 
 
 def read_profile(path):
@@ -247,8 +265,9 @@ def describe(st, how, timeout):
     return 'ended with status %s' % st
 
 
-def check(pieces, log, profile, junit, json_out, meta):
-    """The checker's verdict on this run's pieces."""
+def check(pieces, log, profile, junit, json_out, meta, label=None):
+    """The checker's verdict on this run's pieces (with a label: its report
+    printed in one piece, headed by the label)."""
     cmd = [sys.executable, os.path.join(ROOT, 'tools', 'check-log')]
     if profile and profile != 'none':
         cmd += ['--profile', profile]
@@ -256,7 +275,14 @@ def check(pieces, log, profile, junit, json_out, meta):
         cmd += ['--junit', junit]
     if json_out:
         cmd += ['--json', json_out]
-    rc = subprocess.run(cmd + pieces, stdin=subprocess.DEVNULL).returncode
+    if label is None:
+        rc = subprocess.run(cmd + pieces, stdin=subprocess.DEVNULL).returncode
+    else:
+        r = subprocess.run(cmd + pieces, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        rc = r.returncode
+        with _out_lock:
+            sys.stdout.buffer.write(b'== %s (%s)\n' % (label.encode(), log.encode()) + r.stdout)
+            sys.stdout.flush()
     if json_out and os.path.exists(json_out):      # the cell's coordinates, for the matrix
         with open(json_out) as f:
             cell = json.load(f)
@@ -346,5 +372,5 @@ def main(argv):
         return 130
     finally:
         if runner_nested:
-            runner_nested.close()
+            runner_nested.close(final=True)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -58,8 +58,8 @@ flock 9 || die "cannot lock $cache/.lock"
 # host's package lists once if the first install fails for lack of them.
 updated=
 need() { # need PACKAGE...
-	missing=
-	for p; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+	missing= st="|$(dpkg-query -W -f '${Package} ${db:Status-Abbrev}|' "$@" 2>/dev/null)"
+	for p; do case $st in *"|$p ii"*) ;; *) missing="$missing $p" ;; esac; done
 	[ -z "$missing" ] && return 0
 	log "installing$missing"
 	# shellcheck disable=SC2086

@@ -34,7 +34,7 @@ def python_unit(t):
     t.check(rc == 0, 'unit tests failed: ' + out.strip().split('\n')[-1])
 
 
-@case('browser-matrix')
+@case('browser-matrix', slow=True)
 def browser(t):
     rc, out = t.sh([sys.executable, 'tools/tests/browser_check.py'], timeout=600)
     if rc == 77:
@@ -110,10 +110,9 @@ def boot_efi(t):
 ODD = r"tests=harness.no_fault,\047;echo\040INJECTED;\047"
 
 
-@case('args-every-path')
-def args_paths(t):
+def args_paths(t, boots):
     seen = {}
-    for boot in ('kernel', 'iso', 'efi'):
+    for boot in boots:
         r = t.rq('--mode', 'tcg', '--boot', boot, '--', ODD, 'verbose', tag='args-' + boot)
         p = r.pieces()[0]
         seen[boot] = p.bail and p.bail[0]
@@ -123,8 +122,20 @@ def args_paths(t):
         t.check(r2.rc == 0 and cmd and cmd[0].endswith('tests=harness.no_fault verbose'),
                 '%s: the arguments did not reach the kernel' % boot)
         t.check(r2.status('harness.no_fault') == 'pass' and len(r2.tests()) == 1, '%s: selection not applied' % boot)
-    t.check(len(set(seen.values())) == 1 and seen['kernel'] and ODD.split(',')[1] in seen['kernel'],
+    first = seen[boots[0]]
+    t.check(len(set(seen.values())) == 1 and first and ODD.split(',')[1] in first,
             'the boot paths handed the kernel different command lines: %r' % seen)
+
+
+@case('args-every-path')
+def args_bios_paths(t):
+    args_paths(t, ('kernel', 'iso'))
+
+
+@case('args-efi-path', slow=True)
+def args_efi_path(t):
+    # the EFI application's cmdline.txt against -kernel's: two OVMF boots (~10 s)
+    args_paths(t, ('kernel', 'efi'))
 
 
 @case('harness-unexpected-fault')
@@ -174,7 +185,7 @@ def cr_iso(t):
     crash_resume(t, '--boot', 'iso')
 
 
-@case('crash-resume-efi')
+@case('crash-resume-efi', slow=True)
 def cr_efi(t):
     crash_resume(t, '--boot', 'efi')
 

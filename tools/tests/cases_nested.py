@@ -23,48 +23,77 @@ def status(c, name):
     return None
 
 
-@case('nested-configs', lane='nested', needs_nested=True)
-def nested_configs(t):
-    """full, enforce, nosynic and full with 2 VPs, each with its profile, in
-    one invocation: the whole suite in a Hyper-V-enlightened guest."""
-    out = os.path.join(t.dir, 'matrix')
-    rc, text = t.sh(['./run-qemu.sh', '--no-deps', '--mode', 'nested', '--matrix', '--out', out,
-                     '--stack', 'debian12', '--config', 'full', '--config', 'enforce',
-                     '--config', 'nosynic', '--config', 'smp2'], timeout=900)
-    t.check(rc == 0, 'exit %d, want 0 (every configuration as its profile says)' % rc)
+def restores_ok(t, text, stack='debian12'):
     # one L1 for the invocation, plus a fresh one after each L2 crash (or a failed L1)
-    restores = len(re.findall(r'L1 \(debian12\) restored', text))
+    restores = len(re.findall(r'L1 \(%s\) (?:restored|taken)' % stack, text))
     fresh = len(re.findall(r'boot \d+ ended after \S+ s \((died|timed out)|L2 (began|printed anything)', text))
     t.check(restores <= 1 + fresh, 'L1 restored %d times for %d crash(es): once per invocation, plus one per crash'
             % (restores, fresh))
-    full, enf, nos, smp2 = (cell(t, 'debian12-' + c) for c in ('full', 'enforce', 'nosynic', 'smp2'))
+
+
+@case('nested-full', lane='nested', needs_nested=True)
+def nested_full(t):
+    """The README's command: the whole suite in the full configuration with its
+    crash-resumes, passing by its profile and failing without it."""
+    r = t.rq('--mode', 'nested', '--config', 'full', tag='full')
+    t.want_rc(r, 0)
+    restores_ok(t, r.out)
+    for name in ('hv.hypercall_page', 'synic.deliver_one', 'post.success', 'fuzz.post'):
+        t.check(r.status(name) in ('pass', 'known'), 'full: %s is %s' % (name, r.status(name)))
+    t.check(len(r.pieces()) >= 2, 'full: no crash-resume (the profile lists VM deaths)')
+    t.check((r.cell or {}).get('versions', {}).get('qemu'), 'the cell does not name the QEMU version')
+    rc, _ = t.sh([sys.executable, 'tools/check-log', '--quiet'] + r.piece_paths())
+    t.check(rc == 1, 'check-log without the profile did not fail the full run')
+
+
+def configs_matrix(t, configs, args):
+    out = os.path.join(t.dir, 'matrix')
+    rc, text = t.sh(['./run-qemu.sh', '--no-deps', '--mode', 'nested', '--matrix', '--out', out,
+                     '--stack', 'debian12'] + [w for c in configs for w in ('--config', c)] + args, timeout=900)
+    t.check(rc == 0, 'exit %d, want 0 (every configuration as its profile says)' % rc)
+    full, enf, nos, smp2 = (cell(t, 'debian12-' + c) if c in configs else {}
+                            for c in ('full', 'enforce', 'nosynic', 'smp2'))
     for name, c in (('full', full), ('enforce', enf), ('nosynic', nos), ('smp2', smp2)):
+        if name not in configs:
+            continue
         if t.check(c is not None, '%s: no cell JSON' % name):
             t.check(c['summary']['failed'] == 0, '%s: %d unexpected failure(s)' % (name, c['summary']['failed']))
             t.check(c.get('versions', {}).get('qemu'), '%s: the cell does not name the QEMU version' % name)
-    for name in ('hv.hypercall_page', 'synic.deliver_one', 'post.success'):
+    for name in ('hv.hypercall_page', 'synic.deliver_one', 'post.success') if full else ():
         t.check(status(full, name) == 'pass', 'full: %s is %s' % (name, status(full, name)))
     t.check(status(enf, 'post.access_denied') in ('pass', 'fail', 'known'), 'enforce: post.access_denied did not run')
     t.check(status(nos, 'hv.synic_msrs_absent') == 'pass', 'nosynic: hv.synic_msrs_absent did not pass')
     for name in ('smp.vp_index', 'smp.deliver_vp1'):
         t.check(status(smp2, name) == 'pass', 'smp2: %s is %s' % (name, status(smp2, name)))
-    # the profile is what makes full pass: without it the checker must fail
-    log = os.path.join(out, 'logs', 'debian12-full.log')
-    pieces = sorted((os.path.join(out, 'logs', p) for p in os.listdir(os.path.join(out, 'logs'))
-                     if re.fullmatch(r'debian12-full\.log\.\d+', p)), key=lambda p: int(p.rsplit('.', 1)[1])) or [log]
-    rc, _ = t.sh([sys.executable, 'tools/check-log', '--quiet'] + pieces)
-    t.check(rc == 1, 'check-log without the profile did not fail the full run')
     t.check(os.path.exists(os.path.join(out, 'matrix.html')), 'no matrix.html')
+    return text
 
 
-@case('nested-fuzz', lane='nested', needs_nested=True)
-def nested_fuzz(t):
+@case('nested-configs', lane='nested', needs_nested=True)
+def nested_configs(t):
+    """enforce, nosynic and full with 2 VPs in one --matrix invocation, one
+    cell at a time, each with the tests its partition exists for (full's whole
+    suite is nested-full; every configuration's: nested-matrix, slow tier)."""
+    tests = 'hv.*,synic.deliver_one,post.success,post.access_denied,smp.vp_index,smp.deliver_vp1'
+    configs_matrix(t, ('enforce', 'nosynic', 'smp2'), ['--jobs', '1', '--args', 'tests=' + tests])
+
+
+@case('nested-matrix', lane='nested', needs_nested=True, slow=True)
+def nested_matrix(t):
+    """The whole suite in each of the four configurations, each with its
+    profile, two cells side by side."""
+    text = configs_matrix(t, ('full', 'enforce', 'nosynic', 'smp2'), [])
+    restores_ok(t, text)
+
+
+@case('nested-fuzz', lane='nested', needs_nested=True, slow=True)
+def nested_fuzz(t, n=10000):
     """10,000 seeded fuzz calls, then a replay that reproduces a reported case."""
-    r = t.rq('--mode', 'nested', '--config', 'full', '--args', 'tests=fuzz.post fuzz=10000 seed=12345', tag='fuzz')
+    r = t.rq('--mode', 'nested', '--config', 'full', '--args', 'tests=fuzz.post fuzz=%d seed=12345' % n, tag='fuzz')
     t.want_rc(r, 0)
     t.check(r.status('fuzz.post') in ('pass', 'known'), 'fuzz.post: %s' % r.status('fuzz.post'))
     text = r.text()
-    t.check(re.search(r'fuzz: 10000 iterations .* calls/s', text), 'no "fuzz: 10000 iterations" line')
+    t.check(re.search(r'fuzz: %d iterations .* calls/s' % n, text), 'no "fuzz: %d iterations" line' % n)
     cases = re.findall(r'^.*fuzz violation .*replay: (.*)$', text, re.M)
     if not t.check(len(cases) >= 3, 'the fuzz reported fewer than 3 cases to replay'):
         return
@@ -114,18 +143,18 @@ def host_tsc_hz():
     return int(float(m.group(1)) * 1e6) if m else None
 
 
-@case('nested-gen1', lane='nested', needs_nested=True)
+@case('nested-gen1', lane='nested', needs_nested=True, slow=True)
 def gen1(t):
     hyperv_machine(t, 'gen1')
 
 
-@case('nested-gen2', lane='nested', needs_nested=True)
+@case('nested-gen2', lane='nested', needs_nested=True, slow=True)
 def gen2(t):
     hyperv_machine(t, 'gen2')
 
 
 
-@case('nested-debian13', lane='nested', needs_nested=True)
+@case('nested-debian13', lane='nested', needs_nested=True, slow=True)
 def debian13(t):
     """The second stack: QEMU 10.0 on Linux 6.12 KVM, named on stderr and in the cell."""
     r = t.rq('--mode', 'nested', '--stack', 'debian13', '--args',
@@ -139,7 +168,7 @@ def debian13(t):
     t.check(r.status('post.type_zero') == 'known', 'post.type_zero is not the profile\'s known deviation')
 
 
-@case('nested-gen2-kernel', lane='nested', needs_nested=True)
+@case('nested-gen2-kernel', lane='nested', needs_nested=True, slow=True)
 def gen2_kernel(t):
     """gen2's machine (q35 without PIT, PIC or HPET; Hyper-V's time
     enlightenments) with the kernel loaded by -kernel instead of OVMF: the

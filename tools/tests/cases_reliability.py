@@ -124,17 +124,20 @@ def ctrl_c(t):
     its QEMU gone, its temporary directory removed."""
     import glob
     import signal
-    before = set(glob.glob('/tmp/run-qemu.*'))
+    tmp = os.path.join(t.dir, 'tmp')      # its own TMPDIR: other runs at once make theirs in /tmp
+    os.makedirs(tmp, exist_ok=True)
+    before = set(glob.glob(tmp + '/run-qemu.*'))
     # as from a terminal: SIGINT handled (a job started in the background by a
     # shell inherits it ignored, and then Ctrl-C could not reach it anyway)
     p = subprocess.Popen(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'tcg', '--boot', 'efi',
                           '--log', os.path.join(t.dir, 'ctrl-c.log')], cwd=ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, start_new_session=True,
+                         stderr=subprocess.STDOUT, start_new_session=True, env=dict(os.environ, TMPDIR=tmp),
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     victim, deadline = None, time.monotonic() + 60
     while victim is None and p.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
         victim = find_child_qemu(p.pid)
+    made = set(glob.glob(tmp + '/run-qemu.*')) - before
     if not t.check(victim is not None, 'no QEMU started'):
         p.kill()
         return
@@ -148,4 +151,5 @@ def ctrl_c(t):
             break
         time.sleep(0.1)
     t.check(not os.path.exists('/proc/%d' % victim), 'QEMU (pid %d) still running after Ctrl-C' % victim)
-    t.check(not (set(glob.glob('/tmp/run-qemu.*')) - before), 'a temporary directory was left behind')
+    t.check(made, 'the run made no temporary directory in its TMPDIR (the check would see nothing)')
+    t.check(not (set(glob.glob(tmp + '/run-qemu.*')) - before), 'a temporary directory was left behind')

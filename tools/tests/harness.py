@@ -24,9 +24,11 @@ class Skip(Exception):
     pass
 
 
-def case(name, lane='host', needs_nested=False):
+def case(name, lane='host', needs_nested=False, slow=False):
+    """Register a case. slow: only in the slow tier (make test-slow), for
+    what costs more than the fast tier's budget (make test: 45 s warm)."""
     def reg(fn):
-        CASES.append({'name': name, 'fn': fn, 'lane': lane, 'nested': needs_nested})
+        CASES.append({'name': name, 'fn': fn, 'lane': lane, 'nested': needs_nested, 'slow': slow})
         return fn
     return reg
 
@@ -45,12 +47,14 @@ class Run:
         t = self.tests().get(name)
         return t and t['status']
 
-    def pieces(self):
+    def piece_paths(self):
         paths = sorted((p for p in os.listdir(os.path.dirname(self.log))
                         if p.startswith(os.path.basename(self.log) + '.') and p.rsplit('.', 1)[1].isdigit()),
                        key=lambda p: int(p.rsplit('.', 1)[1]))
-        paths = [os.path.join(os.path.dirname(self.log), p) for p in paths] or [self.log]
-        return [tap.parse(open(p, 'rb').read().decode('utf-8', 'replace'), p) for p in paths]
+        return [os.path.join(os.path.dirname(self.log), p) for p in paths] or [self.log]
+
+    def pieces(self):
+        return [tap.parse(open(p, 'rb').read().decode('utf-8', 'replace'), p) for p in self.piece_paths()]
 
     def text(self):
         return open(self.log, 'rb').read().decode('utf-8', 'replace').replace('\r', '')
@@ -131,9 +135,10 @@ def run_lane(cases, results, lock, no_nested):
         ctx.transcript.close()
 
 
-def main(first, lanes, only=()):
+def main(first, lanes, only=(), slow=False):
     """first: cases run alone before the lanes (deps, build); only: run just
-    these cases, one after another (for debugging a case)."""
+    these cases, one after another (for debugging a case); slow: the slow
+    tier's cases too."""
     os.makedirs(OUT, exist_ok=True)
     results, lock = {'passed': 0, 'failed': 0, 'skipped': 0}, threading.Lock()
     no_nested = bool(os.environ.get('HVCONFORM_TEST_NO_NESTED'))
@@ -147,9 +152,13 @@ def main(first, lanes, only=()):
         run_lane([by_name[n] for n in only], results, lock, no_nested)
     else:
         run_lane([by_name[n] for n in first], results, lock, no_nested)
+        left = [c['name'] for c in CASES if c['slow'] and not slow]
+        if left:
+            print('# slow tier, not run here (make test-slow runs them): %s' % ', '.join(left))
         if results['failed'] == 0:
             threads = [threading.Thread(target=run_lane, args=([c for c in CASES if c['lane'] == lane
-                                                                and c['name'] not in first],
+                                                                and c['name'] not in first
+                                                                and (slow or not c['slow'])],
                                                                results, lock, no_nested))
                        for lane in lanes]
             for t in threads:
@@ -158,7 +167,7 @@ def main(first, lanes, only=()):
                 t.join()
         else:
             print('# the build failed: the other cases did not run')
-            results['failed'] += len(CASES) - len(first)
+            results['failed'] += len([c for c in CASES if slow or not c['slow']]) - len(first)
     print('# total %.2f s' % (time.monotonic() - t0))
     line = '%d passed, %d failed' % (results['passed'], results['failed'])
     if results['skipped']:
