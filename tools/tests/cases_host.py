@@ -53,7 +53,9 @@ def cli(t):
            (['--timeout', '\u0663'], '--timeout'), (['--log', 'build'], 'is a directory'),
            (['--log', '/proc/hvconform.log'], 'not a place'), (['--config', 'nope'], '--config'),
            (['--profile', 'tools/tests/data/bad-profile.txt'], 'profile'),
-           (['--args', 'tests=\u00e9'], 'printable ASCII'), (['--args', 'x' * 1100], '1023')]
+           (['--args', 'tests=\u00e9'], 'printable ASCII'), (['--args', 'x' * 1100], '1023'),
+           (['--jobs', '2'], '--jobs goes with --matrix'), (['--matrix', '--jobs', '0'], '--jobs'),
+           (['--matrix', '--jobs', '\u0663'], '--jobs')]
     for args, msg in bad:
         rc, out = t.sh(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'tcg'] + args)
         t.check(rc == 2, '%s: exit %d, want 2' % (' '.join(args)[:40], rc))

@@ -53,3 +53,19 @@ class StreamerTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class QuietStreamerTest(StreamerTest):
+    def test_a_side_by_side_cell_writes_its_log_only(self):
+        old, sys.stdout = sys.stdout, Capture()
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                s = runner.Streamer(os.path.join(d, 'p'), 0, echo=False)
+                s(b'ok 1 - a\nok 2')
+                s(b' - b\n')
+                s.close()
+                logged = open(os.path.join(d, 'p'), 'rb').read()
+            self.assertEqual(sys.stdout.buffer.getvalue(), b'')
+            self.assertEqual(logged, b'ok 1 - a\nok 2 - b\n')
+        finally:
+            sys.stdout = old

@@ -1,0 +1,55 @@
+"""run-qemu.sh --matrix's scheduling, without VMs: cells side by side, the
+longest first, each labelled, every result kept, the worst exit status wins."""
+
+import os
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from hvconform import matrix  # noqa: E402
+from hvconform.configs import Table  # noqa: E402
+
+
+class MatrixTest(unittest.TestCase):
+    def run_matrix(self, jobs, rcs):
+        table, calls, lock = Table(), [], threading.Lock()
+        running, most = [0], [0]
+
+        def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, **kw):
+            with lock:
+                calls.append((config, kw.get('label'), os.path.basename(tmp)))
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+            return rcs.get(config, 0)
+
+        notes = []
+        with tempfile.TemporaryDirectory() as d:
+            o = {'stack': ['debian12'], 'config': ['nosynic', 'full', 'smp2', 'enforce'], 'machine': None,
+                 'out': d, 'jobs': jobs, 'smp': None}
+            rc = matrix.run(o, table, d, run_cell, lambda *a: 'tcg', notes.append)
+        return rc, calls, most[0], notes
+
+    def test_longest_first_side_by_side(self):
+        rc, calls, most, _ = self.run_matrix(2, {})
+        self.assertEqual(rc, 0)
+        self.assertEqual(calls[0][0], 'smp2')          # 2 VPs and a test device: the longest
+        self.assertEqual(sorted(c[0] for c in calls), ['enforce', 'full', 'nosynic', 'smp2'])
+        self.assertEqual(most, 2)
+        self.assertTrue(all(label == tmp == 'debian12-' + c for c, label, tmp in calls))
+
+    def test_one_at_a_time_streams_and_the_worst_status_wins(self):
+        rc, calls, most, notes = self.run_matrix(1, {'enforce': 1, 'nosynic': 3})
+        self.assertEqual(rc, 3)
+        self.assertEqual(most, 1)
+        self.assertTrue(all(label is None for _, label, _ in calls))    # one at a time: streamed
+        self.assertTrue(any('nosynic  exit 3' in n for n in notes))
+
+
+if __name__ == '__main__':
+    unittest.main()
