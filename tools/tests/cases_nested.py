@@ -69,7 +69,7 @@ def configs_matrix(t, configs, args):
     return text
 
 
-@case('nested-configs', lane='nested', needs_nested=True)
+@case('nested-configs', lane='nested', needs_nested=True, slow=True)
 def nested_configs(t):
     """enforce, nosynic and full with 2 VPs in one --matrix invocation, one
     cell at a time, each with the tests its partition exists for (full's whole
