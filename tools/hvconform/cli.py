@@ -69,6 +69,7 @@ VALUE_OPTS = ('--boot', '--firmware', '--mode', '--config', '--machine', '--stac
 FLAG_OPTS = ('--no-build', '--no-deps', '--matrix')
 MAX_TIMEOUT = 3600
 MAX_SMP = 64
+MAX_JOBS = 16
 
 
 class Usage(Exception):
@@ -138,6 +139,16 @@ def parse(argv, table):
     return validate(o, table)
 
 
+def whole(o, key, most, what):
+    """o[key], when given, as a whole number from 1 to most (ASCII digits only)."""
+    v = o[key]
+    if v is None:
+        return
+    if not v.isascii() or not v.isdigit() or not 1 <= int(v) <= most:
+        raise Usage(("--%s: '%s' is not " + what) % (key, v, most))
+    o[key] = int(v)
+
+
 def validate(o, t):
     def one_of(key, allowed, what):
         v = o[key]
@@ -161,15 +172,8 @@ def validate(o, t):
         raise Usage('--boot efi needs --firmware uefi')
     if o['boot'] == 'kernel' and o['firmware'] == 'uefi':
         raise Usage("--boot kernel uses QEMU's multiboot loader: --firmware uefi needs --boot iso or efi")
-    if o['smp'] is not None:
-        if not o['smp'].isdigit() or not o['smp'].isascii() or not 1 <= int(o['smp']) <= MAX_SMP:
-            raise Usage("--smp: '%s' is not a whole number of VPs from 1 to %d" % (o['smp'], MAX_SMP))
-        o['smp'] = int(o['smp'])
-    if o['timeout'] is not None:
-        v = o['timeout']
-        if not v.isascii() or not v.isdigit() or not 1 <= int(v) <= MAX_TIMEOUT:
-            raise Usage("--timeout: '%s' is not a whole number of seconds from 1 to %d" % (v, MAX_TIMEOUT))
-        o['timeout'] = int(v)
+    whole(o, 'smp', MAX_SMP, 'a whole number of VPs from 1 to %d')
+    whole(o, 'timeout', MAX_TIMEOUT, 'a whole number of seconds from 1 to %d')
     for key in ('log', 'junit', 'json'):
         if o[key] is not None:
             check_output_path('--' + key, o[key])
@@ -186,11 +190,7 @@ def validate(o, t):
         raise Usage(str(e))
     if o['out'] is not None and not o['matrix']:
         raise Usage('--out goes with --matrix')
-    if o['jobs'] is not None:
-        v = o['jobs']
-        if not o['matrix']:
-            raise Usage('--jobs goes with --matrix')
-        if not v.isascii() or not v.isdigit() or not 1 <= int(v) <= 16:
-            raise Usage("--jobs: '%s' is not a whole number from 1 to 16" % v)
-        o['jobs'] = int(v)
+    if o['jobs'] is not None and not o['matrix']:
+        raise Usage('--jobs goes with --matrix')
+    whole(o, 'jobs', MAX_JOBS, 'a whole number from 1 to %d')
     return o

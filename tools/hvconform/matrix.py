@@ -45,9 +45,12 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     mine = threading.local()           # a worker's L1s: {stack: Nested}
     opened, lock = [], threading.Lock()
 
+    def label_of(stack, config):
+        return '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)
+
     def cell(stack, config):
         mode = modes[stack]
-        label = '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)
+        label = label_of(stack, config)
         if not hasattr(mine, 'l1'):
             mine.l1 = {}
         runner_nested = None
@@ -87,8 +90,8 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     for (stack, config), r in results.items():
         note('  %-10s %-8s exit %d' % (stack, config, r))
         rc = max(rc, r)
-    cells = [p for p in (os.path.join(out, 'cells', '%s-%s%s.json' % (s, c, '' if machine == 'pc' else '-' + machine))
-                         for s, c in todo) if os.path.exists(p)]
+    cells = [p for p in (os.path.join(out, 'cells', label_of(s, c) + '.json') for s, c in todo)
+             if os.path.exists(p)]
     if cells:
         r = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'matrix-report'), '--out', out]
                            + cells, stdin=subprocess.DEVNULL)

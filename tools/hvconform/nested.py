@@ -112,7 +112,6 @@ class Nested:
         self.spare = None
         self.keys = {}
         self.versions = {}
-        self.restores = 0
         self.closed = False
         self.lock = threading.Lock()
         if prefetch:            # the first restore overlaps the run's preparation
@@ -174,33 +173,28 @@ class Nested:
         if self.vm and self.vm.smp == want and self.vm.proc.poll() is None:
             return self.vm
         self.close_vm()
-        if self.closed:
-            raise NestedError('the run is ending (its L1s were stopped)')
-        if self.spare is None or self.spare.smp != want:
-            self.close_spare()
-            self._standby(want)
-        with self.lock:
-            spare, self.spare = self.spare, None
-        if spare is None:
-            raise NestedError('the run is ending (its L1s were stopped)')
         t = time.monotonic()
-        try:
-            vm = spare.take()
-        except l1mod.L1Error as e:
-            # the standby died while it waited (killed, or host trouble): one
-            # restore now, in the foreground, before giving up
-            self.note('the standby L1 failed (%s): restoring another' % e)
-            path, meta = self._saved(want)
-            spare = Standby(self.cache, want, path, meta)
+        for attempt in (1, 2):
+            # the standby; if it died while it waited (killed, host trouble),
+            # one more restored now, in the foreground, before giving up
+            if self.spare is None or self.spare.smp != want:
+                self.close_spare()
+                self._standby(want)
+            with self.lock:
+                spare, self.spare = self.spare, None
+            if spare is None:            # closed for good (_standby made none)
+                raise NestedError('the run is ending (its L1s were stopped)')
             try:
                 vm = spare.take()
+                break
             except l1mod.L1Error as e:
-                raise NestedError('cannot restore the saved %s L1 (%s): %s' % (self.stack, path, e))
+                if attempt == 2:
+                    raise NestedError('cannot restore the saved %s L1 (%s): %s' % (self.stack, self.cache, e))
+                self.note('the standby L1 failed (%s): restoring another' % e)
         waited = time.monotonic() - t
         self._standby(want)
         meta = spare.meta
         vm.ready = meta.get('ready')
-        self.restores += 1
         self.versions = dict(w.split('=', 1) for w in (vm.ready or '').split(' qemu=')[0].split()
                              if '=' in w)
         if vm.ready and ' qemu=' in vm.ready:

@@ -112,18 +112,22 @@ def choose_mode(o, table, stack, tmp):
 
 class Streamer:
     """Serial bytes to the piece file and stdout as they arrive; the first
-    `hide` lines go to the file only (a rerun's lines already shown)."""
+    `hide` lines go to the file only (a rerun's lines already shown);
+    echo=False: everything goes to the file only."""
 
     def __init__(self, path, hide=0, echo=True):
         self.f = open(path, 'wb')
         self.n = 0
-        self.hide = hide if echo else float('inf')      # echo=False: the file only
+        self.hide = hide
+        self.echo = echo
         self.shown = 0          # lines written to stdout
 
     def __call__(self, data):
         self.f.write(data)
         self.f.flush()
         self.n += len(data)
+        if not self.echo:
+            return
         while self.hide and data:
             i = data.find(b'\n')
             if i < 0:
