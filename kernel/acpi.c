@@ -3,7 +3,7 @@
 #include "cpu.h"
 #include "fmt.h"
 #include "paging.h"
-#include "serial.h"
+#include "console.h"
 #include "string.h"
 #include "time.h"
 
@@ -137,7 +137,7 @@ void acpi_poweroff(char *why, size_t whylen)
     fmt_snprintf(line, sizeof line, "hvconform: powering off: ACPI S5 (RSDP from %s, %s %s %#llx, SLP_TYPa %u)\n",
                  rsdp_source, f.pm1a_cnt.space ? "PM1a_CNT" : "SLEEP_CONTROL_REG",
                  main.space == ACPI_IO ? "port" : "memory", (unsigned long long)main.addr, typ_a);
-    serial_write(line);
+    console_write(line);
 
     if (f.pm1a_cnt.space) {
         /* ACPI mode first, when firmware left the machine in legacy mode */

@@ -2,7 +2,7 @@
 #include "acpi.h"
 #include "cpu.h"
 #include "fmt.h"
-#include "serial.h"
+#include "console.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 
@@ -16,9 +16,9 @@ void kernel_exit(enum exit_code code)
      * plain text, never TAP. */
     char why[200];
     acpi_poweroff(why, sizeof why);
-    serial_write("hvconform: no ACPI power-off: ");
-    serial_write(why);
-    serial_write("; halting\n");
+    console_write("hvconform: no ACPI power-off: ");
+    console_write(why);
+    console_write("; halting\n");
     halt_forever();
 }
 
@@ -29,8 +29,8 @@ void kernel_bail(const char *fmt, ...)
     va_start(ap, fmt);
     fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    serial_write("Bail out! ");
-    serial_write(buf);
-    serial_write("\n" END_MARKER);
+    console_write("Bail out! ");
+    console_write(buf);
+    console_write("\n" END_MARKER);
     kernel_exit(EXIT_BAILED);
 }

@@ -1,6 +1,6 @@
 #include "print.h"
 #include "fmt.h"
-#include "serial.h"
+#include "console.h"
 
 void kprintf(const char *fmt, ...)
 {
@@ -9,6 +9,6 @@ void kprintf(const char *fmt, ...)
     va_start(ap, fmt);
     int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    serial_write(buf);
-    if (n >= (int)sizeof buf) serial_write("...[truncated]\n");
+    console_write(buf);
+    if (n >= (int)sizeof buf) console_write("...[truncated]\n");
 }

@@ -108,6 +108,10 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
             else if (val && streq(val, "testdev")) o->helper = OPT_HELPER_TESTDEV;
             else if (val && streq(val, "none")) o->helper = OPT_HELPER_NONE;
             else FAIL("helper= needs auto, testdev or none, got '%s'", val ? val : "");
+        } else if (streq(key, "console")) {
+            if (val && streq(val, "com1")) o->console = OPT_CONSOLE_COM1;
+            else if (val && streq(val, "virtio")) o->console = OPT_CONSOLE_VIRTIO;
+            else FAIL("console= needs com1 or virtio, got '%s'", val ? val : "");
         } else if (streq(key, "avoid")) {
             if (!val || !*val) FAIL("avoid= needs a comma-separated list of keys (payload_240, scontrol_off, simp_off)");
             for (char *p = val;;) {

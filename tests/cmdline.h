@@ -7,6 +7,10 @@
  * the hypervisor says it is KVM (its "KVMKVMKVM" leaf at 0x40000100);
  * testdev probes it on any machine (a user who knows it is there); none
  * never touches the port (tests needing a connection SKIP or use VMBus),
+ * `console=com1|virtio`: where the output goes. com1 (default) is the
+ * contract; virtio sends the same bytes through a legacy virtio console
+ * (one VM exit per line instead of per byte: the nested runner's choice),
+ * falling back to COM1 with a note when there is none,
  * and `avoid=KEY[,KEY]` (inputs fuzz.post never draws because the host can't
  * survive them; the runner derives it from the profile's `avoid` lines):
  *   payload_240   no 240-byte payload to the helper's connection (drawn as 239)
@@ -31,6 +35,7 @@
 #define OPT_MAX_BENCH_ITERS 65536u
 
 enum opt_helper { OPT_HELPER_AUTO = 0, OPT_HELPER_TESTDEV, OPT_HELPER_NONE };
+enum opt_console { OPT_CONSOLE_COM1 = 0, OPT_CONSOLE_VIRTIO };
 #define AVOID_PAYLOAD_240  (1u << 0)
 #define AVOID_SCONTROL_OFF (1u << 1)
 #define AVOID_SIMP_OFF     (1u << 2)
@@ -48,6 +53,7 @@ struct options {
     uint32_t bench_iters;       /* bench_iters=; 0 = not given (time-budgeted default) */
     int helper;                 /* enum opt_helper: helper= */
     uint32_t avoid;             /* avoid=: AVOID_* bits */
+    int console;                /* enum opt_console: console= */
     char text[OPT_MAX_TEXT];    /* storage the pointers above point into */
 };
 

@@ -13,7 +13,7 @@
 #include "../kernel/exit.h"
 #include "../kernel/fault.h"
 #include "../kernel/fmt.h"
-#include "../kernel/serial.h"
+#include "../kernel/console.h"
 #include "../kernel/start.h"
 #include "../kernel/string.h"
 #include "../kernel/time.h"
@@ -138,7 +138,7 @@ static void bail(struct tap *tap, const char *why) __attribute__((noreturn));
 static void bail(struct tap *tap, const char *why)
 {
     tap_bail(tap, why);
-    serial_write(END_MARKER);
+    console_write(END_MARKER);
     kernel_exit(EXIT_BAILED);
 }
 
@@ -146,12 +146,18 @@ void hvconform_main(const char *bootpath, const char *cmdline)
 {
     struct tap tap;
     char err[OPT_MAX_TEXT + 200];       /* a whole bad value and the words around it */
-    tap_begin(&tap, serial_write, HVCONFORM_VERSION, bootpath);
-    if (options_parse(cmdline, &opts, err, sizeof err)) {
-        bail(&tap, err);
-    }
+    /* the console is chosen before the first byte goes out */
+    int bad = options_parse(cmdline, &opts, err, sizeof err);
+    char where[96] = "COM1";
+    const char *no_virtio = 0;
+    if (!bad && opts.console == OPT_CONSOLE_VIRTIO)
+        no_virtio = console_use_virtio(where, sizeof where);
+    tap_begin(&tap, console_write, HVCONFORM_VERSION, bootpath);
+    if (bad) bail(&tap, err);
     if (!opts.seed_given) opts.seed = rdtsc() & 0xFFFFFFFF;
     tap_comment(&tap, "command line: %s", cmdline && *cmdline ? cmdline : "(none)");
+    if (no_virtio) tap_comment(&tap, "console: COM1 (console=virtio: %s)", no_virtio);
+    else if (opts.console == OPT_CONSOLE_VIRTIO) tap_comment(&tap, "console: %s", where);
     tap_comment(&tap, "seed: %llu (replay with seed=%llu)", (unsigned long long)opts.seed, (unsigned long long)opts.seed);
     if (suite_time_init(err, sizeof err)) {
         bail(&tap, err);

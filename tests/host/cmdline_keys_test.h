@@ -1,4 +1,4 @@
-/* tests/cmdline.c: the fuzz=, bench, bench_iters=, helper= and avoid= keys. */
+/* tests/cmdline.c: the fuzz=, bench, bench_iters=, helper=, console= and avoid= keys. */
 #include "../cmdline.h"
 
 static void test_cmdline_keys(void)
@@ -100,4 +100,17 @@ static void test_cmdline_keys(void)
     PARSE_BAD("helper=kvm", "'kvm'");
     PARSE_BAD("helper=Testdev", "Testdev");
     PARSE_BAD("helper=none,testdev", "none,testdev");
+
+    /* console= */
+    PARSE_OK("list");
+    CHECK_INT(opt.console, OPT_CONSOLE_COM1);
+    PARSE_OK("console=virtio tests=post.*");
+    CHECK_INT(opt.console, OPT_CONSOLE_VIRTIO);
+    PARSE_OK("console=com1");
+    CHECK_INT(opt.console, OPT_CONSOLE_COM1);
+    PARSE_BAD("console=virtio console=com1", "'console' given twice");
+    PARSE_BAD("console", "com1 or virtio");
+    PARSE_BAD("console=", "com1 or virtio");
+    PARSE_BAD("console=ttyS0", "'ttyS0'");
+    PARSE_BAD("console=VIRTIO", "'VIRTIO'");
 }

@@ -5,7 +5,7 @@ import os
 import shutil
 import sys
 
-from harness import Skip, case
+from harness import ROOT, Skip, case
 
 HV_GROUPS = ('hv.', 'synic.', 'post.', 'deliver.', 'abi.')
 
@@ -224,3 +224,39 @@ def profiles_known(t):
     for p in sorted(profiles):
         rc, out = t.sh([sys.executable, 'tools/check-log', '--profile', p, '--known-tests', r.log, r.log])
         t.check(rc != 2, '%s: %s' % (p, out.strip().split('\n')[-1]))
+
+
+@case('virtio-console')
+def virtio_console(t):
+    """console=virtio (the nested runner's fast output): the same TAP as COM1,
+    a line out before the kernel goes on (a death is still attributed), and
+    COM1 with the reason when there is no legacy virtio console."""
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    from hvconform import direct, tap, tapstate
+
+    def boot(args, virtio=True, legacy=True):
+        cmd = direct.qemu_command('tcg', 'kernel', 'bios', os.path.join(ROOT, 'build', 'hvconform.elf'),
+                                  args, ['-M', 'pc'], 1, t.dir, virtio_console=virtio)
+        if not legacy:
+            cmd[cmd.index('virtio-serial-pci')] = 'virtio-serial-pci,disable-legacy=on'
+        rc, out = t.sh(cmd, timeout=60)
+        return out, tap.parse(out, args)
+
+    sel = 'tests=harness.no_fault,harness.gp_error_code,harness.pf_caught'
+    out, p = boot('console=virtio ' + sel)
+    com1, q = boot(sel, virtio=False)
+    t.check(any(h.startswith('# console: virtio console at PCI') for h in p.headers),
+            'no "# console: virtio console at PCI" header: %s' % p.headers)
+    t.check(p.complete and len(p.results) == 3, 'console=virtio: not a complete run of 3 tests')
+    t.check([(r.name, r.status) for r in p.results] == [(r.name, r.status) for r in q.results],
+            'console=virtio and COM1 disagree: %s vs %s' % ([(r.name, r.status) for r in p.results],
+                                                              [(r.name, r.status) for r in q.results]))
+    t.check('\r\n' in out and out.count('\r\n') == out.count('\n'), 'virtio console lines are not CR LF as on COM1')
+    for what, virtio, legacy in (('no device', False, True), ('a modern-only device', True, False)):
+        out, p = boot('console=virtio ' + sel, virtio=virtio, legacy=legacy)
+        t.check(any(h.startswith('# console: COM1 (console=virtio: no legacy virtio console') for h in p.headers)
+                and p.complete, '%s: no complete run on COM1 naming why' % what)
+    out, p = boot('console=virtio tests=harness.triple_fault,harness.no_fault')
+    s = tapstate.state(out)
+    t.check(not s.complete and s.running == 'harness.triple_fault',
+            'a triple fault on the virtio console: running %r, want harness.triple_fault' % s.running)

@@ -1,0 +1,32 @@
+#include "console.h"
+#include "serial.h"
+#include "string.h"
+#include "virtio_console.h"
+
+static int virtio_on;
+/* APs may print while the BSP does: the virtio path has one buffer. A
+ * bounded wait, so a fault inside a write can't deadlock the next one. */
+static volatile int busy;
+
+const char *console_use_virtio(char *where, size_t wherelen)
+{
+    const char *why = virtio_console_init(where, wherelen);
+    if (!why) virtio_on = 1;
+    return why;
+}
+
+void console_write(const char *s)
+{
+    if (!virtio_on) {
+        serial_write(s);
+        return;
+    }
+    for (int i = 0; i < 10000000 && __atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE); i++)
+        __asm__ volatile("pause");
+    if (virtio_console_write(s, strlen(s))) {
+        virtio_on = 0;
+        serial_write("\n# console: the virtio console stopped taking output; COM1 from here (a line may be lost)\n");
+        serial_write(s);
+    }
+    __atomic_store_n(&busy, 0, __ATOMIC_RELEASE);
+}
