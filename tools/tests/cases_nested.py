@@ -57,6 +57,8 @@ def nested_full(t):
     for name in ('hv.hypercall_page', 'synic.deliver_one', 'post.success', 'fuzz.post'):
         t.check(r.status(name) in ('pass', 'known'), 'full: %s is %s' % (name, r.status(name)))
     t.check(len(r.pieces()) >= 2, 'full: no crash-resume (the profile lists VM deaths)')
+    t.check(all(any(h.startswith('# console: virtio console at PCI') for h in p.headers) for p in r.pieces()),
+            'a boot wrote on COM1, not on L2\'s virtio console (console=virtio; tools/nested/init)')
     t.check((r.cell or {}).get('versions', {}).get('qemu'), 'the cell does not name the QEMU version')
     rc, _ = t.sh([sys.executable, 'tools/check-log', '--quiet'] + r.piece_paths())
     t.check(rc == 1, 'check-log without the profile did not fail the full run')
