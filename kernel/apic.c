@@ -72,6 +72,15 @@ void apic_send_ipi_all_but_self(uint32_t low)
     for (int i = 0; i < 1000000 && (rd(REG_ICR_LO) & ICR_PENDING); i++) pause();
 }
 
+void apic_send_nmi(uint32_t dest)
+{
+    uint32_t low = 4u << 8;                 /* delivery mode NMI, physical destination */
+    if (x2apic) { wrmsr(0x830, (uint64_t)dest << 32 | low); return; }
+    wr(REG_ICR_HI, dest << 24);
+    wr(REG_ICR_LO, low);
+    for (int i = 0; i < 1000000 && (rd(REG_ICR_LO) & ICR_PENDING); i++) pause();
+}
+
 uint32_t apic_id(void)
 {
     uint32_t id = rd(REG_ID);

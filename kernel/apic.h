@@ -10,6 +10,8 @@ void apic_init(void);
 void apic_eoi(void);
 /* ICR low word (delivery mode, vector...) to every other CPU. */
 void apic_send_ipi_all_but_self(uint32_t icr_low);
+/* An NMI to one CPU by its APIC ID (how an idle AP is woken). */
+void apic_send_nmi(uint32_t dest);
 uint32_t apic_id(void);
 int apic_is_x2apic(void);
 /* In-service bit for a vector (to check auto-EOI). */

@@ -1,6 +1,7 @@
 #include "smp.h"
 #include "apic.h"
 #include "cpu.h"
+#include "fault.h"
 #include "gdt.h"
 #include "idt.h"
 #include "percpu.h"
@@ -35,8 +36,23 @@ struct work {
     void (*volatile fn)(void *);
     void *volatile arg;
     volatile int busy;              /* set by the BSP, cleared by the AP when done */
+    volatile int taken;             /* the AP left its idle loop for this work */
     struct fault fault;
 };
+
+/* An idle AP halts with interrupts off (a pending SINT stays pending, as it
+ * would while it spun), so only an NMI wakes it. The NMI can land between
+ * its look at `busy` and its hlt, so the BSP sends another until the AP has
+ * taken the work. Spinning instead would cost a host CPU for the whole run
+ * (under nested virtualization, one of the few the L1 has). */
+#define WAKE_RESEND_US 500
+#define WAKE_WAIT_US 50000
+
+static void on_nmi(struct irq_frame *f)
+{
+    if (this_cpu()->index == 0) fault_handle(f);    /* the BSP is never sent one */
+    /* an AP: a wake-up, perhaps a late one while it runs work: nothing to do */
+}
 
 static struct work work[MAX_CPUS];
 static volatile int online[MAX_CPUS];
@@ -62,7 +78,8 @@ void ap_entry(int index)
     online[index] = 1;
     struct work *w = &work[index];
     for (;;) {
-        while (!w->busy) pause();
+        while (!w->busy) __asm__ volatile("hlt" ::: "memory");
+        w->taken = 1;
         fault_catch(ap_run, w, &w->fault);
         cli();
         barrier();
@@ -86,6 +103,7 @@ int smp_start(uint64_t wait_us, int expect)
     p->lm64 += page;
     p->gdt_base += page;
 
+    idt_set_handler(2, on_nmi);
     apic_send_ipi_all_but_self(0x00004500);                 /* INIT, assert */
     delay_us(10000);
     for (int i = 0; i < 2; i++) {
@@ -112,13 +130,26 @@ int smp_start(uint64_t wait_us, int expect)
 
 int smp_cpus(void) { return ncpus; }
 
+/* NMIs to an idle AP until it takes its work, for at most until_us. */
+static void wake(int cpu, uint64_t until_us)
+{
+    deadline_t d = deadline_after_us(until_us);
+    while (!work[cpu].taken && work[cpu].busy && !deadline_passed(d)) {
+        apic_send_nmi(percpu[cpu].apic_id);
+        deadline_t next = deadline_after_us(WAKE_RESEND_US);
+        while (!work[cpu].taken && !deadline_passed(next)) pause();
+    }
+}
+
 int smp_start_on(int cpu, void (*fn)(void *), void *arg)
 {
     if (cpu <= 0 || cpu >= ncpus || work[cpu].busy) return -1;
     work[cpu].fn = fn;
     work[cpu].arg = arg;
+    work[cpu].taken = 0;
     barrier();
     work[cpu].busy = 1;
+    wake(cpu, WAKE_WAIT_US);    /* tests expect it to start now, as when it spun */
     return 0;
 }
 
@@ -126,8 +157,10 @@ int smp_wait(int cpu, uint64_t timeout_us, struct fault *f)
 {
     if (cpu <= 0 || cpu >= ncpus) return -1;
     deadline_t d = deadline_after_us(timeout_us);
-    while (work[cpu].busy)
+    while (work[cpu].busy) {
         if (deadline_passed(d)) return -1;
+        wake(cpu, WAKE_RESEND_US);      /* an AP slow to be scheduled: again */
+    }
     if (f) *f = work[cpu].fault;
     return 0;
 }

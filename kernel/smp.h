@@ -1,6 +1,7 @@
 /* Application processors: started with INIT-SIPI-SIPI (broadcast, so no
  * ACPI table is needed), each in long mode on the kernel's page tables with
- * its own stack, GS base and local APIC, then waiting for work. A small
+ * its own stack, GS base and local APIC, then halted (interrupts off) until
+ * an NMI says there is work (no host CPU spent while it idles). A small
  * cross-CPU primitive runs a function on CPU n and waits, with a timeout. */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H

@@ -83,7 +83,7 @@ def configs_matrix(t, configs, args):
         t.check(status(full, name) == 'pass', 'full: %s is %s' % (name, status(full, name)))
     t.check(status(enf, 'post.access_denied') in ('pass', 'fail', 'known'), 'enforce: post.access_denied did not run')
     t.check(status(nos, 'hv.synic_msrs_absent') == 'pass', 'nosynic: hv.synic_msrs_absent did not pass')
-    for name in ('smp.vp_index', 'smp.deliver_vp1'):
+    for name in ('smp.vp_index', 'smp.deliver_vp1', 'harness.ap_wake'):
         t.check(status(smp2, name) == 'pass', 'smp2: %s is %s' % (name, status(smp2, name)))
     t.check(os.path.exists(os.path.join(out, 'matrix.html')), 'no matrix.html')
     return text
@@ -94,7 +94,7 @@ def nested_configs(t):
     """enforce, nosynic and full with 2 VPs in one --matrix invocation, one
     cell at a time, each with the tests its partition exists for (full's whole
     suite is nested-full; every configuration's: nested-matrix, slow tier)."""
-    tests = 'hv.*,synic.deliver_one,post.success,post.access_denied,smp.vp_index,smp.deliver_vp1'
+    tests = 'hv.*,synic.deliver_one,post.success,post.access_denied,smp.vp_index,smp.deliver_vp1,harness.ap_wake'
     configs_matrix(t, ('enforce', 'nosynic', 'smp2'), ['--jobs', '1', '--args', 'tests=' + tests])
 
 
