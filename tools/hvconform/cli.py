@@ -44,7 +44,7 @@ tools/configs.cfg; the QEMU command lines are printed on stderr.
                          may then repeat) and write a Markdown and HTML matrix
   --out DIR              where --matrix writes (default build/matrix)
   --jobs N               --matrix cells run side by side, N at a time
-                         (default: one per CPU, at most 2; each has its L1)
+                         (default: one per two CPUs; each has its L1)
   --args "ARGS"          kernel arguments (tests=GLOB,GLOB list verbose seed=N)
   --no-build             do not run make; fail if the image is missing
   --no-deps              do not run scripts/install-deps.sh
