@@ -6,6 +6,7 @@
  * unless a test says so (helper_msg_conn_create_any). */
 #include "helper.h"
 #include "detect.h"
+#include "testdev_flush.h"
 #include "../kernel/cpu.h"
 #include "../kernel/smp.h"
 #include "../kernel/string.h"
@@ -15,7 +16,7 @@ enum { MSG_CONN_CREATE = 4, MSG_CONN_DESTROY = 5, EVT_CONN_CREATE = 6, EVT_CONN_
 #define FIRST_ID 0x10
 #define MAX_CONNS 32
 
-struct conn { uint32_t id; int kind; };     /* kind: MSG_CONN_CREATE or EVT_CONN_CREATE */
+struct conn { uint32_t id; int kind, vp, sint; };  /* kind: MSG_CONN_CREATE or EVT_CONN_CREATE */
 static struct conn conns[MAX_CONNS];
 static int nconns;
 static uint32_t next_id = FIRST_ID;
@@ -66,7 +67,7 @@ static int create(int cmd, int vp, int sint, uint32_t *id, int any_vp)
     if (vp < 0 || vp > 0xFF || (!any_vp && vp >= smp_cpus()) || sint < 0 || sint > 15) return -1;
     *id = next_id++;
     ctl(cmd, vp, sint, *id);
-    conns[nconns++] = (struct conn){ *id, cmd };
+    conns[nconns++] = (struct conn){ *id, cmd, vp, sint };
     return 0;
 }
 
@@ -74,11 +75,24 @@ int helper_msg_conn_create(int vp, int sint, uint32_t *id) { return create(MSG_C
 int helper_evt_conn_create(int vp, int sint, uint32_t *id) { return create(EVT_CONN_CREATE, vp, sint, id, 0); }
 int helper_msg_conn_create_any(int vp, int sint, uint32_t *id) { return create(MSG_CONN_CREATE, vp, sint, id, 1); }
 
+/* A message connection goes only once the device holds none of its
+ * messages (hv/testdev_flush.h: the device would use it after freeing it).
+ * Shown for VP 0's connections; the others' SIM pages are their VPs'. */
+static void destroy(const struct conn *c)
+{
+    if (c->kind == MSG_CONN_CREATE) {
+        if (c->vp == 0) testdev_flush(c->id, c->sint);
+        ctl(MSG_CONN_DESTROY, 0, 0, c->id);
+    } else {
+        ctl(EVT_CONN_DESTROY, 0, 0, c->id);
+    }
+}
+
 int helper_msg_conn_destroy(uint32_t id)
 {
     for (int i = 0; i < nconns; i++) {
         if (conns[i].id != id || conns[i].kind != MSG_CONN_CREATE) continue;
-        ctl(MSG_CONN_DESTROY, 0, 0, id);
+        destroy(&conns[i]);
         conns[i] = conns[--nconns];
         return 0;
     }
@@ -90,8 +104,7 @@ uint32_t helper_unused_conn_id(void) { return 0x00ABCDEF; }
 
 void helper_reset(void)
 {
-    for (int i = 0; i < nconns; i++)
-        ctl(conns[i].kind == MSG_CONN_CREATE ? MSG_CONN_DESTROY : EVT_CONN_DESTROY, 0, 0, conns[i].id);
+    for (int i = 0; i < nconns; i++) destroy(&conns[i]);
     nconns = 0;
     /* fresh ids per test: a message still queued in QEMU for an old id can't
      * land in a later test's connection */

@@ -6,6 +6,9 @@
 #include "../kernel/fault.h"
 #include "../kernel/paging.h"
 #include "../kernel/smp.h"
+#include "hvtest.h"
+#include "../hv/helper.h"
+#include "../hv/synic.h"
 #include "../kernel/time.h"
 #include "../kernel/user.h"
 
@@ -156,4 +159,25 @@ TEST(harness, ap_wake, NORMATIVE, "harness self-check (not a TLFS rule; must hol
         }
         check(t, n == 100, "CPU %d: the function ran %d times for 100 runs", cpu, n);
     }
+}
+
+/* QEMU's hyperv-testdev crashes if a connection is destroyed while it holds
+ * one of its messages and the guest then writes EOM; the harness flushes a
+ * connection before tearing it down (hv/testdev_flush.h). This is that
+ * sequence on purpose: the VM must survive it. */
+TEST(harness, helper_teardown, NORMATIVE, "harness self-check (not a TLFS rule; must hold for any verdict to count): a helper connection torn down while the host holds one of its messages (posted behind a full slot, the slot emptied without EOM) leaves nothing behind: the next EOM is harmless")
+{
+    uint32_t id;
+    if (!need_msg_conn(t, TEST_SINT, &id)) return;
+    volatile struct hv_message *m = &hv_simp_page.slot[TEST_SINT];
+    post_input(0, id, TEST_TYPE, 16);
+    if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "the first post")) return;
+    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "the first message did not arrive")) return;
+    post_at(0);                         /* held behind the full slot (any status will do) */
+    delay_us(20000);
+    m->header.message_type = HV_MESSAGE_TYPE_NONE;    /* emptied, no EOM */
+    check(t, helper_msg_conn_destroy(id) == 0, "the helper did not destroy connection %#x", id);
+    synic_eom();
+    delay_us(100000);                   /* a host that crashes does it here */
+    synic_drain();
 }

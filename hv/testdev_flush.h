@@ -1,0 +1,15 @@
+/* Making sure QEMU's hyperv-testdev holds no message of a connection before
+ * the harness destroys it: the device frees the connection while a held
+ * message still refers to it, and the next EOM then crashes QEMU
+ * (profiles/debian12/qemu-kvm.txt has the source chain). */
+#ifndef HV_TESTDEV_FLUSH_H
+#define HV_TESTDEV_FLUSH_H
+#include <stdint.h>
+
+/* For a message connection to `sint` of VP 0: 0 once a marker posted to it
+ * has arrived with nothing behind it, -1 when that could not be shown
+ * within a second (or VP 0's SIM page is not the harness's). Uses the
+ * input pages and the SINT's slot. */
+int testdev_flush(uint32_t conn_id, int sint);
+
+#endif
