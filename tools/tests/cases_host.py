@@ -234,9 +234,14 @@ def virtio_console(t):
     sys.path.insert(0, os.path.join(ROOT, 'tools'))
     from hvconform import direct, tap, tapstate
 
+    # a copy taken under the build lock: build-race relinks the image meanwhile
+    elf = os.path.join(t.dir, 'hvconform.elf')
+    rc, _ = t.sh(['flock', os.path.join('build', '.make.lock'), 'cp', os.path.join('build', 'hvconform.elf'), elf])
+    t.check(rc == 0, 'could not copy build/hvconform.elf')
+
     def boot(args, virtio=True, legacy=True):
-        cmd = direct.qemu_command('tcg', 'kernel', 'bios', os.path.join(ROOT, 'build', 'hvconform.elf'),
-                                  args, ['-M', 'pc'], 1, t.dir, virtio_console=virtio)
+        cmd = direct.qemu_command('tcg', 'kernel', 'bios', elf, args, ['-M', 'pc'], 1, t.dir,
+                                  virtio_console=virtio)
         if not legacy:
             cmd[cmd.index('virtio-serial-pci')] = 'virtio-serial-pci,disable-legacy=on'
         rc, out = t.sh(cmd, timeout=60)

@@ -17,6 +17,9 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 from hvconform import tap  # noqa: E402
 
 OUT = os.path.join(ROOT, 'build', 'test')
+# ./run-qemu.sh runs under this interpreter, not python3 from PATH again (a
+# pyenv shim there costs ~0.4 s of CPU a start, dozens of times per make test)
+os.environ.setdefault('HVCONFORM_PYTHON', sys.executable)
 CASES = []
 
 
