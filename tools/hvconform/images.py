@@ -4,6 +4,7 @@
   efi     a per-run copy of the ESP image holding \\EFI\\BOOT\\cmdline.txt
 The arguments reach the kernel byte for byte: no shell, awk or GRUB expansion."""
 
+import fcntl
 import os
 import re
 import shutil
@@ -23,6 +24,25 @@ ARG_RE = re.compile(r'^[\x21-\x7e]+$')
 
 class ImageError(Exception):
     pass
+
+
+def snapshot(tmp, boot):
+    """Copy the images `boot` needs into this run's tmp, holding the build lock
+    shared (make holds it alone), and boot the copies from then on: a build
+    that relinks them meanwhile (another run after a source change, or make)
+    can't pull an image from under this run."""
+    global ELF, ISO, ESP
+    d = os.path.join(tmp, 'images')
+    os.makedirs(d, exist_ok=True)
+    copies = {}
+    with open(os.path.join(ROOT, 'build', '.make.lock'), 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        need = {'kernel': ('ELF',), 'iso': ('ELF', 'ISO'), 'efi': ('ESP',)}[boot]
+        for name, src in (('ELF', ELF), ('ISO', ISO), ('ESP', ESP)):
+            if name in need and os.path.isfile(src):
+                copies[name] = os.path.join(d, os.path.basename(src))
+                shutil.copyfile(src, copies[name])
+    ELF, ISO, ESP = copies.get('ELF', ELF), copies.get('ISO', ISO), copies.get('ESP', ESP)
 
 
 def check_args(words):

@@ -47,8 +47,9 @@ def qemu_version():
     return r.stdout.decode(errors='replace').split('\n')[0]
 
 
-def prepare(o):
-    """Packages and images, before anything boots; returns the host QEMU's version."""
+def prepare(o, tmp):
+    """Packages and images (copied into tmp), before anything boots; returns
+    the host QEMU's version."""
     if not o['no_deps'] and not os.environ.get('HVCONFORM_NO_DEPS'):
         if subprocess.run(['sh', os.path.join(ROOT, 'scripts', 'install-deps.sh')],
                           stdin=subprocess.DEVNULL, stdout=sys.stderr).returncode:
@@ -71,6 +72,7 @@ def prepare(o):
         for f in (direct.OVMF_CODE, direct.OVMF_VARS):
             if not os.access(f, os.R_OK):
                 raise EnvError('OVMF not found (%s): apt-get install ovmf' % f)
+    images.snapshot(tmp, o['boot'])
     return version
 
 
@@ -359,7 +361,7 @@ def main(argv):
     tmp = tempfile.mkdtemp(prefix='run-qemu.')
     runner_nested = None
     try:
-        note('host ' + prepare(o))
+        note('host ' + prepare(o, tmp))
         if o['matrix']:
             from . import matrix
             return matrix.run(o, table, tmp, run_cell, choose_mode, note)
