@@ -49,11 +49,6 @@ const char *time_implausible(uint64_t hz);
 uint64_t time_hz_from(uint64_t cycles, uint64_t units, uint64_t unit_hz);
 /* Ticks a down-counter advanced from prev to cur, with one wrap at 2^16. */
 uint32_t time_pit_elapsed(uint16_t prev, uint16_t cur);
-/* Of n TSC frequency measurements (0 = none), the smallest that another
- * agrees with within pct percent, or 0. A measurement the vCPU was
- * descheduled through can only come out high (a PIT counter that wrapped
- * unseen loses ticks), so agreement and the low side are kept. */
-uint64_t time_hz_consistent(const uint64_t *hz, int n, unsigned pct);
 
 uint64_t time_us_to_tsc(uint64_t us);
 uint64_t time_tsc_to_ns(uint64_t cycles);

@@ -26,15 +26,3 @@ uint32_t time_pit_elapsed(uint16_t prev, uint16_t cur)
 {
     return (uint16_t)(prev - cur);
 }
-
-uint64_t time_hz_consistent(const uint64_t *hz, int n, unsigned pct)
-{
-    uint64_t best = 0;
-    for (int i = 0; i < n; i++) {
-        for (int j = i + 1; j < n; j++) {
-            uint64_t lo = hz[i] < hz[j] ? hz[i] : hz[j], hi = hz[i] < hz[j] ? hz[j] : hz[i];
-            if (lo && (hi - lo) * 100 <= lo * pct && (!best || lo < best)) best = lo;
-        }
-    }
-    return best;
-}

@@ -28,18 +28,4 @@ static void test_time(void)
     CHECK_UINT(time_pit_elapsed(0xFFFF, 0xFF00), 0xFF);
     CHECK_UINT(time_pit_elapsed(5, 5), 0);
     CHECK_UINT(time_pit_elapsed(0x0002, 0xFFFE), 4);    /* reload 0xFFFF passed */
-
-    /* measurements: agreement within pct, the low side kept */
-    uint64_t two[] = { 2000000000ull, 2010000000ull };
-    CHECK_UINT(time_hz_consistent(two, 2, 2), 2000000000ull);
-    uint64_t wrapped[] = { 15186344728ull, 2000000000ull };          /* one descheduled: too high */
-    CHECK_UINT(time_hz_consistent(wrapped, 2, 2), 0);
-    uint64_t third[] = { 15186344728ull, 2000000000ull, 2001000000ull };
-    CHECK_UINT(time_hz_consistent(third, 3, 2), 2000000000ull);
-    uint64_t far[] = { 2000000000ull, 2100000000ull, 3000000000ull };
-    CHECK_UINT(time_hz_consistent(far, 3, 2), 0);
-    uint64_t zeros[] = { 0, 0 };
-    CHECK_UINT(time_hz_consistent(zeros, 2, 2), 0);
-    uint64_t lowest[] = { 3000000000ull, 3001000000ull, 2000000000ull, 2001000000ull };
-    CHECK_UINT(time_hz_consistent(lowest, 4, 2), 2000000000ull);
 }
