@@ -26,12 +26,17 @@ class ImageError(Exception):
     pass
 
 
+# copy -> the build's file, for command lines printed for a user to rerun
+ORIGINAL = {}
+
+
 def snapshot(tmp, boot):
     """Copy the images `boot` needs into this run's tmp, holding the build lock
     shared (make holds it alone), and boot the copies from then on: a build
     that relinks them meanwhile (another run after a source change, or make)
     can't pull an image from under this run."""
     global ELF, ISO, ESP
+    ORIGINAL.clear()
     d = os.path.join(tmp, 'images')
     os.makedirs(d, exist_ok=True)
     copies = {}
@@ -42,6 +47,7 @@ def snapshot(tmp, boot):
             if name in need and os.path.isfile(src):
                 copies[name] = os.path.join(d, os.path.basename(src))
                 shutil.copyfile(src, copies[name])
+                ORIGINAL[copies[name]] = src
     ELF, ISO, ESP = copies.get('ELF', ELF), copies.get('ISO', ISO), copies.get('ESP', ESP)
 
 

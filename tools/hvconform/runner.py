@@ -207,7 +207,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         else:
             cmd = direct.qemu_command(mode, o['boot'], o['firmware'], image, ' '.join(args),
                                       l2args, smp, tmp)
-            note('QEMU: ' + ' '.join(shlex.quote(c) for c in cmd))
+            # the build's image path, not this run's temporary copy: a user can rerun it
+            note('QEMU: ' + ' '.join(shlex.quote(images.ORIGINAL.get(c, c)) for c in cmd))
             st, how = direct.run(cmd, timeout, out, os.path.join(tmp, 'qemu.err'))
             err = open(os.path.join(tmp, 'qemu.err'), errors='replace').read().strip()
             if err:
