@@ -58,11 +58,12 @@ void synic_drain(void)
     while (owed ? !deadline_passed(owed_limit) : !deadline_passed(quiet) && !deadline_passed(limit)) {
         for (int s = 0; s < HV_SINT_COUNT; s++) {
             if (SIMP->slot[s].header.message_type == HV_MESSAGE_TYPE_NONE) continue;
-            SIMP->slot[s].header.message_type = HV_MESSAGE_TYPE_NONE;
-            barrier();      /* the flag after the slot is free: the TLFS order */
-            if (SIMP->slot[s].header.message_flags & HV_MESSAGE_FLAG_PENDING) owed |= 1u << s;
-            else owed &= ~(1u << s);
-            synic_eom();
+            if (synic_clear_slot(s)) {
+                owed |= 1u << s;
+            } else {
+                owed &= ~(1u << s);
+                synic_eom();        /* every message is EOMed here, flagged or not */
+            }
             quiet = deadline_after_us(5000);
         }
         pause();
@@ -84,13 +85,14 @@ void synic_reset(void)
     memset((void *)RECORDS, 0, sizeof RECORDS);
 }
 
-void synic_clear_slot(int sint)
+int synic_clear_slot(int sint)
 {
     volatile struct hv_message *m = &SIMP->slot[sint];
-    int pending = m->header.message_flags & HV_MESSAGE_FLAG_PENDING;
     m->header.message_type = HV_MESSAGE_TYPE_NONE;
-    barrier();
+    barrier();      /* the flag after the slot is free: the TLFS order */
+    int pending = m->header.message_flags & HV_MESSAGE_FLAG_PENDING;
     if (pending) synic_eom();
+    return pending;
 }
 
 int synic_wait_message(int sint, uint64_t timeout_us)

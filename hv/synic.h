@@ -34,9 +34,10 @@ void synic_reset(void);
 void synic_drain(void);
 void synic_sint_set(int sint, int vector, int masked, int auto_eoi);
 void synic_eom(void);
-/* Slot emptied (type = None) and, if the hypervisor flagged a pending
- * message, EOM so it can deliver the next one. */
-void synic_clear_slot(int sint);
+/* Slot emptied (type = None), then, if the hypervisor flagged a pending
+ * message (read after the slot is free, the TLFS order), EOM so it can
+ * deliver the next one. Returns that flag. */
+int synic_clear_slot(int sint);
 /* Bounded waits. Each returns 1 when the event happened in time. */
 int synic_wait_message(int sint, uint64_t timeout_us);
 int synic_wait_irq(int sint, uint32_t count_before, uint64_t timeout_us);

@@ -3,6 +3,7 @@
 #include "synic.h"
 #include "tlfs.h"
 #include "../kernel/cpu.h"
+#include "../kernel/percpu.h"
 #include "../kernel/string.h"
 #include "../kernel/time.h"
 
@@ -21,43 +22,32 @@ static uint16_t post_marker(uint32_t id)
     return (uint16_t)hv_call(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0);
 }
 
-static int arrived(volatile struct hv_message *m, uint64_t us)
+/* Empty the slot. 1 when its message said MessagePending: EOM (in
+ * synic_clear_slot) asks for the held one, which is waited for (the device
+ * retries it from a bottom half, and must find its staging area free). */
+static int take(int sint)
 {
-    deadline_t d = deadline_after_us(us);
-    while (m->header.message_type == HV_MESSAGE_TYPE_NONE)
-        if (deadline_passed(d)) return 0;
+    if (hv_simp_page.slot[sint].header.message_type == HV_MESSAGE_TYPE_NONE) return 0;
+    if (!synic_clear_slot(sint)) return 0;
+    synic_wait_message(sint, ARRIVAL_US);
     return 1;
 }
 
-/* Empty the slot. 1 when its message said MessagePending: EOM then asks
- * for the held one, which is waited for (the device retries it from a
- * bottom half, and must find its staging area free when it does). */
-static int take(volatile struct hv_message *m)
-{
-    if (m->header.message_type == HV_MESSAGE_TYPE_NONE) return 0;
-    m->header.message_type = HV_MESSAGE_TYPE_NONE;
-    barrier();
-    if (!(m->header.message_flags & HV_MESSAGE_FLAG_PENDING)) return 0;
-    synic_eom();
-    arrived(m, ARRIVAL_US);
-    return 1;
-}
-
-static int flush(volatile struct hv_message *m, uint32_t id)
+static int flush(int sint, uint32_t id)
 {
     deadline_t d = deadline_after_us(FLUSH_LIMIT_US);
     while (!deadline_passed(d)) {
-        while (take(m) && !deadline_passed(d)) {}
+        while (take(sint) && !deadline_passed(d)) {}
         uint16_t st = post_marker(id);
         if (st == HV_STATUS_INSUFFICIENT_BUFFERS) {
             /* a message is held (its flag went with a message consumed
              * without EOM): release it, and let its retry land first */
             synic_eom();
-            arrived(m, ARRIVAL_US);
+            synic_wait_message(sint, ARRIVAL_US);
             continue;
         }
         if (st != HV_STATUS_SUCCESS) return -1;
-        if (arrived(m, ARRIVAL_US) && !take(m)) return 0;
+        if (synic_wait_message(sint, ARRIVAL_US) && !take(sint)) return 0;
     }
     return -1;
 }
@@ -66,13 +56,15 @@ int testdev_flush(uint32_t id, int sint)
 {
     uint64_t simp = rdmsr(HV_X64_MSR_SIMP);
     /* without the harness's SIM page the marker would be lost, or kill
-     * QEMU (no SIM page: see the profile's avoid simp_off) */
-    if (!(simp & HV_SIMP_ENABLE) || (simp & ~0xFFFull) != (uint64_t)(uintptr_t)&hv_simp_pages[0]) return -1;
+     * QEMU (no SIM page: see the profile's avoid simp_off); the synic_*
+     * calls act on the VP they run on, which must be VP 0 */
+    if (cpu_index() != 0 || !(simp & HV_SIMP_ENABLE) ||
+        (simp & ~0xFFFull) != (uint64_t)(uintptr_t)&hv_simp_pages[0]) return -1;
     /* the SINT masked meanwhile: the markers land in the slot without an
      * interrupt a later test would see */
     uint64_t cfg = rdmsr(HV_X64_MSR_SINT0 + (uint32_t)sint);
     wrmsr(HV_X64_MSR_SINT0 + (uint32_t)sint, cfg | HV_SINT_MASKED);
-    int r = flush(&hv_simp_pages[0].slot[sint], id);
+    int r = flush(sint, id);
     wrmsr(HV_X64_MSR_SINT0 + (uint32_t)sint, cfg);
     /* the device completes the marker later, in QEMU's main loop, and a
      * connection destroyed before that has its SINT route removed there,

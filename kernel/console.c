@@ -1,4 +1,5 @@
 #include "console.h"
+#include "cpu.h"
 #include "serial.h"
 #include "string.h"
 #include "virtio_console.h"
@@ -22,7 +23,7 @@ void console_write(const char *s)
         return;
     }
     for (int i = 0; i < 10000000 && __atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE); i++)
-        __asm__ volatile("pause");
+        pause();
     if (virtio_console_write(s, strlen(s))) {
         virtio_on = 0;
         serial_write("\n# console: the virtio console stopped taking output; COM1 from here (a line may be lost)\n");

@@ -40,6 +40,18 @@ static int valid_pattern(const char *p)
     return 1;
 }
 
+/* Keys with a fixed set of values, in the order of their enums (cmdline.h). */
+static const char *const helper_names[] = { "auto", "testdev", "none" };      /* enum opt_helper */
+static const char *const console_names[] = { "com1", "virtio" };             /* enum opt_console */
+
+/* The index of val in names, or -1 (also for no value). */
+static int choice(const char *val, const char *const *names, int n)
+{
+    for (int i = 0; val && i < n; i++)
+        if (streq(val, names[i])) return i;
+    return -1;
+}
+
 static const struct { const char *key; uint32_t bit; } avoid_keys[] = {
     { "payload_240", AVOID_PAYLOAD_240 }, { "scontrol_off", AVOID_SCONTROL_OFF }, { "simp_off", AVOID_SIMP_OFF },
 };
@@ -104,14 +116,11 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
                 p = c + 1;
             }
         } else if (streq(key, "helper")) {
-            if (val && streq(val, "auto")) o->helper = OPT_HELPER_AUTO;
-            else if (val && streq(val, "testdev")) o->helper = OPT_HELPER_TESTDEV;
-            else if (val && streq(val, "none")) o->helper = OPT_HELPER_NONE;
-            else FAIL("helper= needs auto, testdev or none, got '%s'", val ? val : "");
+            if ((o->helper = choice(val, helper_names, 3)) < 0)
+                FAIL("helper= needs auto, testdev or none, got '%s'", val ? val : "");
         } else if (streq(key, "console")) {
-            if (val && streq(val, "com1")) o->console = OPT_CONSOLE_COM1;
-            else if (val && streq(val, "virtio")) o->console = OPT_CONSOLE_VIRTIO;
-            else FAIL("console= needs com1 or virtio, got '%s'", val ? val : "");
+            if ((o->console = choice(val, console_names, 2)) < 0)
+                FAIL("console= needs com1 or virtio, got '%s'", val ? val : "");
         } else if (streq(key, "avoid")) {
             if (!val || !*val) FAIL("avoid= needs a comma-separated list of keys (payload_240, scontrol_off, simp_off)");
             for (char *p = val;;) {

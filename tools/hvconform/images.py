@@ -30,25 +30,31 @@ class ImageError(Exception):
 ORIGINAL = {}
 
 
-def snapshot(tmp, boot):
-    """Copy the images `boot` needs into this run's tmp, holding the build lock
-    shared (make holds it alone), and boot the copies from then on: a build
-    that relinks them meanwhile (another run after a source change, or make)
-    can't pull an image from under this run."""
-    global ELF, ISO, ESP
-    ORIGINAL.clear()
-    d = os.path.join(tmp, 'images')
+def copy_locked(srcs, d):
+    """{src: its copy in d} for the files of srcs that exist, taken holding
+    the build lock shared (make holds it alone), so no build relinks one
+    while it is read."""
     os.makedirs(d, exist_ok=True)
     copies = {}
     with open(os.path.join(ROOT, 'build', '.make.lock'), 'a') as lock:
         fcntl.flock(lock, fcntl.LOCK_SH)
-        need = {'kernel': ('ELF',), 'iso': ('ELF', 'ISO'), 'efi': ('ESP',)}[boot]
-        for name, src in (('ELF', ELF), ('ISO', ISO), ('ESP', ESP)):
-            if name in need and os.path.isfile(src):
-                copies[name] = os.path.join(d, os.path.basename(src))
-                shutil.copyfile(src, copies[name])
-                ORIGINAL[copies[name]] = src
-    ELF, ISO, ESP = copies.get('ELF', ELF), copies.get('ISO', ISO), copies.get('ESP', ESP)
+        for src in srcs:
+            if os.path.isfile(src):
+                copies[src] = os.path.join(d, os.path.basename(src))
+                shutil.copyfile(src, copies[src])
+    return copies
+
+
+def snapshot(tmp, boot):
+    """Copy the images `boot` needs into this run's tmp and boot the copies
+    from then on: a build that relinks them meanwhile (another run after a
+    source change, or make) can't pull an image from under this run."""
+    global ELF, ISO, ESP
+    need = {'kernel': (ELF,), 'iso': (ELF, ISO), 'efi': (ESP,)}[boot]
+    copies = copy_locked(need, os.path.join(tmp, 'images'))
+    ORIGINAL.clear()
+    ORIGINAL.update({copy: src for src, copy in copies.items()})
+    ELF, ISO, ESP = copies.get(ELF, ELF), copies.get(ISO, ISO), copies.get(ESP, ESP)
 
 
 def check_args(words):

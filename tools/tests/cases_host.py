@@ -232,12 +232,12 @@ def virtio_console(t):
     a line out before the kernel goes on (a death is still attributed), and
     COM1 with the reason when there is no legacy virtio console."""
     sys.path.insert(0, os.path.join(ROOT, 'tools'))
-    from hvconform import direct, tap, tapstate
+    from hvconform import direct, images, tap, tapstate
 
     # a copy taken under the build lock: build-race relinks the image meanwhile
-    elf = os.path.join(t.dir, 'hvconform.elf')
-    rc, _ = t.sh(['flock', os.path.join('build', '.make.lock'), 'cp', os.path.join('build', 'hvconform.elf'), elf])
-    t.check(rc == 0, 'could not copy build/hvconform.elf')
+    elf = images.copy_locked([images.ELF], t.dir).get(images.ELF)
+    if not t.check(elf, 'no %s to copy' % images.ELF):
+        return
 
     def boot(args, virtio=True, legacy=True):
         cmd = direct.qemu_command('tcg', 'kernel', 'bios', elf, args, ['-M', 'pc'], 1, t.dir,

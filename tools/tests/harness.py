@@ -118,10 +118,9 @@ def next_case(queues, lane, lock):
     return None
 
 
-def run_lane(cases, results, lock, no_nested, queues=None, lane=None):
-    """Run cases in order; with queues, take them from queues[lane] instead."""
-    it = iter(cases) if queues is None else iter(lambda: next_case(queues, lane, lock), None)
-    for c in it:
+def run_lane(queues, lane, results, lock, no_nested):
+    """Run queues[lane] in order (then, as next_case says, others' host cases)."""
+    for c in iter(lambda: next_case(queues, lane, lock), None):
         ctx = Ctx(c['name'])
         t = time.monotonic()
         skipped = None
@@ -166,16 +165,16 @@ def main(first, lanes, only=(), slow=False):
         print('unknown case(s): %s (cases: %s)' % (', '.join(unknown), ', '.join(by_name)))
         return 2
     if only:
-        run_lane([by_name[n] for n in only], results, lock, no_nested)
+        run_lane({'only': [by_name[n] for n in only]}, 'only', results, lock, no_nested)
     else:
-        run_lane([by_name[n] for n in first], results, lock, no_nested)
+        run_lane({'first': [by_name[n] for n in first]}, 'first', results, lock, no_nested)
         left = [c['name'] for c in CASES if c['slow'] and not slow]
         if left:
             print('# slow tier, not run here (make test-slow runs them): %s' % ', '.join(left))
         if results['failed'] == 0:
             queues = {lane: [c for c in CASES if c['lane'] == lane and c['name'] not in first
                              and (slow or not c['slow'])] for lane in lanes}
-            threads = [threading.Thread(target=run_lane, args=((), results, lock, no_nested, queues, lane))
+            threads = [threading.Thread(target=run_lane, args=(queues, lane, results, lock, no_nested))
                        for lane in lanes]
             for t in threads:
                 t.start()
