@@ -21,6 +21,9 @@
 #define TRANSMITQ 1                     /* port 0: receiveq 0, transmitq 1 */
 #define AVAIL_NO_INTERRUPT 1u
 #define VRING_ALIGN 4096u
+/* where an unassigned BAR 0 goes: the start of the PCI I/O window SeaBIOS
+ * uses on QEMU's PC, where no ISA device sits */
+#define IO_BASE 0xC000u
 /* a wait for the device to take one write; generous, it is never reached
  * by a working device (microseconds) */
 #define TAKE_SPIN_LIMIT 200000000u
@@ -46,9 +49,9 @@ const char *virtio_console_init(char *where, size_t wherelen)
     struct pci_dev d;
     if (pci_find(VIRTIO_VENDOR, VIRTIO_CONSOLE_ID, &d))
         return "no legacy virtio console (PCI 1af4:1003) on bus 0";
-    uint32_t bar0 = pci_read32(d, 0x10);
-    if (!(bar0 & 1) || (bar0 & ~3u) == 0) return "virtio console's BAR 0 is not an assigned I/O BAR";
-    io = (uint16_t)(bar0 & ~3u);
+    int assigned;
+    io = pci_io_bar(d, 0x10, IO_BASE, &assigned);
+    if (!io) return "virtio console's BAR 0 is no I/O BAR, or could not be assigned";
     /* command: I/O space and bus mastering (the device reads our memory) */
     pci_write16(d, 0x04, (uint16_t)(pci_read32(d, 0x04) | 0x5));
 
@@ -71,8 +74,8 @@ const char *virtio_console_init(char *where, size_t wherelen)
     /* identity-mapped below 4 GiB (paging.h): the address is physical */
     outl(io + REG_QUEUE_PFN, (uint32_t)((uintptr_t)ring >> 12));
     outb(io + REG_STATUS, STATUS_ACK | STATUS_DRIVER | STATUS_DRIVER_OK);
-    fmt_snprintf(where, wherelen, "virtio console at PCI 00:%02x.%u, I/O %#x, transmit queue of %u",
-                 d.dev, d.fn, io, qsize);
+    fmt_snprintf(where, wherelen, "virtio console at PCI 00:%02x.%u, I/O %#x%s, transmit queue of %u",
+                 d.dev, d.fn, io, assigned ? " (BAR 0 assigned here: the firmware left it)" : "", qsize);
     return 0;
 }
 

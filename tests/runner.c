@@ -148,7 +148,7 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     char err[OPT_MAX_TEXT + 200];       /* a whole bad value and the words around it */
     /* the console is chosen before the first byte goes out */
     int bad = options_parse(cmdline, &opts, err, sizeof err);
-    char where[96] = "COM1";
+    char where[160] = "COM1";
     const char *no_virtio = 0;
     if (!bad && opts.console == OPT_CONSOLE_VIRTIO)
         no_virtio = console_use_virtio(where, sizeof where);

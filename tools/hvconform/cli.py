@@ -23,7 +23,9 @@ tools/configs.cfg; the QEMU command lines are printed on stderr.
                 OVMF with --firmware uefi (args: a per-run ISO copy, ~1 s)
         efi     build/hvconform-efi.img (GNU-EFI app) under OVMF (args in a
                 per-run copy holding \\EFI\\BOOT\\cmdline.txt)
-  --firmware bios|uefi   firmware for --boot iso (default: the machine's)
+  --firmware bios|qboot|uefi  the L2 firmware (default: the machine's):
+        bios SeaBIOS; qboot QEMU's minimal firmware (--boot kernel only);
+        uefi OVMF (--boot iso or efi)
   --mode auto|tcg|kvm|nested  (default auto)
         kvm     QEMU/KVM on this host with Hyper-V enlightenments
         nested  the stack's Debian L1 (saved once, restored per run) whose KVM
@@ -159,15 +161,18 @@ def validate(o, t):
     one_of('stack', t.names('stack'), 'a stack of tools/configs.cfg')
     one_of('machine', t.names('machine'), 'a machine of tools/configs.cfg')
     one_of('boot', ('kernel', 'iso', 'efi'), 'kernel, iso or efi')
-    one_of('firmware', ('bios', 'uefi'), 'bios or uefi')
+    one_of('firmware', ('bios', 'qboot', 'uefi'), 'bios, qboot or uefi')
     one_of('mode', ('auto', 'tcg', 'kvm', 'nested'), 'auto, tcg, kvm or nested')
     o['mode'] = o['mode'] or 'auto'
     if not o['matrix'] and (len(o['config']) > 1 or len(o['stack']) > 1):
         raise Usage('--config and --stack are given once (several only with --matrix)')
     machine = t.machines[o['machine'] or 'pc']
     o['boot'] = o['boot'] or machine['boot']
-    if o['firmware'] is None:
-        o['firmware'] = 'uefi' if o['boot'] == 'efi' else machine['firmware'] if o['boot'] == 'iso' else 'bios'
+    if o['firmware'] is None:       # the machine's, where it can boot this way
+        fits = {'kernel': ('bios', 'qboot'), 'iso': ('bios', 'uefi'), 'efi': ('uefi',)}[o['boot']]
+        o['firmware'] = machine['firmware'] if machine['firmware'] in fits else fits[0]
+    if o['firmware'] == 'qboot' and o['boot'] != 'kernel':
+        raise Usage('qboot boots only a -kernel image: --firmware qboot needs --boot kernel')
     if o['boot'] == 'efi' and o['firmware'] != 'uefi':
         raise Usage('--boot efi needs --firmware uefi')
     if o['boot'] == 'kernel' and o['firmware'] == 'uefi':

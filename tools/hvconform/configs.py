@@ -8,6 +8,8 @@ import os
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(TOOLS)
 TABLE = os.path.join(TOOLS, 'configs.cfg')
+# found in QEMU's data directory, or in -L /fw in the nested L1
+FIRMWARE_ARGS = {'qboot': ['-bios', 'qboot.rom']}
 
 
 class Table:
@@ -36,6 +38,12 @@ class Table:
         for d in c.get('devices', '').split():
             args += ['-device', d]
         return args
+
+    @staticmethod
+    def firmware_args(firmware):
+        """QEMU arguments choosing a BIOS (SeaBIOS is QEMU's own default;
+        OVMF's flash drives are the runner's, which copies its variables)."""
+        return FIRMWARE_ARGS.get(firmware, [])
 
     def smp(self, config, override=None):
         return int(override) if override else int(self.configs[config].get('smp', '1'))

@@ -173,6 +173,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     else:
         l2args = table.l2_args(config, machine)
         note('config %s, machine %s, %d VP(s): %s' % (config, machine, smp, ' '.join(l2args)))
+    l2args += table.firmware_args(o['firmware'])
     profile = o['profile'] or table.profile(stack, config, mode)
     if profile is None:
         note('no profile for %s/%s: checking without one' % (stack, config))

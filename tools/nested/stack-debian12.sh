@@ -69,7 +69,7 @@ stack_userland() {
 	for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin \
 		/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
 		/usr/share/qemu/multiboot_dma.bin /usr/share/qemu/multiboot.bin \
-		/usr/share/qemu/pvh.bin /usr/share/OVMF/OVMF_CODE.fd /usr/share/OVMF/OVMF_VARS.fd; do
+		/usr/share/qemu/pvh.bin /usr/share/qemu/qboot.rom /usr/share/OVMF/OVMF_CODE.fd /usr/share/OVMF/OVMF_VARS.fd; do
 		cp -L "$f" "$1/fw/" || die "firmware $f missing"
 	done
 	qemu_ver=$("$q" --version | sed -n 's/^QEMU emulator version //p')

@@ -135,7 +135,7 @@ stack_userland() {
 	for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin \
 		/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
 		/usr/share/qemu/multiboot_dma.bin /usr/share/qemu/multiboot.bin \
-		/usr/share/qemu/pvh.bin \
+		/usr/share/qemu/pvh.bin /usr/share/qemu/qboot.rom \
 		/usr/share/OVMF/OVMF_CODE_4M.fd:OVMF_CODE.fd /usr/share/OVMF/OVMF_VARS_4M.fd:OVMF_VARS.fd; do
 		src=${f%%:*} dst=${f#*:}
 		[ "$dst" = "$f" ] && dst=$(basename "$src")

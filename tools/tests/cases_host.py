@@ -49,6 +49,7 @@ def cli(t):
         t.check(w in out, '--help lacks %s' % w)
     bad = [(['--bogus'], "unknown option '--bogus'"), (['--boot', 'floppy'], "--boot: 'floppy'"),
            (['--smp', '0'], '--smp'), (['--boot', 'kernel', '--firmware', 'uefi'], '--firmware uefi'),
+           (['--boot', 'iso', '--firmware', 'qboot'], '--firmware qboot needs --boot kernel'),
            (['--timeout='], '--timeout'), (['--timeout', '99999999'], '--timeout'),
            (['--timeout', '\u0663'], '--timeout'), (['--log', 'build'], 'is a directory'),
            (['--log', '/proc/hvconform.log'], 'not a place'), (['--config', 'nope'], '--config'),
@@ -232,15 +233,16 @@ def virtio_console(t):
     a line out before the kernel goes on (a death is still attributed), and
     COM1 with the reason when there is no legacy virtio console."""
     sys.path.insert(0, os.path.join(ROOT, 'tools'))
-    from hvconform import direct, images, tap, tapstate
+    from hvconform import configs, direct, images, tap, tapstate
 
     # a copy taken under the build lock: build-race relinks the image meanwhile
     elf = images.copy_locked([images.ELF], t.dir).get(images.ELF)
     if not t.check(elf, 'no %s to copy' % images.ELF):
         return
 
-    def boot(args, virtio=True, legacy=True):
-        cmd = direct.qemu_command('tcg', 'kernel', 'bios', elf, args, ['-M', 'pc'], 1, t.dir,
+    def boot(args, virtio=True, legacy=True, firmware='bios'):
+        cmd = direct.qemu_command('tcg', 'kernel', firmware, elf, args,
+                                  ['-M', 'pc'] + configs.Table.firmware_args(firmware), 1, t.dir,
                                   virtio_console=virtio)
         if not legacy:
             cmd[cmd.index('virtio-serial-pci')] = 'virtio-serial-pci,disable-legacy=on'
@@ -257,6 +259,11 @@ def virtio_console(t):
             'console=virtio and COM1 disagree: %s vs %s' % ([(r.name, r.status) for r in p.results],
                                                               [(r.name, r.status) for r in q.results]))
     t.check('\r\n' in out and out.count('\r\n') == out.count('\n'), 'virtio console lines are not CR LF as on COM1')
+    # qboot (machine pc) assigns no BARs: the kernel gives BAR 0 a port
+    out, p = boot('console=virtio ' + sel, firmware='qboot')
+    t.check(p.complete and any(h.startswith('# console: virtio console at PCI') and 'assigned here' in h
+                               for h in p.headers), 'qboot: no complete run on a virtio console the kernel '
+            'assigned: %s' % p.headers)
     for what, virtio, legacy in (('no device', False, True), ('a modern-only device', True, False)):
         out, p = boot('console=virtio ' + sel, virtio=virtio, legacy=legacy)
         t.check(any(h.startswith('# console: COM1 (console=virtio: no legacy virtio console') for h in p.headers)

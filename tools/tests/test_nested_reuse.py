@@ -1,0 +1,86 @@
+"""The nested runner keeps L1 after an L2 crash and watches the next boot:
+one that prints nothing within the limit runs again in a fresh L1, and never
+becomes a result. Fake L1s stand in for QEMU."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from hvconform import l1, nested  # noqa: E402
+
+
+class FakeL1:
+    """Answers run_job from a script of (status, printed) pairs."""
+    made = []
+
+    def __init__(self, script):
+        self.script, self.calls, self.closed, self.smp = list(script), [], False, 2
+        FakeL1.made.append(self)
+
+    def run_job(self, image, fields, timeout, out, first_output=None):
+        self.calls.append(first_output)
+        status, printed = self.script.pop(0)
+        if printed:
+            out(b'TAP version 13\n')
+        return status, {'printed': printed, 'stderr': [], 'silent_for': first_output or 0}
+
+    def host_err(self):
+        return ''
+
+    def l1_log(self):
+        return ''
+
+    def close(self):
+        self.closed = True
+
+
+class Runner(nested.Nested):
+    """Nested without a cache: session() hands out the next fake L1."""
+
+    def __init__(self, scripts):
+        self.stack, self.note, self.vm, self.spare = 'fake', lambda m: None, None, None
+        self.after_crash, self.closed, self.scripts = False, False, list(scripts)
+
+    def session(self, smp):
+        if self.vm is None or self.vm.closed:
+            self.vm = FakeL1(self.scripts.pop(0))
+        return self.vm
+
+
+def boot(r, mode='kernel'):
+    return r.boot(mode, '/nonexistent', '', [], 1, 60, lambda b: None)
+
+
+class ReuseAfterCrash(unittest.TestCase):
+    def setUp(self):
+        FakeL1.made = []
+
+    def test_crash_keeps_l1_and_watches_next_boot(self):
+        r = Runner([[(127, True), (33, True), (33, True)]])
+        self.assertEqual(boot(r)[1], 'crashed')
+        self.assertEqual(boot(r)[1], 'exited')
+        self.assertEqual(boot(r)[1], 'exited')
+        self.assertEqual(len(FakeL1.made), 1, 'a crash must not cost an L1 restore')
+        vm = FakeL1.made[0]
+        self.assertEqual(vm.calls, [None, nested.REUSE_AFTER_CRASH['kernel'], None])
+
+    def test_silent_boot_after_crash_reruns_in_fresh_l1(self):
+        r = Runner([[(127, True), (l1.L2_SILENT, False)], [(33, True)]])
+        boot(r)
+        st, how, _ = boot(r)
+        self.assertEqual((st, how), (33, 'exited'), 'the silent boot was not rerun')
+        self.assertTrue(FakeL1.made[0].closed, 'the wedged L1 was kept')
+        self.assertEqual(FakeL1.made[1].calls, [None], 'the fresh L1 was watched as if after a crash')
+
+    def test_timeout_and_uefi_crash_take_fresh_l1(self):
+        for status, mode in ((124, 'kernel'), (127, 'efi'), (127, 'iso-uefi')):
+            FakeL1.made = []
+            r = Runner([[(status, True)], [(33, True)]])
+            boot(r, mode)
+            boot(r, mode)
+            self.assertEqual(len(FakeL1.made), 2, '%s after status %d kept its L1' % (mode, status))
+
+
+if __name__ == '__main__':
+    unittest.main()
