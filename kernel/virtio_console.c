@@ -30,7 +30,10 @@
 
 struct vring_desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
 
-static uint8_t ring[4 * 4096] __attribute__((aligned(4096)));
+/* room for a queue of 1024, QEMU's largest (VIRTQUEUE_MAX_SIZE): a legacy
+ * driver must take the size the device offers, and QEMU 10's virtio-serial
+ * offers 1024 (QEMU 7.2's: 128) */
+static uint8_t ring[8 * 4096] __attribute__((aligned(4096)));
 static char data[4096];
 static uint16_t io, qsize, next_avail;
 static volatile struct vring_desc *desc;
