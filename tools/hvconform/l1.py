@@ -12,6 +12,7 @@ only restores onto the same devices."""
 
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -221,6 +222,19 @@ class L1:
                 return reply
             if 'error' in reply:
                 raise L1Error('QMP %s: %s' % (name, reply['error'].get('desc')))
+
+    def where(self, timeout=5):
+        """Where a silent L1's vCPUs are, as host QEMU sees them (for the
+        hang note: a later look at why restored L1s sometimes stop)."""
+        try:
+            self.qmp(timeout)
+            self.conns['qmp'].settimeout(timeout)
+            st = self.qmp_call('query-status')['return']['status']
+            regs = self.qmp_call('human-monitor-command', **{'command-line': 'info registers -a'})['return']
+        except (L1Error, OSError, ValueError) as e:
+            return 'host QEMU did not answer on QMP (%s)' % e
+        cpus = ['RIP %s CPL %s HLT %s' % m for m in re.findall(r'RIP=([0-9a-f]+).*?CPL=(\d).*?HLT=(\d)', regs, re.S)]
+        return 'host QEMU says L1 is %s, vCPUs: %s' % (st, '; '.join(cpus) or 'no registers')
 
     def save(self, path, timeout=120):
         """Save the (ready, idle) VM to path with QEMU's migration, then stop it."""

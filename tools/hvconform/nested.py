@@ -234,7 +234,8 @@ class Nested:
             if status in (l1mod.L1_GONE, l1mod.L1_HUNG, l1mod.L2_SILENT):
                 err = vm.host_err()
                 why = ('host QEMU hit its TCG nested-SVM race' if TCG_RACE in err else
-                       'L1 hung (no answer for %.0f s)' % info.get('hung_after', 0) if status == l1mod.L1_HUNG else
+                       'L1 hung (no answer for %.0f s; %s)' % (info.get('hung_after', 0), vm.where())
+                       if status == l1mod.L1_HUNG else
                        'L2 printed nothing for %.0f s in the L1 its crashed predecessor ran in'
                        % info.get('silent_for', 0) if status == l1mod.L2_SILENT else
                        'host QEMU ended: %s' % (err[-300:] or 'no message'))

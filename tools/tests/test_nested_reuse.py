@@ -28,6 +28,9 @@ class FakeL1:
     def host_err(self):
         return ''
 
+    def where(self):
+        return 'fake'
+
     def l1_log(self):
         return ''
 
