@@ -17,6 +17,10 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 from hvconform import tap  # noqa: E402
 
 OUT = os.path.join(ROOT, 'build', 'test')
+# each case's last duration: a lane runs its longest cases first, so the
+# short ones are left at the end to even the lanes out (make test's wall time
+# is the later lane's)
+DURATIONS = os.path.join(OUT, 'durations.json')
 # ./run-qemu.sh runs under this interpreter, not python3 from PATH again (a
 # pyenv shim there costs ~0.4 s of CPU a start, dozens of times per make test)
 os.environ.setdefault('HVCONFORM_PYTHON', sys.executable)
@@ -106,6 +110,23 @@ class Ctx:
         return self.check(run.rc == rc, 'exit status %d, want %d' % (run.rc, rc))
 
 
+def load_durations():
+    try:
+        d = json.load(open(DURATIONS))
+        return {k: float(v) for k, v in d.items()} if isinstance(d, dict) else {}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def save_durations(secs):
+    d = load_durations()
+    d.update(secs)
+    tmp = '%s.%d' % (DURATIONS, os.getpid())
+    with open(tmp, 'w') as f:
+        json.dump(d, f, indent=0, sort_keys=True)
+    os.replace(tmp, DURATIONS)
+
+
 def next_case(queues, lane, lock):
     """A lane's own next case; once those are done, a host case from the back
     of the host queue (the lanes end together). Nested cases never move: two
@@ -134,6 +155,7 @@ def run_lane(queues, lane, results, lock, no_nested):
             ctx.failures.append('%s: %s' % (type(e).__name__, e))
         secs = time.monotonic() - t
         with lock:
+            results['secs'][c['name']] = secs
             if ctx.failures:
                 results['failed'] += 1
                 print('FAIL %s: %s (%.2f s)' % (c['name'], '; '.join(ctx.failures[:3]), secs))
@@ -156,7 +178,7 @@ def main(first, lanes, only=(), slow=False):
     these cases, one after another (for debugging a case); slow: the slow
     tier's cases too."""
     os.makedirs(OUT, exist_ok=True)
-    results, lock = {'passed': 0, 'failed': 0, 'skipped': 0}, threading.Lock()
+    results, lock = {'passed': 0, 'failed': 0, 'skipped': 0, 'secs': {}}, threading.Lock()
     no_nested = bool(os.environ.get('HVCONFORM_TEST_NO_NESTED'))
     t0 = time.monotonic()
     by_name = {c['name']: c for c in CASES}
@@ -172,8 +194,10 @@ def main(first, lanes, only=(), slow=False):
         if left:
             print('# slow tier, not run here (make test-slow runs them): %s' % ', '.join(left))
         if results['failed'] == 0:
-            queues = {lane: [c for c in CASES if c['lane'] == lane and c['name'] not in first
-                             and (slow or not c['slow'])] for lane in lanes}
+            last = load_durations()
+            queues = {lane: sorted((c for c in CASES if c['lane'] == lane and c['name'] not in first
+                                    and (slow or not c['slow'])), key=lambda c: -last.get(c['name'], 0))
+                      for lane in lanes}
             threads = [threading.Thread(target=run_lane, args=(queues, lane, results, lock, no_nested))
                        for lane in lanes]
             for t in threads:
@@ -183,6 +207,7 @@ def main(first, lanes, only=(), slow=False):
         else:
             print('# the build failed: the other cases did not run')
             results['failed'] += len([c for c in CASES if slow or not c['slow']]) - len(first)
+    save_durations(results['secs'])
     print('# total %.2f s' % (time.monotonic() - t0))
     line = '%d passed, %d failed' % (results['passed'], results['failed'])
     if results['skipped']:
