@@ -276,7 +276,7 @@ class L1:
             d.flush()
             os.fsync(d.fileno())
 
-    def run_job(self, image, fields, timeout, out, margin=30, silence=10, first_output=None):
+    def run_job(self, image, fields, timeout, out, margin=30, silence=6, first_output=None):
         """Boot L2 once: fields are mode, append, l2args, smp, timeout (the L2
         limit, enforced in L1). out(bytes) gets L2's serial output as it comes.
         Returns (status, info): status is L2 QEMU's exit status, 124 for an L2
@@ -297,7 +297,8 @@ class L1:
             while frame_status is None or done_status is None:
                 now = time.monotonic()
                 left = deadline - now
-                # L1 answers a job at once and then beats every 2 s (10 s of silence: hung) while L2 runs
+                # L1 answers a job at once, then beats every second while L2 runs;
+                # L2's output forwarded also shows it alive (6 s of neither: hung)
                 if left <= 0 or now - last_word > silence:
                     info['hung_after'] = now - last_word
                     return L1_HUNG, info
@@ -329,6 +330,7 @@ class L1:
                             elif word == 'done':
                                 done_status = int(rest.split()[0])
                         continue
+                    last_word = time.monotonic()
                     pending += data
                     emit, pending, frame_status = split_frame(pending, seq)
                     if emit:
@@ -344,6 +346,7 @@ class L1:
         if self.proc and self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
+                os.killpg(self.proc.pid, signal.SIGCONT)    # a stopped QEMU takes it now
                 self.proc.wait(5)
             except (OSError, subprocess.TimeoutExpired):
                 try:

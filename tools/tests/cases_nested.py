@@ -210,9 +210,23 @@ def l1_dies(t):
     """L1 killed while L2 prints: the boot runs again in a fresh L1 with the
     same arguments, no line reaches stdout twice, and the verdict stands."""
     import signal
+    l1_fails(t, signal.SIGKILL, 'l1-dies')
+
+
+@case('nested-l1-hangs-midrun', lane='nested', needs_nested=True, slow=True)
+def l1_hangs(t):
+    """L1 frozen (SIGSTOP) while L2 prints: taken for hung after its
+    silence, stopped, and the boot runs again in a fresh L1 (as when killed)."""
+    import signal
+    err = l1_fails(t, signal.SIGSTOP, 'l1-hangs')
+    t.check(b'L1 hung (no answer for' in err, 'the frozen L1 was not reported as hung')
+
+
+def l1_fails(t, sig, tag):
     import time
     from cases_reliability import find_procs
-    log = os.path.join(t.dir, 'l1-dies.log')
+    log = os.path.join(t.dir, tag + '.log')
+    before = set(find_procs(1, b'-incoming'))      # another run's L1s (two runs at once)
     p = subprocess.Popen(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'nested', '--log', log,
                           '--args', 'tests=harness.*,hv.detect'], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -224,7 +238,7 @@ def l1_dies(t):
         shown += p.stdout.read() or b''
         if not killed and b'ok 3 - ' in shown:
             for pid in find_procs(p.pid, b'-incoming'):
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, sig)
                 killed = True
     out, err = p.communicate(timeout=60)
     shown += out or b''
@@ -235,3 +249,5 @@ def l1_dies(t):
     results = [l for l in shown.replace(b'\r', b'').split(b'\n') if l.startswith((b'ok ', b'not ok '))]
     t.check(len(results) == len(set(results)), 'a result line reached stdout twice')
     t.check(open(log, 'rb').read().count(b'# hvconform: end') == 1, 'the log is not one complete boot')
+    t.check(not set(find_procs(1, b'-incoming')) - before, 'an L1 QEMU was left behind')
+    return err
