@@ -12,6 +12,23 @@ TABLE = os.path.join(TOOLS, 'configs.cfg')
 FIRMWARE_ARGS = {'qboot': ['-bios', 'qboot.rom']}
 
 
+def machine_args(smp, memory=None):
+    """What every L2 boot has, direct or nested: VPs, memory (the table's
+    default), no default devices, no reboot (a triple fault ends QEMU), and
+    the exit port the kernel reports its verdict through."""
+    memory = memory or Table().defaults.get('memory', '256')
+    return ['-m', str(memory), '-smp', str(smp), '-nodefaults', '-no-reboot', '-display', 'none',
+            '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+
+
+def console_args(backend):
+    """COM1 and a legacy virtio console (the kernel's console=virtio) muxed
+    on one chardev: `backend` is its type and options (stdio for a direct
+    boot; a file in the nested L1, which tools/nested/init forwards)."""
+    return ['-chardev', backend + ',id=out,mux=on', '-serial', 'chardev:out',
+            '-device', 'virtio-serial-pci', '-device', 'virtconsole,chardev=out']
+
+
 class Table:
     def __init__(self, path=TABLE):
         cp = configparser.ConfigParser(interpolation=None)

@@ -7,24 +7,23 @@ import signal
 import subprocess
 import time
 
+from . import configs
+
 OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd'
 OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
 
 
-# COM1 and a virtio console (the kernel's console=virtio) on one stdout:
-# the nested runner's L2 has the same pair (tools/nested/init).
-VIRTIO_CONSOLE = ['-chardev', 'stdio,id=out,mux=on', '-serial', 'chardev:out',
-                  '-device', 'virtio-serial-pci', '-device', 'virtconsole,chardev=out']
+# COM1 and a virtio console (the kernel's console=virtio) on one stdout, as
+# the nested runner's L2 has them (into a file there)
+VIRTIO_CONSOLE = configs.console_args('stdio')
 
 
-def qemu_command(mode, boot, firmware, image, args_line, l2args, smp, tmp, memory='256',
+def qemu_command(mode, boot, firmware, image, args_line, l2args, smp, tmp, memory=None,
                  virtio_console=False):
     """The QEMU command line for one direct boot. l2args: the configuration
     table's flags (kvm), or the machine only (tcg has no Hyper-V)."""
     out = VIRTIO_CONSOLE if virtio_console else ['-serial', 'stdio']
-    cmd = ['qemu-system-x86_64', '-accel', mode, '-m', memory, '-smp', str(smp),
-           '-nodefaults', '-no-reboot', '-display', 'none'] + out + [
-           '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'] + list(l2args)
+    cmd = ['qemu-system-x86_64', '-accel', mode] + configs.machine_args(smp, memory) + out + list(l2args)
     if firmware == 'uefi':
         vars_copy = os.path.join(tmp, 'vars.fd')
         with open(OVMF_VARS, 'rb') as s, open(vars_copy, 'wb') as d:

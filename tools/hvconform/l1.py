@@ -25,6 +25,8 @@ DISK_SIZE = 128 << 20
 IMAGE_OFFSET = 1 << 20
 HEADER_MAX = 64 << 10
 FRAME = b'\n@@hvconform-l2-done '
+# where L2's console chardev writes in L1 (tools/nested/init forwards it)
+L2_OUTPUT = '/tmp/l2.out'
 # L1's RAM: L2's 256 MiB, QEMU, the 57 MiB initramfs and the kernel fit in
 # it. No more: a restore touches all of it, and a host that hands freed
 # memory back to its own hypervisor (free page reporting, as the development
@@ -277,7 +279,7 @@ class L1:
             os.fsync(d.fileno())
 
     def run_job(self, image, fields, timeout, out, margin=30, silence=6, first_output=None):
-        """Boot L2 once: fields are mode, append, l2args, smp, timeout (the L2
+        """Boot L2 once: fields are mode, append, l2args, timeout (the L2
         limit, enforced in L1). out(bytes) gets L2's serial output as it comes.
         Returns (status, info): status is L2 QEMU's exit status, 124 for an L2
         timeout, 127 for an L2 QEMU crash, or L1_GONE / L1_HUNG, or

@@ -23,6 +23,7 @@ import subprocess
 import threading
 import time
 
+from . import configs
 from . import l1 as l1mod
 from .configs import ROOT
 
@@ -220,7 +221,10 @@ class Nested:
         """One L2 boot. Returns (status, how, stderr lines): how is 'exited',
         'timeout' (L2 limit), 'crashed' (L2 QEMU died or failed), or 'infra'
         (L1 itself failed; status None)."""
-        fields = {'mode': mode, 'append': args_line, 'l2args': ' '.join(l2args), 'smp': smp}
+        # L2's COM1 and virtio console go to the file the init forwards
+        l2args = (configs.machine_args(smp) + configs.console_args('file,path=' + l1mod.L2_OUTPUT) +
+                  list(l2args))
+        fields = {'mode': mode, 'append': args_line, 'l2args': ' '.join(l2args)}
         tries = 1 + int(os.environ.get('NESTED_RETRIES', '2'))   # reruns of an L1 failure
         for attempt in range(tries):
             vm = self.session(smp)
