@@ -46,10 +46,14 @@ def cache_dir(stack):
     return os.environ.get('HVCONFORM_L1_CACHE') or os.path.join(ROOT, 'build', 'nested', stack)
 
 
+_checked = {}       # stack -> cache dir, checked once per process
+
+
 def build_cache(stack, note):
-    """Build (or check) the stack's L1 cache; its messages go to stderr."""
+    """Build (or check) the stack's L1 cache; its messages go to stderr.
+    Once per process: the mode choice and the runner both ask (0.5 s each)."""
     d = cache_dir(stack)
-    if os.environ.get('HVCONFORM_L1_CACHE'):
+    if os.environ.get('HVCONFORM_L1_CACHE') or _checked.get(stack) == d:
         return d
     if not os.path.exists(os.path.join(d, 'stamp')):
         note('building the %s L1 cache in %s (first time: ~20 s plus a download)' % (stack, d))
@@ -59,6 +63,7 @@ def build_cache(stack, note):
     if r.returncode:
         text = r.stdout.decode(errors='replace').strip()
         raise NestedError('the %s L1 cache could not be built: %s' % (stack, text[-1500:]))
+    _checked[stack] = d
     return d
 
 
