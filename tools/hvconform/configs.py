@@ -3,6 +3,7 @@ configurations, and the QEMU arguments they spell. Nothing else in the
 project spells QEMU flags for L2."""
 
 import configparser
+import functools
 import os
 
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -12,13 +13,25 @@ TABLE = os.path.join(TOOLS, 'configs.cfg')
 FIRMWARE_ARGS = {'qboot': ['-bios', 'qboot.rom']}
 
 
+@functools.lru_cache(maxsize=None)
+def default_memory():
+    """The table's L2 memory (read once: every boot asks)."""
+    return Table().defaults.get('memory', '256')
+
+
 def machine_args(smp, memory=None):
     """What every L2 boot has, direct or nested: VPs, memory (the table's
     default), no default devices, no reboot (a triple fault ends QEMU), and
     the exit port the kernel reports its verdict through."""
-    memory = memory or Table().defaults.get('memory', '256')
+    memory = memory or default_memory()
     return ['-m', str(memory), '-smp', str(smp), '-nodefaults', '-no-reboot', '-display', 'none',
             '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+
+
+def firmware_args(firmware):
+    """QEMU arguments choosing a BIOS (SeaBIOS is QEMU's own default;
+    OVMF's flash drives are the runner's, which copies its variables)."""
+    return FIRMWARE_ARGS.get(firmware, [])
 
 
 def console_args(backend):
@@ -55,12 +68,6 @@ class Table:
         for d in c.get('devices', '').split():
             args += ['-device', d]
         return args
-
-    @staticmethod
-    def firmware_args(firmware):
-        """QEMU arguments choosing a BIOS (SeaBIOS is QEMU's own default;
-        OVMF's flash drives are the runner's, which copies its variables)."""
-        return FIRMWARE_ARGS.get(firmware, [])
 
     def smp(self, config, override=None):
         return int(override) if override else int(self.configs[config].get('smp', '1'))

@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 
-from . import BadInput, cli, direct, images, nested, tapstate
+from . import BadInput, cli, configs, direct, images, nested, tapstate
 from . import profile as profile_mod
 from .configs import ROOT, Table
 
@@ -173,7 +173,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     else:
         l2args = table.l2_args(config, machine)
         note('config %s, machine %s, %d VP(s): %s' % (config, machine, smp, ' '.join(l2args)))
-    l2args += table.firmware_args(o['firmware'])
+    l2args += configs.firmware_args(o['firmware'])
     profile = o['profile'] or table.profile(stack, config, mode)
     if profile is None:
         note('no profile for %s/%s: checking without one' % (stack, config))

@@ -246,7 +246,7 @@ def virtio_console(t):
 
     def boot(args, virtio=True, legacy=True, firmware='bios'):
         cmd = direct.qemu_command('tcg', 'kernel', firmware, elf, args,
-                                  ['-M', 'pc'] + configs.Table.firmware_args(firmware), 1, t.dir,
+                                  ['-M', 'pc'] + configs.firmware_args(firmware), 1, t.dir,
                                   virtio_console=virtio)
         if not legacy:
             cmd[cmd.index('virtio-serial-pci')] = 'virtio-serial-pci,disable-legacy=on'
