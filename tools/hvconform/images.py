@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 
 from .configs import ROOT
 
@@ -88,12 +89,17 @@ def grub_cfg_with(args, text):
     return '\n'.join(out)
 
 
+OWN_COPY = 'image.'     # prefix of a boot's own image directory in tmp
+
+
 def image_for(boot, args, tmp):
-    """The image to boot with these arguments (a per-run copy in tmp when the
-    arguments must live inside it)."""
+    """The image to boot with these arguments (a copy of its own in tmp when
+    the arguments must live inside it: boots may run side by side)."""
     line = check_args(args)
     if boot == 'kernel':
         return ELF
+    if args:
+        tmp = tempfile.mkdtemp(prefix=OWN_COPY, dir=tmp)
     if boot == 'iso':
         if not args:
             return ISO

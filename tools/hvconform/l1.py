@@ -4,8 +4,9 @@ each job (one L2 QEMU boot) the host hands it. Started cold or restored from a
 saved state (see snapshot.py); a session serves any number of jobs.
 
 Channels (unix sockets this process listens on; QEMU connects to them):
-  ttyS1 -> l2.sock   L2's serial bytes, then a frame line per job
+  ttyS1 -> l2.sock   slot 0's L2 serial bytes, then a frame line per job
   ttyS2 -> ctl.sock  control lines (tools/nested/init has the protocol)
+  ttyS3 -> l2b.sock  slot 1's, the same (l1jobs.py: two jobs may run at once)
   QMP   -> qmp.sock  used to save the VM
 The payload disk (virtio-blk) is a sparse file of fixed size: a saved state
 only restores onto the same devices."""
@@ -19,14 +20,12 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
-DISK_SIZE = 128 << 20
-IMAGE_OFFSET = 1 << 20
-HEADER_MAX = 64 << 10
-FRAME = b'\n@@hvconform-l2-done '
-# where L2's console chardev writes in L1 (tools/nested/init forwards it)
-L2_OUTPUT = '/tmp/l2.out'
+from . import l1jobs
+
+DISK_SIZE = l1jobs.SLOTS * l1jobs.SLOT_SIZE
 # L1's RAM: L2's 256 MiB, QEMU, the 57 MiB initramfs and the kernel fit in
 # it. No more: a restore touches all of it, and a host that hands freed
 # memory back to its own hypervisor (free page reporting, as the development
@@ -34,8 +33,7 @@ L2_OUTPUT = '/tmp/l2.out'
 # took 2.7-3.1 s with 1024 MiB, 1.5 s with 512.
 L1_MEMORY = '512'
 KERNEL_ARGS = 'console=ttyS0 init_on_free=1 quiet loglevel=3 panic=-1 mitigations=off i8042.nokbd i8042.noaux'
-# Job statuses of our own (L2 QEMU's statuses are 0..255 and pass through).
-L1_GONE, L1_HUNG, L1_SETUP, L2_SILENT = 'l1-gone', 'l1-hung', 'l1-setup', 'l2-silent'
+L1_GONE, L1_HUNG, L1_SETUP, L2_SILENT = l1jobs.L1_GONE, l1jobs.L1_HUNG, l1jobs.L1_SETUP, l1jobs.L2_SILENT
 
 
 class L1Error(Exception):
@@ -73,6 +71,7 @@ def command(cache, smp, work, incoming=None):
            '-serial', 'file:' + os.path.join(work, 'l1.log'),
            '-chardev', 'socket,id=l2,path=' + os.path.join(work, 'l2.sock'), '-serial', 'chardev:l2',
            '-chardev', 'socket,id=ctl,path=' + os.path.join(work, 'ctl.sock'), '-serial', 'chardev:ctl',
+           '-chardev', 'socket,id=l2b,path=' + os.path.join(work, 'l2b.sock'), '-serial', 'chardev:l2b',
            '-qmp', 'unix:' + os.path.join(work, 'qmp.sock'),
            '-drive', 'if=none,id=payload,format=raw,file=' + os.path.join(work, 'payload.img'),
            '-device', 'virtio-blk-pci,drive=payload']
@@ -94,6 +93,9 @@ class L1:
         self.ready = None        # the "ready ..." line: versions
         self.seq = 0
         self.cmdline = None
+        self.payload = os.path.join(self.work, 'payload.img')
+        self.control = None      # the control reader, once L1 is ready for jobs
+        self.send_lock = threading.Lock()
 
     def __enter__(self):
         return self
@@ -108,7 +110,7 @@ class L1:
         with open(os.path.join(self.work, 'payload.img'), 'wb') as f:
             f.truncate(DISK_SIZE)
         listeners = {}
-        for name in ('l2', 'ctl', 'qmp'):
+        for name in ('l2', 'ctl', 'l2b', 'qmp'):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.bind(os.path.join(self.work, name + '.sock'))
             s.listen(1)
@@ -134,6 +136,8 @@ class L1:
             self.ready = self.wait_line('ready ', deadline, what='L1 to boot')
         else:
             self.resume(deadline, run)
+        self.control = l1jobs.Control(self.conns['ctl'])
+        self.control.start()
 
     def resume(self, deadline, run=True):
         """A state saved while stopped restores stopped: wait for the
@@ -254,95 +258,12 @@ class L1:
             time.sleep(0.05)
         raise L1Error('saving L1 did not finish in %d s' % timeout)
 
-    def write_job(self, seq, image, fields):
-        size = os.path.getsize(image)
-        if size > DISK_SIZE - IMAGE_OFFSET:
-            raise L1Error('%s is %d bytes: the payload disk holds at most %d'
-                          % (image, size, DISK_SIZE - IMAGE_OFFSET))
-        head = ['hvconform-job %d' % seq, 'size=%d' % size]
-        for k, v in fields.items():
-            if '\n' in str(v) or '\r' in str(v):
-                raise L1Error('job field %s holds a line break' % k)
-            head.append('%s=%s' % (k, v))
-        text = ('\n'.join(head + ['end']) + '\n').encode()
-        if len(text) > HEADER_MAX:
-            raise L1Error('job header over %d bytes' % HEADER_MAX)
-        with open(os.path.join(self.work, 'payload.img'), 'r+b') as d, open(image, 'rb') as src:
-            d.write(text + b'\0' * (HEADER_MAX - len(text)))
-            d.seek(IMAGE_OFFSET)
-            while True:
-                chunk = src.read(1 << 20)
-                if not chunk:
-                    break
-                d.write(chunk)
-            d.flush()
-            os.fsync(d.fileno())
-
-    def run_job(self, image, fields, timeout, out, margin=30, silence=6, first_output=None):
-        """Boot L2 once: fields are mode, append, l2args, timeout (the L2
-        limit, enforced in L1). out(bytes) gets L2's serial output as it comes.
-        Returns (status, info): status is L2 QEMU's exit status, 124 for an L2
-        timeout, 127 for an L2 QEMU crash, or L1_GONE / L1_HUNG, or
-        L2_SILENT when first_output seconds passed without an L2 byte."""
-        self.seq += 1
-        seq = self.seq
-        self.write_job(seq, image, dict(fields, timeout=timeout))
-        self.conns['ctl'].sendall(b'job %d\n' % seq)
-        info = {'l2cmd': None, 'stderr': [], 'printed': False}
-        pending, frame_status, done_status = b'', None, None
-        sel = selectors.DefaultSelector()
-        sel.register(self.conns['l2'], selectors.EVENT_READ, 'l2')
-        sel.register(self.conns['ctl'], selectors.EVENT_READ, 'ctl')
-        start = last_word = time.monotonic()
-        deadline = start + timeout + margin
-        try:
-            while frame_status is None or done_status is None:
-                now = time.monotonic()
-                left = deadline - now
-                # L1 answers a job at once, then beats every second while L2 runs;
-                # L2's output forwarded also shows it alive (6 s of neither: hung)
-                if left <= 0 or now - last_word > silence:
-                    info['hung_after'] = now - last_word
-                    return L1_HUNG, info
-                if first_output and not info['printed'] and now - start > first_output:
-                    info['silent_for'] = now - start
-                    return L2_SILENT, info
-                if self.proc.poll() is not None:
-                    if pending:
-                        out(pending)
-                    return L1_GONE, info
-                for key, _ in sel.select(min(left, 0.25)):
-                    data = key.fileobj.recv(65536)
-                    if not data:
-                        sel.unregister(key.fileobj)
-                        continue
-                    if key.data == 'ctl':
-                        last_word = time.monotonic()
-                        self.ctl_buf += data
-                        for line in self._ctl_lines():
-                            word, _, rest = line.partition(' ')
-                            s, _, rest = rest.partition(' ')
-                            if s != str(seq):
-                                continue
-                            if word == 'l2cmd':
-                                info['l2cmd'] = rest
-                                info['t_l2'] = time.monotonic() - start     # L1 read the job
-                            elif word == 'stderr':
-                                info['stderr'].append(rest)
-                            elif word == 'done':
-                                done_status = int(rest.split()[0])
-                        continue
-                    last_word = time.monotonic()
-                    pending += data
-                    emit, pending, frame_status = split_frame(pending, seq)
-                    if emit:
-                        if not info['printed']:
-                            info['t_out'] = time.monotonic() - start    # L2's first byte
-                        info['printed'] = True
-                        out(emit)
-            return frame_status, info
-        finally:
-            sel.close()
+    def run_job(self, slot, image, fields, timeout, out, **kw):
+        """One L2 boot in a free slot (l1jobs.run_job has the contract)."""
+        with self.send_lock:
+            self.seq += 1
+            seq = self.seq
+        return l1jobs.run_job(self, slot, seq, image, fields, timeout, out, **kw)
 
     def close(self):
         if self.proc and self.proc.poll() is None:
@@ -356,28 +277,11 @@ class L1:
                 except OSError:
                     pass
                 self.proc.wait()
+        if self.control:
+            self.control.stop = True
+            self.control.join(2)
         for c in self.conns.values():
             c.close()
         self.conns = {}
         shutil.rmtree(self.work, ignore_errors=True)
 
-
-def split_frame(buf, seq):
-    """(bytes safe to emit, bytes held back, status or None) for L2's stream:
-    the frame "\\n@@hvconform-l2-done SEQ STATUS@@\\n" ends a job's output and
-    is never emitted; held back is only what could still become a frame."""
-    i = buf.find(FRAME)
-    if i >= 0:
-        end = buf.find(b'@@\n', i + len(FRAME))
-        if end < 0:
-            return buf[:i], buf[i:], None
-        words = buf[i + len(FRAME):end].split()
-        if len(words) == 2 and words[0] == str(seq).encode() and words[1].isdigit():
-            return buf[:i], b'', int(words[1])
-        return buf[:end + 3], buf[end + 3:], None   # not ours: plain output
-    j = buf.rfind(b'\n')
-    while j >= 0:
-        if FRAME.startswith(buf[j:]):
-            return buf[:j], buf[j:], None
-        j = buf.rfind(b'\n', 0, j)
-    return buf, b'', None

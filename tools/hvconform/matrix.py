@@ -2,10 +2,10 @@
 the --stack/--config values given), each a crash-resumed run with its own log,
 JUnit and cell JSON, then the Markdown and HTML matrix (report.py).
 
-Cells run side by side, --jobs at a time (default: one per two CPUs): each
-worker has its own L1 per stack, which serves all the cells it takes of
-that stack. A cell's serial output goes to its log only; its report is printed
-in one piece when it ends."""
+Cells run side by side, --jobs at a time (default: nested, one per L1 slot;
+else one per two CPUs). In nested mode all cells of a stack share one L1, and
+their boots take its slots in turn. A cell's serial output goes to its log
+only; its report is printed in one piece when it ends."""
 
 import concurrent.futures
 import os
@@ -13,14 +13,17 @@ import subprocess
 import sys
 import threading
 
-from . import nested
+from . import l1jobs, nested
 from .configs import ROOT
 
 
-def default_jobs():
-    # a nested cell keeps about 1.5 CPUs busy (L1's TCG vCPUs, L2 QEMU's
-    # threads); two on 2 CPUs took 45.5 s for the four configurations where
-    # one at a time took 33.9 s (guests spinning while descheduled)
+def default_jobs(modes):
+    # nested: cells share their stack's L1, whose slots bound the boots at
+    # once (two L1s side by side on 2 CPUs were slower than one: 45.5 s for
+    # the four configurations against 33.9 s, guests spinning while
+    # descheduled); direct QEMU: one per two CPUs
+    if 'nested' in modes.values():
+        return l1jobs.SLOTS
     return max(1, (os.cpu_count() or 1) // 2)
 
 
@@ -43,10 +46,11 @@ def run(o, table, tmp, run_cell, choose_mode, note):
         # so that side-by-side workers end together; stack by stack
         todo += sorted(((stack, c) for c in configs),
                        key=lambda sc: (-table.smp(sc[1], None), -len(table.configs[sc[1]].get('devices', '').split())))
-    jobs = max(1, min(o['jobs'] or default_jobs(), len(todo) or 1))
+    jobs = max(1, min(o['jobs'] or default_jobs(modes), len(todo) or 1))
     note('matrix: %d cell(s), %d at a time' % (len(todo), jobs))
-    mine = threading.local()           # a worker's L1s: {stack: Nested}
-    opened, lock = [], threading.Lock()
+    l1s, left, opened, lock = {}, {}, [], threading.Lock()    # per stack: its L1s, cells to go
+    for stack, _ in todo:
+        left[stack] = left.get(stack, 0) + 1
 
     def label_of(stack, config):
         return '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)
@@ -54,18 +58,14 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     def cell(stack, config):
         mode = modes[stack]
         label = label_of(stack, config)
-        if not hasattr(mine, 'l1'):
-            mine.l1 = {}
         runner_nested = None
         try:
             if mode == 'nested':
-                for other in [s for s in mine.l1 if s != stack]:   # cells come stack by stack
-                    mine.l1.pop(other).close(final=True)
-                if stack not in mine.l1:
-                    mine.l1[stack] = nested.Nested(stack, note)
-                    with lock:
-                        opened.append(mine.l1[stack])
-                runner_nested = mine.l1[stack]
+                with lock:
+                    if stack not in l1s:
+                        l1s[stack] = nested.Nested(stack, note)
+                        opened.append(l1s[stack])
+                runner_nested = l1s[stack]
             note('matrix cell %s (%s)' % (label, mode))
             own_tmp = os.path.join(tmp, label)
             os.makedirs(own_tmp, exist_ok=True)
@@ -77,6 +77,12 @@ def run(o, table, tmp, run_cell, choose_mode, note):
         except nested.NestedError as e:
             note('error: %s: %s' % (label, e))
             return 3
+        finally:
+            with lock:
+                left[stack] -= 1
+                done = runner_nested if left[stack] == 0 else None
+            if done:            # the stack's last cell: its L1 goes
+                done.close(final=True)
 
     ex = concurrent.futures.ThreadPoolExecutor(jobs)
     try:

@@ -25,6 +25,7 @@ import time
 
 from . import configs
 from . import l1 as l1mod
+from . import l1jobs
 from .configs import ROOT
 
 NESTED_DIR = os.path.join(ROOT, 'tools', 'nested')
@@ -118,18 +119,22 @@ class Standby:
 
 
 class Nested:
-    """The L1 sessions of one invocation, one per stack (reused across boots)."""
+    """The L1 sessions of one invocation, one per stack (reused across boots).
+    Boots from several threads share the running L1, one per slot
+    (l1jobs.SLOTS): a boot waits for a free slot."""
 
     def __init__(self, stack, note, prefetch=2):
         self.stack, self.note = stack, note
         self.cache = build_cache(stack, note)
-        self.vm = None
+        self.vm = None              # the L1 new boots go to
+        self.live = set()           # every L1 not yet closed (a retired one may still run a boot)
         self.spare = None
-        self.after_crash = False    # self.vm's last L2 crashed: watch the next boot
+        self.restoring = False      # one thread restores; the others wait
         self.keys = {}
         self.versions = {}
         self.closed = False
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)
         if prefetch:            # the first restore overlaps the run's preparation
             self._standby(self.l1_smp(prefetch))
 
@@ -182,13 +187,9 @@ class Nested:
         if spare:
             spare.close()
 
-    def session(self, smp):
-        """A ready L1 with at least smp vCPUs: the running one, or a restored
-        one (the standby made ahead, else one restored now)."""
-        want = self.l1_smp(smp)
-        if self.vm and self.vm.smp == want and self.vm.proc.poll() is None:
-            return self.vm
-        self.close_vm()
+    def _restore(self, want):
+        """A freshly restored, running L1 with want vCPUs (the standby made
+        ahead, else one restored now)."""
         t = time.monotonic()
         ahead = self.spare is not None and self.spare.smp == want
         for attempt in (1, 2):
@@ -219,56 +220,128 @@ class Nested:
                   % (self.stack, spare.secs, waited, 'restored ahead' if ahead else 'restored now',
                      ', '.join('%s %s' % kv for kv in sorted(self.versions.items()))))
         self.note('L1: ' + ' '.join(vm.cmdline))
-        self.vm = vm
         return vm
+
+    def _take(self, smp):
+        """(L1, slot) for one boot: a free slot of the running L1, or of one
+        restored now; waits while every slot is busy."""
+        want = self.l1_smp(smp)
+        with self.cond:
+            while True:
+                if self.closed:
+                    raise NestedError('the run is ending (its L1s were stopped)')
+                vm = self.vm
+                if vm is not None and (vm.smp != want or vm.proc.poll() is not None):
+                    self._drop(vm, kill=vm.proc.poll() is not None)
+                    vm = None
+                if vm is not None and vm.free:
+                    return vm, vm.free.pop(0)
+                if vm is None and not self.restoring:
+                    self.restoring = True
+                    break
+                self.cond.wait(1)
+        vm = None
+        try:
+            vm = self._restore(want)
+        finally:
+            with self.cond:
+                self.restoring = False
+                self.cond.notify_all()
+                if vm is not None:
+                    vm.free, vm.retired, vm.after_crash = list(range(l1jobs.SLOTS)), False, False
+                    if self.closed:
+                        vm.close()
+                        vm = None
+                    else:
+                        self.vm = vm
+                        self.live.add(vm)
+        if vm is None:
+            raise NestedError('the run is ending (its L1s were stopped)')
+        return self._take(smp)
+
+    def _drop(self, vm, kill):
+        """No new boots go to vm; kill: stop it now (its other boot, if any,
+        sees L1 gone and runs again), else when its last boot ends."""
+        with self.cond:
+            if self.vm is vm:
+                self.vm = None
+            vm.retired = True
+            if kill or len(vm.free) == l1jobs.SLOTS:
+                vm.close()
+                self.live.discard(vm)
+            self.cond.notify_all()
+
+    def _give(self, vm, slot, outcome):
+        """A boot is done with its slot: outcome 'keep' (the L1 serves on),
+        'retire' (a fresh L1 for later boots) or 'kill' (L1 failed)."""
+        with self.cond:
+            vm.free.append(slot)
+            if outcome != 'keep' or vm.retired:
+                self._drop(vm, kill=outcome == 'kill')
+            self.cond.notify_all()
 
     def boot(self, mode, image, args_line, l2args, smp, timeout, out):
         """One L2 boot. Returns (status, how, stderr lines): how is 'exited',
         'timeout' (L2 limit), 'crashed' (L2 QEMU died or failed), or 'infra'
-        (L1 itself failed; status None)."""
-        # L2's COM1 and virtio console go to the file the init forwards
-        l2args = (configs.machine_args(smp) + configs.console_args('file,path=' + l1mod.L2_OUTPUT) +
-                  list(l2args))
-        fields = {'mode': mode, 'append': args_line, 'l2args': ' '.join(l2args)}
+        (L1 itself failed; status None). Safe to call from several threads."""
         tries = 1 + int(os.environ.get('NESTED_RETRIES', '2'))   # reruns of an L1 failure
         for attempt in range(tries):
-            vm = self.session(smp)
-            watch = REUSE_AFTER_CRASH.get(mode) if self.after_crash else None
-            status, info = vm.run_job(image, fields, timeout, out, first_output=watch)
-            self.after_crash = False
-            if info.get('l2cmd'):
-                self.note('L2: ' + info['l2cmd'])
-                self.note('L2 started %.2f s into the boot, first output at %s' % (
-                    info.get('t_l2', 0), '%.2f s' % info['t_out'] if 't_out' in info else 'none'))
-            if status in (l1mod.L1_GONE, l1mod.L1_HUNG, l1mod.L2_SILENT):
-                err = vm.host_err()
-                why = ('host QEMU hit its TCG nested-SVM race' if TCG_RACE in err else
-                       'L1 hung (no answer for %.0f s; %s)' % (info.get('hung_after', 0), vm.where())
-                       if status == l1mod.L1_HUNG else
-                       'L2 printed nothing for %.0f s in the L1 its crashed predecessor ran in'
-                       % info.get('silent_for', 0) if status == l1mod.L2_SILENT else
-                       'host QEMU ended: %s' % (err[-300:] or 'no message'))
-                tail = [l for l in vm.l1_log().replace('\r', '').split('\n') if l.strip()][-8:]
-                self.note('%s; L1 console tail:\n    %s' % (why, '\n    '.join(tail) or '(empty)'))
-                self.close_vm()
-                if not info['printed'] and attempt < tries - 1:
-                    self.note('%s before L2 printed anything: retrying this boot' % why)
-                    continue
-                return None, 'infra: ' + why, info['stderr']   # the runner reruns it
-            how = 'timeout' if status == 124 else 'crashed' if status == 127 else 'exited'
-            if how == 'crashed' and mode in REUSE_AFTER_CRASH:
-                self.after_crash = True     # L1 stays; the next boot is watched
-            elif how != 'exited':
-                # a hung L2, or an aborted UEFI boot (the host's TCG race may
-                # have hit L1 too): the next boot gets a fresh L1
-                self.close_vm()
-            return status, how, info['stderr']
+            vm, slot = self._take(smp)
+            outcome = 'kill'
+            try:
+                # L2's COM1 and virtio console go to the file the init forwards
+                fields = {'mode': mode, 'append': args_line, 'l2args': ' '.join(
+                    configs.machine_args(smp) + configs.console_args('file,path=' + l1jobs.l2_output(slot)) +
+                    list(l2args))}
+                watch = REUSE_AFTER_CRASH.get(mode) if vm.after_crash else None
+                vm.after_crash = False
+                try:
+                    status, info = vm.run_job(slot, image, fields, timeout, out, first_output=watch)
+                except l1jobs.JobError as e:
+                    outcome = 'keep'
+                    raise NestedError(str(e))
+                if info.get('l2cmd'):
+                    self.note('L2 (slot %d): %s' % (slot, info['l2cmd']))
+                    self.note('L2 started %.2f s into the boot, first output at %s' % (
+                        info.get('t_l2', 0), '%.2f s' % info['t_out'] if 't_out' in info else 'none'))
+                if status in (l1mod.L1_GONE, l1mod.L1_HUNG, l1mod.L2_SILENT):
+                    err = vm.host_err()
+                    why = ('host QEMU hit its TCG nested-SVM race' if TCG_RACE in err else
+                           'L1 hung (no answer for %.0f s; %s)' % (info.get('hung_after', 0), vm.where())
+                           if status == l1mod.L1_HUNG else
+                           'L2 printed nothing for %.0f s in the L1 its crashed predecessor ran in'
+                           % info.get('silent_for', 0) if status == l1mod.L2_SILENT else
+                           'host QEMU ended: %s' % (err[-300:] or 'no message'))
+                    if status != l1mod.L1_GONE or not vm.retired:    # not stopped by us
+                        tail = [ln for ln in vm.l1_log().replace('\r', '').split('\n') if ln.strip()][-8:]
+                        self.note('%s; L1 console tail:\n    %s' % (why, '\n    '.join(tail) or '(empty)'))
+                    else:
+                        why = 'its L1 was stopped (another boot in it failed)'
+                    if not info['printed'] and attempt < tries - 1:
+                        self.note('%s before L2 printed anything: retrying this boot' % why)
+                        continue
+                    return None, 'infra: ' + why, info['stderr']   # the runner reruns it
+                how = 'timeout' if status == 124 else 'crashed' if status == 127 else 'exited'
+                if how == 'crashed' and mode in REUSE_AFTER_CRASH:
+                    vm.after_crash = True   # L1 stays; the next boot is watched
+                    outcome = 'keep'
+                elif how == 'exited':
+                    outcome = 'keep'
+                else:
+                    # a hung L2, or an aborted UEFI boot (the host's TCG race may
+                    # have hit L1 too): later boots get a fresh L1
+                    outcome = 'retire'
+                return status, how, info['stderr']
+            finally:
+                self._give(vm, slot, outcome)
         return None, 'infra: L1 failed %d time(s)' % tries, []
 
     def close_vm(self):
-        if self.vm:
-            self.vm.close()
-            self.vm = None
+        """Stop every L1 (boots still running in one see it gone)."""
+        with self.cond:
+            vms, self.vm, self.live = self.live | ({self.vm} if self.vm else set()), None, set()
+        for vm in vms:
+            vm.close()
 
     def close_spare(self):
         with self.lock:

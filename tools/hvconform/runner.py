@@ -14,11 +14,10 @@ import tempfile
 import threading
 import time
 
-from . import BadInput, cli, configs, direct, images, nested, tapstate
+from . import BadInput, chain, cli, configs, direct, images, l1jobs, nested
 from . import profile as profile_mod
 from .configs import ROOT, Table
 
-MAX_RESTARTS = 20
 ENV, USAGE_RC = 3, 2
 
 
@@ -112,37 +111,6 @@ def choose_mode(o, table, stack, tmp):
     return mode
 
 
-class Streamer:
-    """Serial bytes to the piece file and stdout as they arrive; the first
-    `hide` lines go to the file only (a rerun's lines already shown);
-    echo=False: everything goes to the file only."""
-
-    def __init__(self, path, hide=0, echo=True):
-        self.f = open(path, 'wb')
-        self.n = 0
-        self.hide = hide
-        self.echo = echo
-        self.shown = 0          # lines written to stdout
-
-    def __call__(self, data):
-        self.f.write(data)
-        self.f.flush()
-        self.n += len(data)
-        if not self.echo:
-            return
-        while self.hide and data:
-            i = data.find(b'\n')
-            if i < 0:
-                return
-            data, self.hide, self.shown = data[i + 1:], self.hide - 1, self.shown + 1
-        self.shown += data.count(b'\n')
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-
-    def close(self):
-        self.f.close()
-
-
 def default_log(o, mode, stack, config, machine):
     boot = 'iso-uefi' if (o['boot'], o['firmware']) == ('iso', 'uefi') else o['boot']
     parts = [boot, mode, config] + ([machine] if machine != 'pc' else []) + \
@@ -187,77 +155,82 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         # L2 has a virtio console beside COM1 (tools/nested/init): the same
         # bytes with one exit per line instead of two per byte
         base.append('console=virtio')
-    args = base + [w for w in o['kargs'] if w.startswith('after=')]
-    def pin_seed(state):
-        """Every later boot gets the first boot's seed: the pieces make one
-        reproducible run."""
-        if state.seed is not None and not any(w.startswith('seed=') for w in base):
-            base.append('seed=%d' % state.seed)
-    pieces, restarts, t0 = [], 0, time.monotonic()
-    hide, reruns = 0, 0
-    while True:
+    first_after = next((w[6:] for w in o['kargs'] if w.startswith('after=')), None)
+    workers = l1jobs.SLOTS if mode == 'nested' else 1
+    hkey = '|'.join(map(str, (mode, stack, config, machine, o['boot'], o['firmware'], smp, profile)))
+    ahead = chain.speculate(o['kargs'], read_profile(profile) if profile not in (None, 'none') else None,
+                            workers, deaths_seen(hkey))
+    if ahead and not any(w.startswith('seed=') for w in base):
+        # the boots started ahead need the run's seed before the first boot prints it
+        base.append('seed=%d' % (int.from_bytes(os.urandom(4), 'little') % 4000000000 + 1))
+
+    def boot(args, out):
         image = images.image_for(o['boot'], args, tmp)
-        piece = '%s.%d' % (log, len(pieces) + 1)
-        out = Streamer(piece, hide, echo=label is None)
-        tb = time.monotonic()
         if mode == 'nested':
             boot_mode = 'iso-uefi' if (o['boot'], o['firmware']) == ('iso', 'uefi') else o['boot']
-            st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, timeout, out)
+            try:
+                st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, timeout, out)
+            finally:
+                if os.path.basename(os.path.dirname(image)).startswith(images.OWN_COPY):
+                    # this boot's own copy (on L1's disk now)
+                    shutil.rmtree(os.path.dirname(image), ignore_errors=True)
             for line in err:
                 note('L2 stderr: ' + line)
-        else:
-            cmd = direct.qemu_command(mode, o['boot'], o['firmware'], image, ' '.join(args),
-                                      l2args, smp, tmp)
-            # the build's image path, not this run's temporary copy: a user can rerun it
-            note('QEMU: ' + ' '.join(shlex.quote(images.ORIGINAL.get(c, c)) for c in cmd))
-            st, how = direct.run(cmd, timeout, out, os.path.join(tmp, 'qemu.err'))
-            err = open(os.path.join(tmp, 'qemu.err'), errors='replace').read().strip()
-            if err:
-                sys.stderr.write(err + '\n')
-            if how == 'exited' and st == 1 and out.n == 0 and err:
-                how = 'failed'
-        out.close()
-        note('boot %d ended after %.2f s (%s)' % (len(pieces) + 1, time.monotonic() - tb, describe(st, how, timeout)))
-        if how.startswith('infra'):
-            # L1 itself failed after L2 began: not the hypervisor under test. The
-            # boot runs again from its start in a fresh L1 with the same arguments
-            # and seed; what stdout already showed is not shown twice.
-            if reruns >= 3:
-                raise EnvError('nested runner failed (%s): not the hypervisor under test; rerun' % how[7:])
-            reruns += 1
-            pin_seed(tapstate.state(open(piece, 'rb').read().decode('utf-8', 'replace')))
-            args = base + [w for w in args if w.startswith('after=')]
-            hide = max(hide, out.shown)
-            note('%s after L2 began printing (not the hypervisor under test): this boot runs again '
-                 'from its start in a fresh L1 with the same arguments; its first %d line(s), shown '
-                 'above, are not shown again (the log holds the rerun)' % (how[7:], hide))
-            continue
-        hide, reruns = 0, 0      # reruns count per boot
-        if how == 'failed' and not pieces:
-            raise EnvError('QEMU could not start the VM (status %d, see above)' % st)
-        pieces.append(piece)
-        s = tapstate.state(open(piece, 'rb').read().decode('utf-8', 'replace'))
-        if s.complete or s.bail:
-            break
-        if not s.has_tap:
-            note('the VM printed no TAP (%s): not resuming' % describe(st, how, timeout))
-            break
-        if not s.running:
-            note('the VM ended outside a test (%s): not resuming' % describe(st, how, timeout))
-            break
-        if restarts >= MAX_RESTARTS:
-            note('the VM %s during %s; %d restarts used up: not resuming'
-                 % (describe(st, how, timeout), s.running, MAX_RESTARTS))
-            break
-        note('the VM %s during %s: booting again with after=%s' % (describe(st, how, timeout), s.running, s.running))
-        restarts += 1
-        pin_seed(s)
-        args = base + ['after=' + s.running]
-    note('%.2f s, %d boot(s); log %s' % (time.monotonic() - t0, len(pieces), log))
+            return st, how
+        cmd = direct.qemu_command(mode, o['boot'], o['firmware'], image, ' '.join(args),
+                                  l2args, smp, tmp)
+        # the build's image path, not this run's temporary copy: a user can rerun it
+        note('QEMU: ' + ' '.join(shlex.quote(images.ORIGINAL.get(c, c)) for c in cmd))
+        st, how = direct.run(cmd, timeout, out, os.path.join(tmp, 'qemu.err'))
+        err = open(os.path.join(tmp, 'qemu.err'), errors='replace').read().strip()
+        if err:
+            sys.stderr.write(err + '\n')
+        if how == 'exited' and st == 1 and out.n == 0 and err:
+            how = 'failed'
+        return st, how
+
+    def enter():
+        _cell.label = label
+
+    c = chain.Chain(boot, base, log, note, lambda st, how: describe(st, how, timeout), workers,
+                    echo=label is None, enter=enter)
+    try:
+        pieces = c.run(first_after, ahead)
+    except chain.ChainError as e:
+        raise EnvError(str(e))
+    if first_after is None and not any(w.startswith('tests=') for w in o['kargs']):
+        deaths_seen(hkey, c.deaths)
     pieces = publish(pieces, log)
     return check(pieces, log, profile, junit or o['junit'], json_out or o['json'],
                  {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,
                   'versions': getattr(runner_nested, 'versions', None) or {}}, label)
+
+
+HISTORY = os.path.join(ROOT, 'build', 'runner-deaths.json')
+
+
+def deaths_seen(key, record=None):
+    """{test the VM died in: seconds its resume boot took} on the last whole
+    run of this configuration (None: no such run); record: store this run's.
+    A hint for boots started ahead (which, longest first), never a result: a
+    wrong one costs a boot that is thrown away."""
+    try:
+        with open(HISTORY) as f:
+            history = json.load(f)
+        if not isinstance(history, dict):
+            history = {}
+    except (OSError, ValueError):
+        history = {}
+    if record is None:
+        seen = history.get(key)
+        return seen if isinstance(seen, dict) else None
+    history[key] = dict(record)
+    os.makedirs(os.path.dirname(HISTORY), exist_ok=True)
+    tmp = '%s.%d' % (HISTORY, os.getpid())
+    with open(tmp, 'w') as f:
+        json.dump(history, f, indent=1, sort_keys=True)
+    os.replace(tmp, HISTORY)      # concurrent runs: the last one's record stays
+    return None
 
 
 def read_profile(path):
@@ -330,7 +303,8 @@ def claim_log(given, default):
         note('%s is in use by another run: this run logs to %s' % (given or default, log))
     for name in os.listdir(os.path.dirname(log)):
         rest = name[len(os.path.basename(log)) + 1:]
-        if name.startswith(os.path.basename(log) + '.') and rest.isdigit():
+        if name.startswith(os.path.basename(log) + '.') and (rest.isdigit() or
+                                                            rest[:1] == 'b' and rest[1:].isdigit()):
             os.remove(os.path.join(os.path.dirname(log), name))
     return log, f
 

@@ -28,7 +28,7 @@ def restores_ok(t, text, stack='debian12', workers=1):
     # its L1, the next boot runs there; only a failed L1 or a hung L2 take a
     # fresh one
     restores = len(re.findall(r'L1 \(%s\) restored' % stack, text))
-    fresh = len(re.findall(r'boot \d+ ended after \S+ s \(timed out|L2 (began|printed anything)', text))
+    fresh = len(re.findall(r'boot \d+(?: \(after=\S+\))? ended after \S+ s \(timed out|L2 (began|printed anything)', text))
     t.check(restores <= workers + fresh, 'L1 restored %d times: once per worker (%d), plus one per failed L1 '
             'or hung L2 (%d)' % (restores, workers, fresh))
 

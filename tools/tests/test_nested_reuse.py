@@ -16,9 +16,13 @@ class FakeL1:
 
     def __init__(self, script):
         self.script, self.calls, self.closed, self.smp = list(script), [], False, 2
+        self.proc = self
         FakeL1.made.append(self)
 
-    def run_job(self, image, fields, timeout, out, first_output=None):
+    def poll(self):
+        return 0 if self.closed else None
+
+    def run_job(self, slot, image, fields, timeout, out, first_output=None):
         self.calls.append(first_output)
         status, printed = self.script.pop(0)
         if printed:
@@ -39,16 +43,15 @@ class FakeL1:
 
 
 class Runner(nested.Nested):
-    """Nested without a cache: session() hands out the next fake L1."""
+    """Nested without a cache: a restore makes the next fake L1."""
 
     def __init__(self, scripts):
-        self.stack, self.note, self.vm, self.spare = 'fake', lambda m: None, None, None
-        self.after_crash, self.closed, self.scripts = False, False, list(scripts)
+        os.environ['HVCONFORM_L1_CACHE'] = '/nonexistent'     # no cache is built
+        nested.Nested.__init__(self, 'fake', lambda m: None, prefetch=0)
+        self.scripts = list(scripts)
 
-    def session(self, smp):
-        if self.vm is None or self.vm.closed:
-            self.vm = FakeL1(self.scripts.pop(0))
-        return self.vm
+    def _restore(self, want):
+        return FakeL1(self.scripts.pop(0))
 
 
 def boot(r, mode='kernel'):

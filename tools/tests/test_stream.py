@@ -8,7 +8,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from hvconform import runner  # noqa: E402
+from hvconform import chain  # noqa: E402
 
 
 class Capture:
@@ -24,7 +24,7 @@ class StreamerTest(unittest.TestCase):
         old, sys.stdout = sys.stdout, Capture()
         try:
             with tempfile.TemporaryDirectory() as d:
-                s = runner.Streamer(os.path.join(d, 'p'), hide)
+                s = chain.Streamer(os.path.join(d, 'p'), hide, echo=True)
                 for c in chunks:
                     s(c)
                 s.close()
@@ -51,16 +51,12 @@ class StreamerTest(unittest.TestCase):
         self.assertEqual(logged, b'one\ntw')
 
 
-if __name__ == '__main__':
-    unittest.main()
-
-
 class QuietStreamerTest(StreamerTest):
     def test_a_side_by_side_cell_writes_its_log_only(self):
         old, sys.stdout = sys.stdout, Capture()
         try:
             with tempfile.TemporaryDirectory() as d:
-                s = runner.Streamer(os.path.join(d, 'p'), 0, echo=False)
+                s = chain.Streamer(os.path.join(d, 'p'), 0, echo=False)
                 s(b'ok 1 - a\nok 2')
                 s(b' - b\n')
                 s.close()
@@ -69,3 +65,21 @@ class QuietStreamerTest(StreamerTest):
             self.assertEqual(logged, b'ok 1 - a\nok 2 - b\n')
         finally:
             sys.stdout = old
+
+    def test_a_boot_started_ahead_is_shown_when_it_becomes_the_head(self):
+        old, sys.stdout = sys.stdout, Capture()
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                s = chain.Streamer(os.path.join(d, 'p'), 1)
+                s(b'TAP\nok 1 - a\n')
+                self.assertEqual(sys.stdout.buffer.getvalue(), b'', 'shown before its turn')
+                s.show()
+                s(b'ok 2 - b\n')
+                s.close()
+            self.assertEqual(sys.stdout.buffer.getvalue(), b'ok 1 - a\nok 2 - b\n')
+        finally:
+            sys.stdout = old
+
+
+if __name__ == '__main__':
+    unittest.main()

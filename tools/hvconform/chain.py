@@ -1,0 +1,247 @@
+"""One configuration's run as a chain of boots ("pieces"): each boot after
+the first resumes after the test its predecessor died in.
+
+Boots ahead: where the profile says a test kills the VM ("VM dies:", not
+"Intermittent:"), the boot that resumes after that test is started at once,
+beside the others (nested mode: one per L1 slot), instead of after the death.
+Each such boot is the one a sequential run would make after the death: same
+arguments, same seed (chosen before the first boot). Only pieces that link
+up are the run: one the chain does not reach (the VM did not die where the
+profile said) is named in a note and deleted."""
+
+import concurrent.futures
+import os
+import sys
+import threading
+import time
+
+from . import tapstate
+from .profile import DEATH_MARK, INTERMITTENT_MARK, marks
+
+MAX_RESTARTS = 20
+MAX_RERUNS = 3          # of one boot after its L1 failed (not the hypervisor's doing)
+
+
+class ChainError(Exception):
+    """The run cannot go on (QEMU could not start, L1 kept failing)."""
+
+
+class Streamer:
+    """A boot's serial bytes, into its piece file as they arrive, and to
+    stdout once the piece is the chain's head (shown()): the first `hide`
+    lines are not shown (a rerun's lines already on stdout)."""
+
+    def __init__(self, path, hide=0, echo=False):
+        self.f = open(path, 'wb')
+        self.lock = threading.Lock()
+        self.n, self.hide, self.echo = 0, hide, False
+        self.held = bytearray()     # what came before the piece was shown
+        self.shown = 0              # lines written to stdout
+        if echo:
+            self.show()
+
+    def __call__(self, data):
+        with self.lock:
+            self.f.write(data)
+            self.f.flush()
+            self.n += len(data)
+            if self.echo:
+                self._emit(data)
+            else:
+                self.held += data
+
+    def show(self):
+        with self.lock:
+            self.echo = True
+            data, self.held = bytes(self.held), bytearray()
+            self._emit(data)
+
+    def _emit(self, data):
+        while self.hide and data:
+            i = data.find(b'\n')
+            if i < 0:
+                return
+            data, self.hide, self.shown = data[i + 1:], self.hide - 1, self.shown + 1
+        if data:
+            self.shown += data.count(b'\n')
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+
+    def close(self):
+        with self.lock:
+            self.f.close()
+
+
+class Piece:
+    def __init__(self, n, after, path):
+        self.n, self.after, self.path = n, after, path
+        self.done = threading.Event()
+        self.head = False           # shown on stdout as it comes
+        self.out = None
+        self.st = self.how = self.state = None
+        self.error = None
+
+
+def speculate(kargs, profile, workers, seen=None):
+    """The tests to start resume boots after, ahead: the profile's sure VM
+    deaths (seen: of those, the ones the last whole run of this configuration
+    died in, when there was one: a profile may cover configurations where a
+    test skips), when boots can run side by side and the user's arguments
+    select the whole suite (tests= or after= could leave them out)."""
+    if workers < 2 or profile is None or any(w.split('=')[0] in ('tests', 'after', 'list')
+                                              for w in kargs):
+        return []
+    names = [name for name, e in profile.entries.items()
+             if DEATH_MARK in marks(e.reason) and INTERMITTENT_MARK not in marks(e.reason)
+             and (seen is None or name in seen)]
+    # the longest first, so that the boots side by side end together
+    return sorted(names, key=lambda n: -(seen or {}).get(n, 0))
+
+
+class Chain:
+    """boot(args, out) -> (status, how) boots once; how 'infra: WHY' means
+    the boot must run again (not the hypervisor's doing). enter() runs first
+    in every worker thread (the runner's note labels)."""
+
+    def __init__(self, boot, base, log, note, describe, workers=1, echo=True, enter=None):
+        self.boot, self.base, self.log, self.note = boot, list(base), log, note
+        self.describe, self.echo = describe, echo
+        self.enter = enter or (lambda: None)
+        self.pieces = {}            # after (None: from the start) -> Piece
+        self.deaths = {}            # test the VM died in -> seconds the boot after it took
+        self.lock = threading.Lock()
+        # one at a time: each boot runs in the caller's thread when it is waited
+        # for (Ctrl-C reaches it there); else a thread per boot in flight
+        self.pool = concurrent.futures.ThreadPoolExecutor(workers) if workers > 1 else None
+
+    def pin_seed(self, seed):
+        """Every later boot gets this seed: the pieces make one reproducible run."""
+        if seed is not None and not any(w.startswith('seed=') for w in self.base):
+            self.base.append('seed=%d' % seed)
+
+    def start(self, after, ahead=False):
+        with self.lock:
+            p = Piece(len(self.pieces) + 1, after, '%s.b%d' % (self.log, len(self.pieces) + 1))
+            self.pieces[after] = p
+        if ahead:
+            self.note('boot %d (after=%s) starts ahead: the profile says the VM dies in %s'
+                      % (p.n, after, after))
+        p.args = list(self.base) + (['after=' + after] if after else [])
+        if self.pool:
+            self.pool.submit(self._run, p, p.args)
+        return p
+
+    def _run(self, p, args):
+        self.enter()
+        try:
+            self._boot(p, args)
+        except BaseException as e:      # reported by the chain's owner
+            p.error = e
+        finally:
+            p.done.set()
+
+    def _boot(self, p, args):
+        hide, reruns = 0, 0
+        while True:
+            with self.lock:
+                p.out = Streamer(p.path, hide, echo=p.head and self.echo)
+            tb = time.monotonic()
+            st, how = self.boot(args, p.out)
+            p.out.close()
+            self.note('boot %d%s ended after %.2f s (%s)' % (
+                p.n, ' (after=%s)' % p.after if p.after else '', time.monotonic() - tb,
+                self.describe(st, how)))
+            if not how.startswith('infra'):
+                break
+            # L1 itself failed after L2 began: not the hypervisor under test. The
+            # boot runs again from its start in a fresh L1 with the same arguments
+            # and seed; what stdout already showed is not shown again.
+            if reruns >= MAX_RERUNS:
+                raise ChainError('nested runner failed (%s): not the hypervisor under test; rerun'
+                                 % how[7:])
+            reruns += 1
+            s = tapstate.state(open(p.path, 'rb').read().decode('utf-8', 'replace'))
+            if s.seed is not None and not any(w.startswith('seed=') for w in args):
+                args = args + ['seed=%d' % s.seed]
+            hide = max(hide, p.out.shown)
+            self.note('%s after L2 began printing (not the hypervisor under test): this boot runs '
+                      'again from its start in a fresh L1 with the same arguments; its first %d '
+                      'line(s), shown above, are not shown again (the log holds the rerun)'
+                      % (how[7:], hide))
+        p.st, p.how, p.secs = st, how, time.monotonic() - tb
+        p.state = tapstate.state(open(p.path, 'rb').read().decode('utf-8', 'replace'))
+
+    def wait(self, p):
+        """p's result, its output shown from now on (it is the chain's head)."""
+        with self.lock:
+            p.head = True
+            if p.out is not None and self.echo:
+                p.out.show()
+        if not self.pool:
+            self._boot(p, p.args)
+            p.done.set()
+        p.done.wait()
+        if p.error is not None:
+            raise p.error
+        return p
+
+    def run(self, first_after, ahead):
+        """The chain from first_after (None: the start); ahead: tests whose
+        resume boots start now. Returns the pieces' files, in chain order."""
+        t0 = time.monotonic()
+        try:
+            p = self.start(first_after)
+            for name in ahead:
+                self.start(name, ahead=True)
+            order, ok = [], False
+            while True:
+                self.wait(p)
+                if p.how == 'failed' and not order:
+                    raise ChainError('QEMU could not start the VM (status %d, see above)' % p.st)
+                order.append(p)
+                s = p.state
+                if len(order) == 1:
+                    self.pin_seed(s.seed)
+                if s.complete or s.bail:
+                    break
+                why = self.describe(p.st, p.how)
+                if not s.has_tap:
+                    self.note('the VM printed no TAP (%s): not resuming' % why)
+                    break
+                if not s.running:
+                    self.note('the VM ended outside a test (%s): not resuming' % why)
+                    break
+                if len(order) > MAX_RESTARTS:
+                    self.note('the VM %s during %s; %d restarts used up: not resuming'
+                              % (why, s.running, MAX_RESTARTS))
+                    break
+                with self.lock:
+                    nxt = self.pieces.get(s.running)
+                if nxt is None or nxt in order:
+                    self.note('the VM %s during %s: booting again with after=%s' % (why, s.running, s.running))
+                    nxt = self.start(s.running)
+                else:
+                    self.note('the VM %s during %s: boot %d, started ahead, resumes after it'
+                              % (why, s.running, nxt.n))
+                p = nxt
+            ok = True
+        finally:
+            # boots started ahead and not needed end on their own (bounded by the
+            # timeout); on an error the caller stops the L1s, which ends them
+            if self.pool:
+                self.pool.shutdown(wait=ok, cancel_futures=not ok)
+        self.deaths = {q.after: round(q.secs, 2) for q in order[1:]}
+        unused = [q for q in self.pieces.values() if q not in order]
+        for q in unused:
+            self.note('boot %d (after=%s) was started ahead, but the VM did not die in %s: '
+                      'not part of the run, deleted' % (q.n, q.after, q.after))
+            os.remove(q.path)
+        paths = []
+        for k, q in enumerate(order, 1):
+            path = '%s.%d' % (self.log, k)
+            os.replace(q.path, path)
+            paths.append(path)
+        self.note('%.2f s, %d boot(s)%s; log %s' % (
+            time.monotonic() - t0, len(order), ' (and %d unused)' % len(unused) if unused else '',
+            self.log))
+        return paths
