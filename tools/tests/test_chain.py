@@ -1,0 +1,213 @@
+"""chain.Chain and chain.speculate: one configuration's boots as a chain of
+pieces. Covers a sequential resume after a VM death (the first boot's seed
+pinned), a resume boot started ahead and used, one started ahead that the
+chain never reaches (deleted, named in a note), a boot rerun after an
+infrastructure failure, QEMU failing to start, and which profile entries
+speculate() picks. A fake boot prints scripted TAP; no VM is started."""
+
+import io
+import os
+import sys
+import tempfile
+import threading
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from hvconform import chain, profile  # noqa: E402
+
+# the first boot dies in post.b; a boot after=post.b (or post.c) prints the rest
+FIRST = ('TAP version 13\n# seed: 5\n1..4\n# running 1 post.a\nok 1 - post.a\n'
+         '# running 2 post.b\n')
+AFTER_B = ('TAP version 13\n# seed: 5\n1..4\n# running 3 post.c\nok 3 - post.c\n'
+           '# running 4 post.d\nok 4 - post.d\n'
+           '# hvconform: 3 passed, 0 failed, 0 skipped\n# hvconform: end\n')
+AFTER_C = ('TAP version 13\n# seed: 5\n1..4\n# running 4 post.d\nok 4 - post.d\n'
+           '# hvconform: 2 passed, 0 failed, 0 skipped\n# hvconform: end\n')
+CRASH, DONE = (134, 'crashed'), (0, 'exited')
+
+
+class Capture:
+    def __init__(self):
+        self.buffer = io.BytesIO()
+
+    def flush(self):
+        pass
+
+
+class FakeBoot:
+    """boot(args, out): prints the next (text, (status, how)) of script[after]
+    (after: the args' after=NAME, None from the start), then runs hooks[after]."""
+
+    def __init__(self, script, hooks=None):
+        self.script = {k: list(v) for k, v in script.items()}
+        self.hooks = hooks or {}
+        self.calls = []
+        self.lock = threading.Lock()
+
+    def __call__(self, args, out):
+        after = next((w[6:] for w in args if w.startswith('after=')), None)
+        with self.lock:
+            self.calls.append(list(args))
+            text, result = self.script[after].pop(0)
+        half = len(text) // 2           # in two writes, as serial output arrives
+        out(text[:half].encode())
+        out(text[half:].encode())
+        if after in self.hooks:
+            self.hooks[after]()
+        return result
+
+    def after(self, name):
+        return [c for c in self.calls if 'after=' + name in c]
+
+
+class ChainTest(unittest.TestCase):
+    def setUp(self):
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+        self.dir, self.log, self.notes = d.name, os.path.join(d.name, 'log'), []
+        old, sys.stdout = sys.stdout, Capture()
+        self.addCleanup(setattr, sys, 'stdout', old)
+
+    def run_chain(self, boot, base, workers, ahead=()):
+        self.chain = chain.Chain(boot, base, self.log, self.notes.append,
+                                 lambda st, how: '%s %s' % (how, st), workers, echo=False)
+        return self.chain.run(None, list(ahead))
+
+    def read(self, path):
+        with open(path) as f:
+            return f.read()
+
+    def files(self):
+        return sorted(os.listdir(self.dir))
+
+    def noted(self, *words):
+        return [n for n in self.notes if all(w in n for w in words)]
+
+    def test_sequential_resume_pins_the_first_boots_seed(self):
+        boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)]})
+        paths = self.run_chain(boot, ['avoid=x'], 1)
+        self.assertEqual(paths, [self.log + '.1', self.log + '.2'])
+        self.assertEqual([self.read(p) for p in paths], [FIRST, AFTER_B])
+        self.assertEqual(boot.calls, [['avoid=x'], ['avoid=x', 'seed=5', 'after=post.b']],
+                         'the resume boot must have the seed the first boot printed')
+        self.assertEqual(list(self.chain.deaths), ['post.b'])
+        self.assertEqual(self.files(), ['log.1', 'log.2'])
+        self.assertTrue(self.noted('during post.b', 'booting again with after=post.b'), self.notes)
+
+    def test_resume_boot_started_ahead_is_used(self):
+        started, seen = threading.Event(), {}
+        boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)]},
+                        {None: lambda: seen.setdefault('ahead', started.wait(2)),
+                         'post.b': started.set})
+        paths = self.run_chain(boot, ['avoid=x', 'seed=5'], 2, ahead=['post.b'])
+        self.assertTrue(seen['ahead'], 'the boot after=post.b did not start before the first ended')
+        self.assertEqual(paths, [self.log + '.1', self.log + '.2'])
+        self.assertEqual([self.read(p) for p in paths], [FIRST, AFTER_B])
+        self.assertEqual(boot.after('post.b'), [['avoid=x', 'seed=5', 'after=post.b']],
+                         'the boot after=post.b must run once, with the run\'s arguments')
+        self.assertEqual(len(boot.calls), 2)
+        self.assertEqual(list(self.chain.deaths), ['post.b'])
+        self.assertTrue(self.noted('boot 2 (after=post.b) starts ahead'), self.notes)
+        self.assertTrue(self.noted('boot 2, started ahead, resumes after it'), self.notes)
+        self.assertEqual(self.files(), ['log.1', 'log.2'])
+
+    def test_boot_started_ahead_and_not_reached_is_deleted(self):
+        boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)],
+                         'post.c': [(AFTER_C, DONE)]})
+        paths = self.run_chain(boot, ['seed=5'], 2, ahead=['post.c'])
+        self.assertEqual(len(boot.after('post.c')), 1, 'the boot after=post.c was not started ahead')
+        self.assertEqual(boot.after('post.b'), [['seed=5', 'after=post.b']],
+                         'no boot after=post.b where the VM died')
+        self.assertEqual(paths, [self.log + '.1', self.log + '.2'])
+        self.assertEqual([self.read(p) for p in paths], [FIRST, AFTER_B])
+        self.assertEqual(self.files(), ['log.1', 'log.2'], 'the unused piece log.b2 was kept')
+        self.assertTrue(self.noted('boot 2 (after=post.c)', 'not part of the run'), self.notes)
+        self.assertTrue(self.noted('booting again with after=post.b'), self.notes)
+        self.assertEqual(list(self.chain.deaths), ['post.b'])
+
+    def test_infra_failure_reruns_the_boot_with_its_seed(self):
+        whole = FIRST.replace('seed: 5', 'seed: 7') + (
+            'ok 2 - post.b\n# running 3 post.c\nok 3 - post.c\n# running 4 post.d\n'
+            'ok 4 - post.d\n# hvconform: 4 passed, 0 failed, 0 skipped\n# hvconform: end\n')
+        cut = 'TAP version 13\n# seed: 7\n1..4\n# running 1 post.a\n'
+        boot = FakeBoot({None: [(cut, (None, 'infra: L1 hung')), (whole, DONE)]})
+        paths = self.run_chain(boot, ['avoid=x'], 1)
+        self.assertEqual(boot.calls, [['avoid=x'], ['avoid=x', 'seed=7']],
+                         'the rerun must have the same arguments and the seed the boot printed')
+        self.assertEqual(paths, [self.log + '.1'])
+        self.assertEqual(self.read(paths[0]), whole, 'the piece must hold the rerun only')
+        self.assertTrue(self.noted('L1 hung', 'runs again'), self.notes)
+        self.assertEqual(self.chain.deaths, {})
+        self.assertEqual(self.files(), ['log.1'])
+
+    def test_infra_failing_every_time_gives_up(self):
+        cut = 'TAP version 13\n# seed: 7\n1..4\n'
+        n = chain.MAX_RERUNS + 1
+        boot = FakeBoot({None: [(cut, (None, 'infra: L1 hung'))] * n})
+        with self.assertRaises(chain.ChainError):
+            self.run_chain(boot, [], 1)
+        self.assertEqual(len(boot.calls), n)
+
+    def test_qemu_failing_to_start_raises(self):
+        for workers in (1, 2):
+            with self.subTest(workers=workers):
+                boot = FakeBoot({None: [('', (1, 'failed'))]})
+                with self.assertRaises(chain.ChainError):
+                    self.run_chain(boot, [], workers)
+                self.assertEqual(len(boot.calls), 1)
+
+    def test_death_in_a_resumed_boot_resumes_again(self):
+        after_b = AFTER_B.split('ok 3')[0]          # dies in post.c
+        boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(after_b, CRASH)],
+                         'post.c': [(AFTER_C, DONE)]})
+        paths = self.run_chain(boot, ['seed=5'], 1)
+        self.assertEqual([self.read(p) for p in paths], [FIRST, after_b, AFTER_C])
+        self.assertEqual(list(self.chain.deaths), ['post.b', 'post.c'])
+
+
+PROFILE = """\
+# known deviations
+post.a VM dies: triple fault
+post.b VM dies: hangs
+post.c VM dies: resets
+post.d Intermittent: VM dies: sometimes
+post.e VM dies: Intermittent: sometimes
+post.f wrong status, the VM dies: not up front
+post.g wrong status
+avoid big_mem the host cannot
+"""
+
+
+class SpeculateTest(unittest.TestCase):
+    def setUp(self):
+        with tempfile.NamedTemporaryFile('w', suffix='.txt', delete=False) as f:
+            f.write(PROFILE)
+        self.addCleanup(os.remove, f.name)
+        self.prof = profile.read(f.name)
+
+    def test_sure_deaths_in_file_order(self):
+        self.assertEqual(chain.speculate(['avoid=x'], self.prof, 2),
+                         ['post.a', 'post.b', 'post.c'])
+
+    def test_nothing_ahead(self):
+        self.assertEqual(chain.speculate([], self.prof, 1), [], 'one worker')
+        self.assertEqual(chain.speculate([], None, 2), [], 'no profile')
+        for kargs in (['tests=post.a'], ['after=post.a'], ['list'], ['seed=3', 'tests=post']):
+            self.assertEqual(chain.speculate(kargs, self.prof, 2), [], kargs)
+
+    def test_seen_deaths_only_longest_first(self):
+        self.assertEqual(chain.speculate([], self.prof, 2, {'post.b': 1.0, 'post.c': 3.0}),
+                         ['post.c', 'post.b'])
+        self.assertEqual(chain.speculate([], self.prof, 2, {'post.d': 9.0, 'post.g': 5.0}), [],
+                         'only sure deaths, even when seen')
+        self.assertEqual(chain.speculate([], self.prof, 2, {}), [], 'a whole run with no death')
+
+    def test_constructed_profile(self):
+        p = profile.Profile('mem')
+        p.entries['post.x'] = profile.Entry('VM dies: boom', 'mem:1')
+        p.entries['post.y'] = profile.Entry('Intermittent: VM dies: boom', 'mem:2')
+        self.assertEqual(chain.speculate([], p, 3), ['post.x'])
+
+
+if __name__ == '__main__':
+    unittest.main()
