@@ -72,6 +72,11 @@ class Streamer:
             self.f.close()
 
 
+def read_state(path):
+    with open(path, 'rb') as f:
+        return tapstate.state(f.read().decode('utf-8', 'replace'))
+
+
 class Piece:
     def __init__(self, n, after, path):
         self.n, self.after, self.path = n, after, path
@@ -107,7 +112,8 @@ class Chain:
         self.boot, self.base, self.log, self.note = boot, list(base), log, note
         self.describe, self.echo = describe, echo
         self.enter = enter or (lambda: None)
-        self.pieces = {}            # after (None: from the start) -> Piece
+        self.pieces = {}            # after (None: from the start) -> its latest Piece
+        self.started = []           # every Piece, in the order started
         self.deaths = {}            # test the VM died in -> seconds the boot after it took
         self.lock = threading.Lock()
         # one at a time: each boot runs in the caller's thread when it is waited
@@ -121,8 +127,10 @@ class Chain:
 
     def start(self, after, ahead=False):
         with self.lock:
-            p = Piece(len(self.pieces) + 1, after, '%s.b%d' % (self.log, len(self.pieces) + 1))
+            n = len(self.started) + 1
+            p = Piece(n, after, '%s.b%d' % (self.log, n))
             self.pieces[after] = p
+            self.started.append(p)
         if ahead:
             self.note('boot %d (after=%s) starts ahead: the profile says the VM dies in %s'
                       % (p.n, after, after))
@@ -143,7 +151,9 @@ class Chain:
     def _boot(self, p, args):
         hide, reruns = 0, 0
         while True:
-            with self.lock:
+            with self.lock:     # wait() may show p.out meanwhile: its lines count
+                if p.out is not None:
+                    hide = max(hide, p.out.shown)
                 p.out = Streamer(p.path, hide, echo=p.head and self.echo)
             tb = time.monotonic()
             st, how = self.boot(args, p.out)
@@ -160,16 +170,15 @@ class Chain:
                 raise ChainError('nested runner failed (%s): not the hypervisor under test; rerun'
                                  % how[7:])
             reruns += 1
-            s = tapstate.state(open(p.path, 'rb').read().decode('utf-8', 'replace'))
+            s = read_state(p.path)
             if s.seed is not None and not any(w.startswith('seed=') for w in args):
                 args = args + ['seed=%d' % s.seed]
-            hide = max(hide, p.out.shown)
             self.note('%s after L2 began printing (not the hypervisor under test): this boot runs '
                       'again from its start in a fresh L1 with the same arguments; its first %d '
                       'line(s), shown above, are not shown again (the log holds the rerun)'
-                      % (how[7:], hide))
+                      % (how[7:], p.out.shown))
         p.st, p.how, p.secs = st, how, time.monotonic() - tb
-        p.state = tapstate.state(open(p.path, 'rb').read().decode('utf-8', 'replace'))
+        p.state = read_state(p.path)
 
     def wait(self, p):
         """p's result, its output shown from now on (it is the chain's head)."""
@@ -231,7 +240,7 @@ class Chain:
             if self.pool:
                 self.pool.shutdown(wait=ok, cancel_futures=not ok)
         self.deaths = {q.after: round(q.secs, 2) for q in order[1:]}
-        unused = [q for q in self.pieces.values() if q not in order]
+        unused = [q for q in self.started if q not in order]
         for q in unused:
             self.note('boot %d (after=%s) was started ahead, but the VM did not die in %s: '
                       'not part of the run, deleted' % (q.n, q.after, q.after))

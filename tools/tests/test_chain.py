@@ -48,6 +48,8 @@ class FakeBoot:
         after = next((w[6:] for w in args if w.startswith('after=')), None)
         with self.lock:
             self.calls.append(list(args))
+            if not self.script.get(after):
+                raise AssertionError('unscripted boot: %s' % ' '.join(args))
             text, result = self.script[after].pop(0)
         half = len(text) // 2           # in two writes, as serial output arrives
         out(text[:half].encode())
@@ -163,6 +165,14 @@ class ChainTest(unittest.TestCase):
         paths = self.run_chain(boot, ['seed=5'], 1)
         self.assertEqual([self.read(p) for p in paths], [FIRST, after_b, AFTER_C])
         self.assertEqual(list(self.chain.deaths), ['post.b', 'post.c'])
+
+    def test_same_death_again_gets_a_piece_of_its_own(self):
+        # a kernel that ignored after= would die in post.b every time: each
+        # boot keeps its own file and place (they shared one: FileNotFoundError)
+        dies = FIRST.replace('# running 1 post.a\nok 1 - post.a\n', '')
+        boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(dies, CRASH), (dies, CRASH), (AFTER_C, DONE)]})
+        paths = self.run_chain(boot, ['seed=5'], 1)
+        self.assertEqual([self.read(p) for p in paths], [FIRST, dies, dies, AFTER_C])
 
 
 PROFILE = """\
