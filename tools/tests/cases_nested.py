@@ -66,6 +66,11 @@ def nested_full(t):
     for name in ('hv.hypercall_page', 'synic.deliver_one', 'post.success', 'fuzz.post'):
         t.check(r.status(name) in ('pass', 'known'), 'full: %s is %s' % (name, r.status(name)))
     t.check(len(r.pieces()) >= 2, 'full: no crash-resume (the profile lists VM deaths)')
+    # the boots after the profile's VM deaths start ahead, beside the first,
+    # in L1's second slot (tools/hvconform/chain.py, l1jobs.py)
+    t.check(re.search(r'boot \d+, started ahead, resumes after it', r.out),
+            'full: no resume boot was started ahead (the profile lists sure VM deaths)')
+    t.check('L2 (slot 1)' in r.out, 'full: no boot ran in L1\'s second slot')
     virtio_used(t, r)
     t.check((r.cell or {}).get('versions', {}).get('qemu'), 'the cell does not name the QEMU version')
     rc, _ = t.sh([sys.executable, 'tools/check-log', '--quiet'] + r.piece_paths())
