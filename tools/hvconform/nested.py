@@ -102,7 +102,7 @@ def state_key(cache, smp):
     """What a saved L1 depends on: its command line, the cache's inputs and
     the host QEMU that saved it."""
     h = hashlib.sha256()
-    h.update(' '.join(l1mod.command(cache, smp, '/WORK')).encode())
+    h.update(' '.join(l1mod.command(cache, smp, '/WORK', ram='/RAM')).encode())
     try:
         h.update(open(os.path.join(cache, 'stamp'), 'rb').read())
     except OSError:         # a hand-made cache (HVCONFORM_L1_CACHE) has no stamp
@@ -110,6 +110,11 @@ def state_key(cache, smp):
     h.update(subprocess.run(['qemu-system-x86_64', '--version'], stdout=subprocess.PIPE,
                             timeout=30).stdout)
     return h.hexdigest()
+
+
+def ram_file(state):
+    """A saved L1's RAM, beside its device state (l1.command has why)."""
+    return state[:-len('.state')] + '.ram' if state.endswith('.state') else state + '.ram'
 
 
 class Standby:
@@ -124,7 +129,7 @@ class Standby:
 
     def _restore(self, path):
         try:
-            self.vm.start(restore=path, run=False)
+            self.vm.start(restore=path, run=False, ram=ram_file(path))
         except Exception as e:      # reported when taken; close() may cut it short
             self.error = e
         self.secs = time.monotonic() - self.t0
@@ -185,19 +190,24 @@ class Nested:
                 meta = json.load(open(base + '.meta'))
             except (OSError, ValueError):
                 meta = {}
-            if meta.get('key') == key and os.path.exists(base + '.state'):
+            if meta.get('key') == key and os.path.exists(base + '.state') and \
+                    os.path.exists(ram_file(base + '.state')):
                 return base + '.state', meta
             self.note('saving a booted %s L1 (%d vCPUs) for later runs: one cold boot, ~10-20 s'
                       % (self.stack, smp))
             t = time.monotonic()
             vm = l1mod.L1(self.cache, smp)
             try:
-                vm.start(timeout=240)
+                if os.path.exists(ram_file(base + '.state.tmp')):    # an earlier save's, cut short
+                    os.remove(ram_file(base + '.state.tmp'))
+                vm.start(timeout=240, ram=ram_file(base + '.state.tmp'), share=True)
                 vm.save(base + '.state.tmp')
             except l1mod.L1Error as e:
                 raise NestedError('cannot boot and save the %s L1: %s' % (self.stack, e))
             finally:
                 vm.close()
+            # a running restore keeps the old files (its mapping, its reader)
+            os.replace(ram_file(base + '.state.tmp'), ram_file(base + '.state'))
             os.replace(base + '.state.tmp', base + '.state')
             meta = {'key': key, 'ready': vm.ready}
             with open(base + '.meta.tmp', 'w') as f:
