@@ -37,11 +37,14 @@ class Streamer:
         self.n, self.hide, self.echo = 0, hide, False
         self.held = bytearray()     # what came before the piece was shown
         self.shown = 0              # lines written to stdout
+        self.first = None           # when the first byte came (a boot may wait for a slot)
         if echo:
             self.show()
 
     def __call__(self, data):
         with self.lock:
+            if self.first is None:
+                self.first = time.monotonic()
             self.f.write(data)
             self.f.flush()
             self.n += len(data)
@@ -115,6 +118,7 @@ class Chain:
         self.pieces = {}            # after (None: from the start) -> its latest Piece
         self.started = []           # every Piece, in the order started
         self.deaths = {}            # test the VM died in -> seconds the boot after it took
+        self.took = {}              # the same, and '' -> the first boot's
         self.lock = threading.Lock()
         # one at a time: each boot runs in the caller's thread when it is waited
         # for (Ctrl-C reaches it there); else a thread per boot in flight
@@ -177,7 +181,8 @@ class Chain:
                       'again from its start in a fresh L1 with the same arguments; its first %d '
                       'line(s), shown above, are not shown again (the log holds the rerun)'
                       % (how[7:], p.out.shown))
-        p.st, p.how, p.secs = st, how, time.monotonic() - tb
+        # how long it ran: from its first output (not its wait for a slot)
+        p.st, p.how, p.secs = st, how, time.monotonic() - (p.out.first or tb)
         p.state = read_state(p.path)
 
     def wait(self, p):
@@ -240,6 +245,7 @@ class Chain:
             if self.pool:
                 self.pool.shutdown(wait=ok, cancel_futures=not ok)
         self.deaths = {q.after: round(q.secs, 2) for q in order[1:]}
+        self.took = {q.after or '': round(q.secs, 2) for q in order}
         unused = [q for q in self.started if q not in order]
         for q in unused:
             self.note('boot %d (after=%s) was started ahead, but the VM did not die in %s: '

@@ -13,17 +13,18 @@ import subprocess
 import sys
 import threading
 
-from . import l1jobs, nested
+from . import nested
 from .configs import ROOT
 
 
-def default_jobs(modes):
-    # nested: cells share their stack's L1, whose slots bound the boots at
-    # once (two L1s side by side on 2 CPUs were slower than one: 45.5 s for
-    # the four configurations against 33.9 s, guests spinning while
-    # descheduled); direct QEMU: one per two CPUs
+def default_jobs(modes, per_stack):
+    # nested: all of a stack's cells at once; they share its L1, whose slots
+    # bound the boots at once, in the order they come (two L1s side by side
+    # on 2 CPUs were slower than one: 45.5 s for the four configurations
+    # against 33.9 s, guests spinning while descheduled, so stacks take
+    # turns); direct QEMU: one per two CPUs
     if 'nested' in modes.values():
-        return l1jobs.SLOTS
+        return max(per_stack.values() or [1])
     return max(1, (os.cpu_count() or 1) // 2)
 
 
@@ -46,11 +47,14 @@ def run(o, table, tmp, run_cell, choose_mode, note):
         # so that side-by-side workers end together; stack by stack
         todo += sorted(((stack, c) for c in configs),
                        key=lambda sc: (-table.smp(sc[1], None), -len(table.configs[sc[1]].get('devices', '').split())))
-    jobs = max(1, min(o['jobs'] or default_jobs(modes), len(todo) or 1))
-    note('matrix: %d cell(s), %d at a time' % (len(todo), jobs))
     l1s, left, opened, lock = {}, {}, [], threading.Lock()    # per stack: its L1s, cells to go
     for stack, _ in todo:
         left[stack] = left.get(stack, 0) + 1
+    jobs = max(1, min(o['jobs'] or default_jobs(modes, left), len(todo) or 1))
+    note('matrix: %d cell(s), %d at a time' % (len(todo), jobs))
+    # a stack's cells start once the stack before it is done (one L1 at a time)
+    order = list(left)
+    done = {stack: threading.Event() for stack in order}
 
     def label_of(stack, config):
         return '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)
@@ -59,6 +63,8 @@ def run(o, table, tmp, run_cell, choose_mode, note):
         mode = modes[stack]
         label = label_of(stack, config)
         runner_nested = None
+        for before in order[:order.index(stack)]:
+            done[before].wait()
         try:
             if mode == 'nested':
                 with lock:
@@ -80,9 +86,11 @@ def run(o, table, tmp, run_cell, choose_mode, note):
         finally:
             with lock:
                 left[stack] -= 1
-                done = runner_nested if left[stack] == 0 else None
-            if done:            # the stack's last cell: its L1 goes
-                done.close(final=True)
+                last = left[stack] == 0
+            if last:            # the stack's last cell: its L1 goes
+                if runner_nested:
+                    runner_nested.close(final=True)
+                done[stack].set()
 
     ex = concurrent.futures.ThreadPoolExecutor(jobs)
     try:

@@ -165,6 +165,8 @@ class Nested:
         self.live = set()           # every L1 not yet closed (a retired one may still run a boot)
         self.spare = None
         self.restoring = False      # one thread restores; the others wait
+        self.waiting = []           # boots waiting for a slot, by arrival
+        self.arrivals = 0
         self.keys = {}
         self.versions = {}
         self.closed = False
@@ -267,37 +269,51 @@ class Nested:
         restored now; waits while every slot is busy."""
         want = self.l1_smp(smp)
         with self.cond:
-            while True:
-                if self.closed:
-                    raise NestedError('the run is ending (its L1s were stopped)')
-                vm = self.vm
-                if vm is not None and (vm.smp != want or vm.proc.poll() is not None):
-                    self._drop(vm, kill=vm.proc.poll() is not None)
-                    vm = None
-                if vm is not None and vm.free:
-                    return vm, vm.free.pop(0)
-                if vm is None and not self.restoring:
-                    self.restoring = True
-                    break
-                self.cond.wait(1)
-        vm = None
-        try:
-            vm = self._restore(want)
-        finally:
-            with self.cond:
-                self.restoring = False
+            self.arrivals += 1
+            me = self.arrivals
+            self.waiting.append(me)
+            try:
+                return self._take_locked(smp, want, me)
+            finally:
+                self.waiting.remove(me)
                 self.cond.notify_all()
-                if vm is not None:
-                    vm.free, vm.retired, vm.after_crash = list(range(l1jobs.SLOTS)), False, False
-                    if self.closed:
-                        vm.close()
-                        vm = None
-                    else:
-                        self.vm = vm
-                        self.live.add(vm)
-        if vm is None:
-            raise NestedError('the run is ending (its L1s were stopped)')
-        return self._take(smp)
+
+    def _take_locked(self, smp, want, me):
+        while True:
+            if self.closed:
+                raise NestedError('the run is ending (its L1s were stopped)')
+            vm = self.vm
+            if vm is not None and (vm.smp != want or vm.proc.poll() is not None):
+                self._drop(vm, kill=vm.proc.poll() is not None)
+                vm = None
+            if vm is not None and self._fits(vm, me):
+                return vm, vm.free.pop(0)
+            if vm is None and not self.restoring:
+                self.restoring = True
+                self.cond.release()         # the restore runs unlocked
+                vm = None
+                try:
+                    vm = self._restore(want)
+                finally:
+                    self.cond.acquire()
+                    self.restoring = False
+                    self.cond.notify_all()
+                    if vm is not None:
+                        vm.free, vm.retired, vm.after_crash = list(range(l1jobs.SLOTS)), False, False
+                        if self.closed:
+                            vm.close()
+                        else:
+                            self.vm = vm
+                            self.live.add(vm)
+                continue
+            self.cond.wait(1)
+
+    def _fits(self, vm, me):
+        """Whether boot `me` may start now: waiting boots get free slots in
+        the order they came. Measured on the four configurations (2-vCPU L1,
+        three runs each): in that order 16-24 s; longest first, at most one
+        2-VP boot at a time, 21-27 s; a 2-VP boot alone in L1, 29-37 s."""
+        return bool(vm.free) and sorted(self.waiting).index(me) < len(vm.free)
 
     def _drop(self, vm, kill):
         """No new boots go to vm; kill: stop it now (its other boot, if any,

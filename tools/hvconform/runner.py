@@ -158,8 +158,9 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     first_after = next((w[6:] for w in o['kargs'] if w.startswith('after=')), None)
     workers = l1jobs.SLOTS if mode == 'nested' else 1
     hkey = '|'.join(map(str, (mode, stack, config, machine, o['boot'], o['firmware'], smp, profile)))
+    seen = deaths_seen(hkey)
     ahead = chain.speculate(o['kargs'], read_profile(profile) if profile not in (None, 'none') else None,
-                            workers, deaths_seen(hkey))
+                            workers, seen)
     if ahead and not any(w.startswith('seed=') for w in base):
         # the boots started ahead need the run's seed before the first boot prints it
         base.append('seed=%d' % (int.from_bytes(os.urandom(4), 'little') % 4000000000 + 1))
@@ -199,7 +200,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     except chain.ChainError as e:
         raise EnvError(str(e))
     if first_after is None and not any(w.startswith('tests=') for w in o['kargs']):
-        deaths_seen(hkey, c.deaths)
+        deaths_seen(hkey, c.took)
     pieces = publish(pieces, log)
     return check(pieces, log, profile, junit or o['junit'], json_out or o['json'],
                  {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,
@@ -210,8 +211,9 @@ HISTORY = os.path.join(ROOT, 'build', 'runner-deaths.json')
 
 
 def deaths_seen(key, record=None):
-    """{test the VM died in: seconds its resume boot took} on the last whole
-    run of this configuration (None: no such run); record: store this run's.
+    """{test the VM died in: seconds its resume boot took, '': the first
+    boot's} on the last whole run of this configuration (None: no such run);
+    record: store this run's.
     A hint for boots started ahead (which, longest first), never a result: a
     wrong one costs a boot that is thrown away."""
     try:
