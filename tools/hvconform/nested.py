@@ -181,42 +181,50 @@ class Nested:
         return max(2, smp)
 
     def _saved(self, smp):
-        """Path of a current saved L1 for smp vCPUs, making it if needed."""
+        """Path of a current saved L1 for smp vCPUs, making it if needed. Its
+        name carries its key, so a restore always opens a state and a RAM
+        file of the same save (a save by another tree's code replaces
+        neither under it)."""
         base = os.path.join(self.cache, 'l1-smp%d' % smp)
         if smp not in self.keys:                 # the same for every restore of this run
             self.keys[smp] = state_key(self.cache, smp)
         key = self.keys[smp]
+        state = '%s-%s.state' % (base, key[:16])
         with open(base + '.lock', 'w') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)    # parallel runs: one saves, the others wait
             try:
-                meta = json.load(open(base + '.meta'))
+                meta = json.load(open(state[:-len('.state')] + '.meta'))
             except (OSError, ValueError):
                 meta = {}
-            if meta.get('key') == key and os.path.exists(base + '.state') and \
-                    os.path.exists(ram_file(base + '.state')):
-                return base + '.state', meta
+            if meta.get('key') == key and os.path.exists(state) and os.path.exists(ram_file(state)):
+                return state, meta
             self.note('saving a booted %s L1 (%d vCPUs) for later runs: one cold boot, ~10-20 s'
                       % (self.stack, smp))
             t = time.monotonic()
             vm = l1mod.L1(self.cache, smp)
             try:
-                if os.path.exists(ram_file(base + '.state.tmp')):    # an earlier save's, cut short
-                    os.remove(ram_file(base + '.state.tmp'))
-                vm.start(timeout=240, ram=ram_file(base + '.state.tmp'), share=True)
-                vm.save(base + '.state.tmp')
+                if os.path.exists(ram_file(state + '.tmp')):    # an earlier save's, cut short
+                    os.remove(ram_file(state + '.tmp'))
+                vm.start(timeout=240, ram=ram_file(state + '.tmp'), share=True)
+                vm.save(state + '.tmp')
             except l1mod.L1Error as e:
                 raise NestedError('cannot boot and save the %s L1: %s' % (self.stack, e))
             finally:
                 vm.close()
-            # a running restore keeps the old files (its mapping, its reader)
-            os.replace(ram_file(base + '.state.tmp'), ram_file(base + '.state'))
-            os.replace(base + '.state.tmp', base + '.state')
+            os.replace(ram_file(state + '.tmp'), ram_file(state))
+            os.replace(state + '.tmp', state)
             meta = {'key': key, 'ready': vm.ready}
-            with open(base + '.meta.tmp', 'w') as f:
+            with open(state[:-len('.state')] + '.meta.tmp', 'w') as f:
                 json.dump(meta, f)
-            os.replace(base + '.meta.tmp', base + '.meta')
-            self.note('saved %s.state (%.1f s)' % (base, time.monotonic() - t))
-            return base + '.state', meta
+            os.replace(state[:-len('.state')] + '.meta.tmp', state[:-len('.state')] + '.meta')
+            # older saves go (a restore still reading one keeps its open files)
+            for name in os.listdir(self.cache):
+                path = os.path.join(self.cache, name)
+                if name.startswith('l1-smp%d' % smp) and not path.startswith(state[:-len('.state')]) \
+                        and name.endswith(('.state', '.ram', '.meta')):
+                    os.remove(path)
+            self.note('saved %s (%.1f s)' % (state, time.monotonic() - t))
+            return state, meta
 
     def _standby(self, smp):
         if self.closed:
