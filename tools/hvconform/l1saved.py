@@ -1,0 +1,181 @@
+"""A stack's L1 cache (tools/nested/build-cache.sh) and its saved, booted
+L1s: the first run of a stack boots L1 cold up to "ready" (KVM loaded,
+waiting for a job) and saves it with QEMU's migration beside the cache
+(l1-smpN-KEY.state and .ram, keyed by everything that shapes it); every later
+run restores it (a Standby: in the background, paused until taken)."""
+
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+import threading
+import time
+
+from . import l1 as l1mod
+from .configs import ROOT
+
+NESTED_DIR = os.path.join(ROOT, 'tools', 'nested')
+
+
+class NestedError(Exception):
+    """The nested runner cannot work here (cache, L1 start): exit 3."""
+
+
+def cache_dir(stack):
+    return os.environ.get('HVCONFORM_L1_CACHE') or os.path.join(ROOT, 'build', 'nested', stack)
+
+
+_checked = {}       # stack -> cache dir, checked once per process
+
+
+def quick_key(d):
+    """What build-cache.sh's answer depends on, read without running it (it
+    takes ~0.4 s: dpkg-query, hashing): its scripts, the package databases
+    it asks, and the cache's own files. Equal to the key stored after its
+    last success: the cache is up to date."""
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(NESTED_DIR)):
+        with open(os.path.join(NESTED_DIR, name), 'rb') as f:
+            h.update(name.encode() + b'\0' + f.read())
+    for path in ('/var/lib/dpkg/status', '/var/lib/apt/lists', os.path.join(d, 'apt', 'lists'),
+                 os.path.join(d, 'stamp'), os.path.join(d, 'versions'), os.path.join(d, 'base.cpio'),
+                 os.path.join(d, 'kernel', 'vmlinuz')):
+        try:
+            st = os.stat(path)
+            h.update(('%s %d %d\n' % (path, st.st_mtime_ns, st.st_size)).encode())
+        except OSError:
+            h.update(('%s -\n' % path).encode())
+    return h.hexdigest()
+
+
+def build_cache(stack, note):
+    """Build (or check) the stack's L1 cache; its messages go to stderr.
+    Once per process: the mode choice and the runner both ask."""
+    d = cache_dir(stack)
+    if os.environ.get('HVCONFORM_L1_CACHE') or _checked.get(stack) == d:
+        return d
+    key_file = os.path.join(d, 'quick.key')
+    try:
+        if open(key_file).read() == quick_key(d):
+            _checked[stack] = d
+            return d
+    except OSError:
+        pass
+    if not os.path.exists(os.path.join(d, 'stamp')):
+        note('building the %s L1 cache in %s (first time: ~20 s plus a download)' % (stack, d))
+    r = subprocess.run(['sh', os.path.join(NESTED_DIR, 'build-cache.sh'), '--stack', stack, d],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=1800)
+    if r.returncode:
+        text = r.stdout.decode(errors='replace').strip()
+        raise NestedError('the %s L1 cache could not be built: %s' % (stack, text[-1500:]))
+    with open(key_file + '.tmp', 'w') as f:
+        f.write(quick_key(d))
+    os.replace(key_file + '.tmp', key_file)
+    _checked[stack] = d
+    return d
+
+
+def state_key(cache, smp):
+    """What a saved L1 depends on: its command line, the cache's inputs and
+    the host QEMU that saved it."""
+    h = hashlib.sha256()
+    h.update(' '.join(l1mod.command(cache, smp, '/WORK', ram='/RAM')).encode())
+    try:
+        h.update(open(os.path.join(cache, 'stamp'), 'rb').read())
+    except OSError:         # a hand-made cache (HVCONFORM_L1_CACHE) has no stamp
+        h.update(str(os.stat(os.path.join(cache, 'base.cpio')).st_mtime_ns).encode())
+    h.update(subprocess.run(['qemu-system-x86_64', '--version'], stdout=subprocess.PIPE,
+                            timeout=30).stdout)
+    return h.hexdigest()
+
+
+def ram_file(state):
+    """A saved L1's RAM, beside its device state (l1.command has why)."""
+    return state[:-len('.state')] + '.ram' if state.endswith('.state') else state + '.ram'
+
+
+class Standby:
+    """An L1 restored in a background thread and left paused until taken."""
+
+    def __init__(self, cache, smp, path, meta):
+        self.smp, self.meta, self.error = smp, meta, None
+        self.t0 = time.monotonic()
+        self.vm = l1mod.L1(cache, smp)
+        self.thread = threading.Thread(target=self._restore, args=(path,), daemon=True)
+        self.thread.start()
+
+    def _restore(self, path):
+        try:
+            self.vm.start(restore=path, run=False, ram=ram_file(path))
+        except Exception as e:      # reported when taken; close() may cut it short
+            self.error = e
+        self.secs = time.monotonic() - self.t0
+
+    def take(self):
+        """The running L1 (waits for its restore to end)."""
+        self.thread.join()
+        if self.error is None:
+            try:
+                self.vm.cont()
+            except (l1mod.L1Error, OSError, ValueError) as e:
+                self.error = e
+        if self.error is not None:
+            self.vm.close()
+            raise l1mod.L1Error(str(self.error))
+        return self.vm
+
+    def close(self):
+        self.vm.close()              # stops a restore under way
+        self.thread.join(30)
+        self.vm.close()              # and whatever it started meanwhile
+
+
+def saved(cache, stack, smp, keys, note):
+    """(path, meta) of a current saved L1 of the stack for smp vCPUs, making
+    it if needed (keys: smp -> state_key, kept by the caller). Its
+    name carries its key, so a restore always opens a state and a RAM
+    file of the same save (a save by another tree's code replaces
+    neither under it)."""
+    base = os.path.join(cache, 'l1-smp%d' % smp)
+    if smp not in keys:                 # the same for every restore of this run
+        keys[smp] = state_key(cache, smp)
+    key = keys[smp]
+    state = '%s-%s.state' % (base, key[:16])
+    with open(base + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)    # parallel runs: one saves, the others wait
+        try:
+            meta = json.load(open(state[:-len('.state')] + '.meta'))
+        except (OSError, ValueError):
+            meta = {}
+        if meta.get('key') == key and os.path.exists(state) and os.path.exists(ram_file(state)):
+            return state, meta
+        note('saving a booted %s L1 (%d vCPUs) for later runs: one cold boot, ~10-20 s'
+                  % (stack, smp))
+        t = time.monotonic()
+        vm = l1mod.L1(cache, smp)
+        try:
+            if os.path.exists(ram_file(state + '.tmp')):    # an earlier save's, cut short
+                os.remove(ram_file(state + '.tmp'))
+            vm.start(timeout=240, ram=ram_file(state + '.tmp'), share=True)
+            vm.save(state + '.tmp')
+        except l1mod.L1Error as e:
+            raise NestedError('cannot boot and save the %s L1: %s' % (stack, e))
+        finally:
+            vm.close()
+        os.replace(ram_file(state + '.tmp'), ram_file(state))
+        os.replace(state + '.tmp', state)
+        meta = {'key': key, 'ready': vm.ready}
+        with open(state[:-len('.state')] + '.meta.tmp', 'w') as f:
+            json.dump(meta, f)
+        os.replace(state[:-len('.state')] + '.meta.tmp', state[:-len('.state')] + '.meta')
+        # older saves go (a restore still reading one keeps its open files)
+        for name in os.listdir(cache):
+            path = os.path.join(cache, name)
+            if name.startswith('l1-smp%d' % smp) and not path.startswith(state[:-len('.state')]) \
+                    and name.endswith(('.state', '.ram', '.meta')):
+                os.remove(path)
+        note('saved %s (%.1f s)' % (state, time.monotonic() - t))
+        return state, meta
+
