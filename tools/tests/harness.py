@@ -6,6 +6,7 @@ unit tests, TCG boots) and 'nested' (the Hyper-V guest)."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -160,6 +161,9 @@ def run_lane(queues, lane, results, lock, no_nested):
                 results['failed'] += 1
                 print('FAIL %s: %s (%.2f s)' % (c['name'], '; '.join(ctx.failures[:3]), secs))
                 ctx.transcript.flush()
+                # kept beside it until the case fails again: a flaky failure
+                # leaves its evidence after later passing runs
+                shutil.copyfile(ctx.transcript.name, ctx.transcript.name[:-4] + '.failed.out')
                 tail = open(ctx.transcript.name, errors='replace').read().split('\n')
                 n = None if os.environ.get('VERBOSE') else -15
                 print('\n'.join('    ' + l for l in tail[n:] if l))
