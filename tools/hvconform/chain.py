@@ -249,8 +249,10 @@ class Chain:
         unused = [q for q in self.started if q not in order]
         for q in unused:
             self.note('boot %d (after=%s) was started ahead, but the VM did not die in %s: '
-                      'not part of the run, deleted' % (q.n, q.after, q.after))
-            os.remove(q.path)
+                      'not part of the run, deleted%s' % (q.n, q.after, q.after,
+                                                          ' (it failed: %s)' % q.error if q.error else ''))
+            if os.path.exists(q.path):
+                os.remove(q.path)
         paths = []
         for k, q in enumerate(order, 1):
             path = '%s.%d' % (self.log, k)
