@@ -231,8 +231,9 @@ def l1_fails(t, sig, tag):
     import time
     from cases_reliability import find_procs
     log = os.path.join(t.dir, tag + '.log')
+    cell = os.path.join(t.dir, tag + '.json')
     before = set(find_procs(1, b'-incoming'))      # another run's L1s (two runs at once)
-    p = subprocess.Popen(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'nested', '--log', log,
+    p = subprocess.Popen(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'nested', '--log', log, '--json', cell,
                           '--args', 'tests=harness.*,hv.detect'], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     shown, killed = b'', False
@@ -249,10 +250,12 @@ def l1_fails(t, sig, tag):
     shown += out or b''
     t.transcript.write(err.decode(errors='replace'))
     t.check(killed, 'never saw L2 output to kill L1 under')
-    t.check(p.returncode == 0, 'exit %s, want 0' % p.returncode)
     t.check(b'runs again from its start in a fresh L1' in err, 'no rerun note')
     results = [l for l in shown.replace(b'\r', b'').split(b'\n') if l.startswith((b'ok ', b'not ok '))]
     t.check(len(results) == len(set(results)), 'a result line reached stdout twice')
     t.check(open(log, 'rb').read().count(b'# hvconform: end') == 1, 'the log is not one complete boot')
     t.check(not set(find_procs(1, b'-incoming')) - before, 'an L1 QEMU was left behind')
+    if p.returncode == 1 and os.path.exists(cell):        # after the checks above: they still count
+        skip_unlisted_crash(json.load(open(cell)).get('tests', []), err.decode(errors='replace'))
+    t.check(p.returncode == 0, 'exit %s, want 0' % p.returncode)
     return err
