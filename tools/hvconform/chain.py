@@ -117,12 +117,17 @@ class Chain:
         self.enter = enter or (lambda: None)
         self.pieces = {}            # after (None: from the start) -> its latest Piece
         self.started = []           # every Piece, in the order started
-        self.deaths = {}            # test the VM died in -> seconds the boot after it took
-        self.took = {}              # the same, and '' -> the first boot's
+        self.took = {}              # after ('' the start) -> seconds the boot ran (the run's history)
         self.lock = threading.Lock()
         # one at a time: each boot runs in the caller's thread when it is waited
         # for (Ctrl-C reaches it there); else a thread per boot in flight
         self.pool = concurrent.futures.ThreadPoolExecutor(workers) if workers > 1 else None
+
+    @property
+    def deaths(self):
+        """The tests the VM died in, in run order, with how long the boot
+        after each ran."""
+        return {k: v for k, v in self.took.items() if k}
 
     def pin_seed(self, seed):
         """Every later boot gets this seed: the pieces make one reproducible run."""
@@ -244,7 +249,6 @@ class Chain:
             # timeout); on an error the caller stops the L1s, which ends them
             if self.pool:
                 self.pool.shutdown(wait=ok, cancel_futures=not ok)
-        self.deaths = {q.after: round(q.secs, 2) for q in order[1:]}
         self.took = {q.after or '': round(q.secs, 2) for q in order}
         unused = [q for q in self.started if q not in order]
         for q in unused:

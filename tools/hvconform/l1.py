@@ -27,10 +27,10 @@ from . import l1jobs
 
 DISK_SIZE = l1jobs.SLOTS * l1jobs.SLOT_SIZE
 # L1's RAM: L2's 256 MiB, QEMU, the 57 MiB initramfs and the kernel fit in
-# it. No more: a restore touches all of it, and a host that hands freed
-# memory back to its own hypervisor (free page reporting, as the development
-# VM does) faults the pages in again; measured, a restore after 4 s idle
-# took 2.7-3.1 s with 1024 MiB, 1.5 s with 512.
+# it. No more: it is a 512 MB file per saved L1 (command(): ram), and when a
+# restore copied all of it, a host that hands freed memory back to its own
+# hypervisor faulted every page in again (after 4 s idle: 2.7-3.1 s with
+# 1024 MiB, 1.5 s with 512).
 L1_MEMORY = '512'
 KERNEL_ARGS = 'console=ttyS0 init_on_free=1 quiet loglevel=3 panic=-1 mitigations=off i8042.nokbd i8042.noaux'
 L1_GONE, L1_HUNG, L1_SETUP, L2_SILENT = l1jobs.L1_GONE, l1jobs.L1_HUNG, l1jobs.L1_SETUP, l1jobs.L2_SILENT
@@ -121,7 +121,7 @@ class L1:
         is ready for jobs (cold) or connected (restored). run=False leaves a
         restored L1 paused (a standby: cont() lets it run). ram, share: see
         command()."""
-        with open(os.path.join(self.work, 'payload.img'), 'wb') as f:
+        with open(self.payload, 'wb') as f:
             f.truncate(DISK_SIZE)
         listeners = {}
         for name in ('l2', 'ctl', 'l2b', 'qmp'):

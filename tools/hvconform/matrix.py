@@ -47,7 +47,7 @@ def run(o, table, tmp, run_cell, choose_mode, note):
         # so that side-by-side workers end together; stack by stack
         todo += sorted(((stack, c) for c in configs),
                        key=lambda sc: (-table.smp(sc[1], None), -len(table.configs[sc[1]].get('devices', '').split())))
-    l1s, left, opened, lock = {}, {}, [], threading.Lock()    # per stack: its L1s, cells to go
+    l1s, left, lock = {}, {}, threading.Lock()    # per stack: its L1, cells to go
     for stack, _ in todo:
         left[stack] = left.get(stack, 0) + 1
     jobs = max(1, min(o['jobs'] or default_jobs(modes, left), len(todo) or 1))
@@ -70,7 +70,6 @@ def run(o, table, tmp, run_cell, choose_mode, note):
                 with lock:
                     if stack not in l1s:
                         l1s[stack] = nested.Nested(stack, note)
-                        opened.append(l1s[stack])
                 runner_nested = l1s[stack]
             note('matrix cell %s (%s)' % (label, mode))
             own_tmp = os.path.join(tmp, label)
@@ -99,7 +98,9 @@ def run(o, table, tmp, run_cell, choose_mode, note):
             results[c] = f.result()
     finally:
         # stop the L1s first, so that workers still running (Ctrl-C) end at once
-        for n in opened:
+        with lock:
+            started = list(l1s.values())
+        for n in started:
             n.close(final=True)
         ex.shutdown(wait=False, cancel_futures=True)
     rc = 0

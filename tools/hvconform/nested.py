@@ -43,7 +43,7 @@ class Nested:
         self.live = set()           # every L1 not yet closed (a retired one may still run a boot)
         self.spare = None
         self.restoring = False      # one thread restores; the others wait
-        self.waiting = []           # boots waiting for a slot, by arrival
+        self.waiting = []           # boots waiting for a slot, in the order they came
         self.arrivals = 0
         self.keys = {}
         self.versions = {}
@@ -113,12 +113,12 @@ class Nested:
             me = self.arrivals
             self.waiting.append(me)
             try:
-                return self._take_locked(smp, want, me)
+                return self._take_locked(want, me)
             finally:
                 self.waiting.remove(me)
                 self.cond.notify_all()
 
-    def _take_locked(self, smp, want, me):
+    def _take_locked(self, want, me):
         while True:
             if self.closed:
                 raise NestedError('the run is ending (its L1s were stopped)')
@@ -153,7 +153,7 @@ class Nested:
         the order they came. Measured on the four configurations (2-vCPU L1,
         three runs each): in that order 16-24 s; longest first, at most one
         2-VP boot at a time, 21-27 s; a 2-VP boot alone in L1, 29-37 s."""
-        return bool(vm.free) and sorted(self.waiting).index(me) < len(vm.free)
+        return self.waiting.index(me) < len(vm.free)
 
     def _drop(self, vm, kill):
         """No new boots go to vm; kill: stop it now (its other boot, if any,

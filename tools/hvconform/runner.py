@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 
-from . import BadInput, chain, cli, configs, direct, images, l1jobs, nested
+from . import BadInput, chain, cli, configs, direct, images, jsonfile, l1jobs, nested
 from . import profile as profile_mod
 from .configs import ROOT, Table
 
@@ -145,7 +145,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     profile = o['profile'] or table.profile(stack, config, mode)
     if profile is None:
         note('no profile for %s/%s: checking without one' % (stack, config))
-    avoid = read_profile(profile).avoid if profile not in (None, 'none') else []
+    prof = read_profile(profile) if profile not in (None, 'none') else None
+    avoid = prof.avoid if prof else []
     log, _lock = claim_log(log or o['log'], default_log(o, mode, stack, config, machine))  # held to the end
     base = [w for w in o['kargs'] if not w.startswith('after=')]
     if avoid:       # inputs this host can't survive, from the profile (never from the kernel)
@@ -158,9 +159,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     first_after = next((w[6:] for w in o['kargs'] if w.startswith('after=')), None)
     workers = l1jobs.SLOTS if mode == 'nested' else 1
     hkey = '|'.join(map(str, (mode, stack, config, machine, o['boot'], o['firmware'], smp, profile)))
-    seen = deaths_seen(hkey)
-    ahead = chain.speculate(o['kargs'], read_profile(profile) if profile not in (None, 'none') else None,
-                            workers, seen)
+    seen = jsonfile.read(HISTORY).get(hkey)
+    ahead = chain.speculate(o['kargs'], prof, workers, seen if isinstance(seen, dict) else None)
     if ahead and not any(w.startswith('seed=') for w in base):
         # the boots started ahead need the run's seed before the first boot prints it
         base.append('seed=%d' % (int.from_bytes(os.urandom(4), 'little') % 4000000000 + 1))
@@ -200,39 +200,18 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     except chain.ChainError as e:
         raise EnvError(str(e))
     if first_after is None and not any(w.startswith('tests=') for w in o['kargs']):
-        deaths_seen(hkey, c.took)
+        jsonfile.update(HISTORY, {hkey: c.took})
     pieces = publish(pieces, log)
     return check(pieces, log, profile, junit or o['junit'], json_out or o['json'],
                  {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,
                   'versions': getattr(runner_nested, 'versions', None) or {}}, label)
 
 
+# per configuration: {test the VM died in: seconds the boot after it ran,
+# '': the first boot's} on its last whole run. A hint for the boots started
+# ahead (which ones, longest first), never a result: a wrong one costs a boot
+# that is thrown away.
 HISTORY = os.path.join(ROOT, 'build', 'runner-deaths.json')
-
-
-def deaths_seen(key, record=None):
-    """{test the VM died in: seconds its resume boot took, '': the first
-    boot's} on the last whole run of this configuration (None: no such run);
-    record: store this run's.
-    A hint for boots started ahead (which, longest first), never a result: a
-    wrong one costs a boot that is thrown away."""
-    try:
-        with open(HISTORY) as f:
-            history = json.load(f)
-        if not isinstance(history, dict):
-            history = {}
-    except (OSError, ValueError):
-        history = {}
-    if record is None:
-        seen = history.get(key)
-        return seen if isinstance(seen, dict) else None
-    history[key] = dict(record)
-    os.makedirs(os.path.dirname(HISTORY), exist_ok=True)
-    tmp = '%s.%d' % (HISTORY, os.getpid())
-    with open(tmp, 'w') as f:
-        json.dump(history, f, indent=1, sort_keys=True)
-    os.replace(tmp, HISTORY)      # concurrent runs: the last one's record stays
-    return None
 
 
 def read_profile(path):

@@ -15,7 +15,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
-from hvconform import tap  # noqa: E402
+from hvconform import jsonfile, tap  # noqa: E402
 
 OUT = os.path.join(ROOT, 'build', 'test')
 # each case's last duration: a lane runs its longest cases first, so the
@@ -112,20 +112,11 @@ class Ctx:
 
 
 def load_durations():
+    d = jsonfile.read(DURATIONS)
     try:
-        d = json.load(open(DURATIONS))
-        return {k: float(v) for k, v in d.items()} if isinstance(d, dict) else {}
-    except (OSError, ValueError, TypeError):
+        return {k: float(v) for k, v in d.items()}
+    except (TypeError, ValueError):
         return {}
-
-
-def save_durations(secs):
-    d = load_durations()
-    d.update(secs)
-    tmp = '%s.%d' % (DURATIONS, os.getpid())
-    with open(tmp, 'w') as f:
-        json.dump(d, f, indent=0, sort_keys=True)
-    os.replace(tmp, DURATIONS)
 
 
 def next_case(queues, lane, lock):
@@ -211,7 +202,7 @@ def main(first, lanes, only=(), slow=False):
         else:
             print('# the build failed: the other cases did not run')
             results['failed'] += len([c for c in CASES if slow or not c['slow']]) - len(first)
-    save_durations(results['secs'])
+    jsonfile.update(DURATIONS, results['secs'])
     print('# total %.2f s' % (time.monotonic() - t0))
     line = '%d passed, %d failed' % (results['passed'], results['failed'])
     if results['skipped']:
