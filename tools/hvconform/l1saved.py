@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 
+from . import hostqemu
 from . import l1 as l1mod
 from .configs import ROOT
 
@@ -86,8 +87,7 @@ def state_key(cache, smp):
         h.update(open(os.path.join(cache, 'stamp'), 'rb').read())
     except OSError:         # a hand-made cache (HVCONFORM_L1_CACHE) has no stamp
         h.update(str(os.stat(os.path.join(cache, 'base.cpio')).st_mtime_ns).encode())
-    h.update(subprocess.run(['qemu-system-x86_64', '--version'], stdout=subprocess.PIPE,
-                            timeout=30).stdout)
+    h.update(hostqemu.version_output())
     return h.hexdigest()
 
 

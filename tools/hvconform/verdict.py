@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 
 from . import BadInput
 from .profile import DEATH_MARK, INTERMITTENT_MARK, Profile, marks
-from .tap import clean, merge
+from .tap import clean, load, merge
 
 BUCKETS = ('pass', 'fail', 'skip', 'known', 'stale', 'died', 'pskip', 'quiet', 'agree', 'differ')
 
@@ -40,6 +40,21 @@ def status_of(r, entry):
     if r.status == 'skip':
         return 'skip'
     return 'known' if DEATH_MARK in m else 'died'
+
+
+def check(logs, prof=None, junit=None, json_out=None, quiet=False, write=print):
+    """tools/check-log's work on logs (pieces of one run, in order): the JUnit
+    and JSON files first (a write error is not printed after the verdict),
+    then the report, a line at a time through write; returns the exit status.
+    BadInput on a log it cannot read or parse."""
+    v = Verdict([load(path) for path in logs], prof)
+    if junit:
+        v.write_junit(junit)
+    if json_out:
+        v.write_json(json_out)
+    for line in v.report(quiet):
+        write(line)
+    return v.exit_status
 
 
 class Verdict:
