@@ -6,7 +6,8 @@
     prof.avoid_reasons                {KEY: Entry(reason, where)}
     prof.get(name)                    Entry or None
     prof.check_known(names, label)    BadInput when an entry names a test not in names
-    marks(reason)                     the leading marks of a reason ({'VM dies:', 'Intermittent:'})
+    marks(reason)                     the leading marks of a reason (MARKS: 'VM dies:', 'Intermittent:',
+                                      'Passes otherwise:')
 """
 
 import collections
@@ -24,13 +25,18 @@ DEATH_MARK = 'VM dies:'
 # A deviation that shows only on some runs (a race in the hypervisor) says so
 # up front too; a pass of such a test is reported, not counted as stale.
 INTERMITTENT_MARK = 'Intermittent:'
+# With `VM dies:`, the entry excuses only the death: when the VM lives the
+# test must pass (a `not ok` is a failure). For a hypervisor crash that can
+# hit a test whose own verdict must still count, e.g. the fuzzer's.
+PASSES_MARK = 'Passes otherwise:'
+MARKS = (DEATH_MARK, INTERMITTENT_MARK, PASSES_MARK)
 
 
 def marks(reason):
     """The leading marks of a profile reason, e.g. {'Intermittent:', 'VM dies:'}."""
     found, rest = set(), reason
     while True:
-        for m in (DEATH_MARK, INTERMITTENT_MARK):
+        for m in MARKS:
             if rest.startswith(m):
                 found.add(m)
                 rest = rest[len(m):].lstrip()
@@ -82,6 +88,10 @@ def parse(text, path):
         if not NAME_RE.match(name):
             raise BadInput("%s: bad test name '%s' in profile" % (where, clean(name, 60)))
         _add(p.entries, name, parts, where, 'profile entry %s' % name, name)
+        m = marks(p.entries[name].reason)
+        if PASSES_MARK in m and DEATH_MARK not in m:
+            raise BadInput("%s: %s: '%s' needs '%s' (alone the entry would excuse nothing)"
+                           % (where, name, PASSES_MARK, DEATH_MARK))
     return p
 
 

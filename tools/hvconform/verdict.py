@@ -18,7 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from . import BadInput
-from .profile import DEATH_MARK, INTERMITTENT_MARK, Profile, marks
+from .profile import DEATH_MARK, INTERMITTENT_MARK, PASSES_MARK, Profile, marks
 from .tap import clean, load, merge
 
 BUCKETS = ('pass', 'fail', 'skip', 'known', 'stale', 'died', 'pskip', 'quiet', 'agree', 'differ')
@@ -36,7 +36,7 @@ def status_of(r, entry):
     if r.status == 'pass':
         return 'intermittent' if INTERMITTENT_MARK in m else 'stale' if entry else 'pass'
     if r.status == 'fail':
-        return 'known' if entry else 'fail'
+        return 'known' if entry and PASSES_MARK not in m else 'fail'
     if r.status == 'skip':
         return 'skip'
     return 'known' if DEATH_MARK in m else 'died'
@@ -101,7 +101,8 @@ class Verdict:
         out += ['ERROR ' + clean(e, 300) for e in self.errors]
         out += ['BAIL  Bail out! %s (%s)' % (clean(reason, 300, middle=True), where) for reason, where in self.bails]
         for r in b['fail']:
-            out.append('FAIL  %s - %s (%s)' % (r.name, clean(r.diag, 300), r.where))
+            out.append('FAIL  %s - %s (%s)%s' % (r.name, clean(r.diag, 300), r.where,
+                       "; the profile excuses only its VM death ('%s')" % PASSES_MARK if r.profile else ''))
             out += ['      ' + clean(e, 300) for e in r.extra]
         out += ['KNOWN %s - %s (%s) known deviation: %s' % (r.name, clean(r.diag, 300), r.where,
                                                           clean(r.profile.reason, 300)) for r in b['known']]
