@@ -43,7 +43,8 @@ def virtio_used(t, r):
 
 def skip_unlisted_crash(results, out):
     """QEMU 7.2's test device sometimes crashes (SIGSEGV, no assertion; seen in
-    fuzz.post, post.insufficient_buffers, deliver.eoi_redelivery): the run
+    deliver.eoi_redelivery; fuzz.post and post.insufficient_buffers are in
+    debian12's profile now, other stacks' and configurations' not): the run
     rightly fails on a death its profile does not list, and a case that checks
     the tool cannot tell more. Not a pass: a skip naming the crash, when every
     unexpected result is such a death."""
@@ -63,8 +64,9 @@ def nested_full(t):
         skip_unlisted_crash(r.tests().values(), r.out)
     t.want_rc(r, 0)
     restores_ok(t, r.out)
+    # fuzz.post: 'intermittent' when it passed, 'known' when QEMU crashed in it (the profile lists that)
     for name in ('hv.hypercall_page', 'synic.deliver_one', 'post.success', 'fuzz.post'):
-        t.check(r.status(name) in ('pass', 'known'), 'full: %s is %s' % (name, r.status(name)))
+        t.check(r.status(name) in ('pass', 'known', 'intermittent'), 'full: %s is %s' % (name, r.status(name)))
     t.check(len(r.pieces()) >= 2, 'full: no crash-resume (the profile lists VM deaths)')
     # the boots after the profile's VM deaths start ahead, beside the first,
     # in L1's second slot (tools/hvconform/chain.py, l1jobs.py)
@@ -124,7 +126,7 @@ def nested_fuzz(t, n=10000):
     """10,000 seeded fuzz calls, then a replay that reproduces a reported case."""
     r = t.rq('--mode', 'nested', '--config', 'full', '--args', 'tests=fuzz.post fuzz=%d seed=12345' % n, tag='fuzz')
     t.want_rc(r, 0)
-    t.check(r.status('fuzz.post') in ('pass', 'known'), 'fuzz.post: %s' % r.status('fuzz.post'))
+    t.check(r.status('fuzz.post') in ('pass', 'known', 'intermittent'), 'fuzz.post: %s' % r.status('fuzz.post'))
     text = r.text()
     t.check(re.search(r'fuzz: %d iterations .* calls/s' % n, text), 'no "fuzz: %d iterations" line' % n)
     cases = re.findall(r'^.*fuzz violation .*replay: (.*)$', text, re.M)
