@@ -3,7 +3,6 @@ its serial output, resume after a dying VM, and return the checker's verdict.
 See cli.USAGE for the interface and its exit statuses."""
 
 import fcntl
-import json
 import os
 import shlex
 import shutil
@@ -263,7 +262,8 @@ def check(pieces, log, prof, junit, json_out, meta, label=None):
     with a label, its report printed in one piece, headed by the label."""
     lines = []
     try:
-        rc = verdict.check(pieces, prof, junit, json_out, write=lines.append)
+        # the JSON carries the cell's coordinates, for the matrix
+        rc = verdict.check(pieces, prof, junit, json_out, write=lines.append, json_extra=meta)
     except BadInput as e:
         note('check-log: %s' % clean(str(e), 400))
         rc = 2
@@ -276,13 +276,6 @@ def check(pieces, log, prof, junit, json_out, meta, label=None):
     with _out_lock:
         sys.stdout.buffer.write(text.encode(errors='replace'))
         sys.stdout.flush()
-    if json_out and os.path.exists(json_out):      # the cell's coordinates, for the matrix
-        with open(json_out) as f:
-            cell = json.load(f)
-        cell.update(meta)
-        with open(json_out + '.tmp', 'w') as f:
-            json.dump(cell, f, indent=1, sort_keys=True)
-        os.replace(json_out + '.tmp', json_out)
     return rc
 
 

@@ -42,16 +42,17 @@ def status_of(r, entry):
     return 'known' if DEATH_MARK in m else 'died'
 
 
-def check(logs, prof=None, junit=None, json_out=None, quiet=False, write=print):
+def check(logs, prof=None, junit=None, json_out=None, quiet=False, write=print, json_extra=None):
     """tools/check-log's work on logs (pieces of one run, in order): the JUnit
     and JSON files first (a write error is not printed after the verdict),
     then the report, a line at a time through write; returns the exit status.
+    json_extra: more top-level keys for the JSON (a matrix cell's coordinates).
     BadInput on a log it cannot read or parse."""
     v = Verdict([load(path) for path in logs], prof)
     if junit:
         v.write_junit(junit)
     if json_out:
-        v.write_json(json_out)
+        v.write_json(json_out, json_extra)
     for line in v.report(quiet):
         write(line)
     return v.exit_status
@@ -214,10 +215,10 @@ class Verdict:
                 'bail': self.bails[0].reason if self.bails else None,
                 'tests': tests}
 
-    def write_json(self, path):
+    def write_json(self, path, extra=None):
         try:
             with open(path, 'w', encoding='utf-8') as f:
-                json.dump(self.to_json(), f, indent=1)
+                json.dump(dict(self.to_json(), **(extra or {})), f, indent=1)
                 f.write('\n')
         except OSError as e:
             raise BadInput('%s: cannot write JSON file: %s' % (path, e.strerror or e))
