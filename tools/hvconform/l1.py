@@ -32,7 +32,14 @@ DISK_SIZE = l1jobs.SLOTS * l1jobs.SLOT_SIZE
 # hypervisor faulted every page in again (after 4 s idle: 2.7-3.1 s with
 # 1024 MiB, 1.5 s with 512).
 L1_MEMORY = '512'
-KERNEL_ARGS = 'console=ttyS0 init_on_free=1 quiet loglevel=3 panic=-1 mitigations=off i8042.nokbd i8042.noaux'
+# norandmaps: every L2 QEMU maps its code where the last one did, so the host
+# TCG reuses its translations (after the first boot in an L1, L2 starts
+# 0.2-0.3 s sooner). softlockup_panic, watchdog_thresh: a CPU stuck in L1's
+# kernel (seen: the slot's cat spinning for 150 s while the other vCPU kept
+# the heartbeat going) panics L1 after 6 s; the host sees L1 gone and reruns
+# the boot, instead of waiting out the job's timeout.
+KERNEL_ARGS = ('console=ttyS0 init_on_free=1 norandmaps softlockup_panic=1 watchdog_thresh=3 '
+               'quiet loglevel=3 panic=-1 mitigations=off i8042.nokbd i8042.noaux')
 L1_GONE, L1_HUNG, L1_SETUP, L2_SILENT = l1jobs.L1_GONE, l1jobs.L1_HUNG, l1jobs.L1_SETUP, l1jobs.L2_SILENT
 
 
