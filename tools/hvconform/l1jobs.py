@@ -144,11 +144,15 @@ def run_job(vm, slot, seq, image, fields, timeout, out, margin=30, silence=SILEN
                 info['silent_for'] = now - start
                 return L2_SILENT, info
             gone = vm.proc.poll() is not None
+            # after the frame only the control line "done" is to come: wait
+            # for it on the box (on the port, it came up to 0.1 s late)
+            wait = min(left, 0.1) if frame_status is not None else 0
             while True:
                 try:
-                    line = box.get_nowait()
+                    line = box.get(timeout=wait) if wait else box.get_nowait()
                 except queue.Empty:
                     break
+                wait = 0
                 if line is None:
                     gone = True
                     break
@@ -166,7 +170,7 @@ def run_job(vm, slot, seq, image, fields, timeout, out, margin=30, silence=SILEN
                 if pending:
                     out(pending)
                 return L1_GONE, info
-            for key, _ in sel.select(min(left, 0.1)):
+            for key, _ in sel.select(min(left, 0.1)) if frame_status is None else ():
                 try:
                     data = port.recv(65536)
                 except BlockingIOError:

@@ -7,6 +7,8 @@ import os
 import socket
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -76,6 +78,60 @@ class WriteJobTest(unittest.TestCase):
                 f.write(b'x')
             with self.assertRaises(l1jobs.JobError):
                 l1jobs.write_job(disk, 0, 1, image, {'append': 'a\nb'})
+
+
+class FakeL1:
+    """What run_job uses of an l1.L1: the payload disk, the control reader,
+    slot 0's output port and the control port (socket pairs), a live process."""
+
+    def __init__(self, d):
+        self.payload = os.path.join(d, 'payload.img')
+        with open(self.payload, 'wb') as f:
+            f.truncate(l1jobs.SLOTS * l1jobs.SLOT_SIZE)
+        self.image = os.path.join(d, 'image')
+        with open(self.image, 'wb') as f:
+            f.write(b'KERNEL')
+        self.ctl_l1, ctl = socket.socketpair()
+        self.port_l1, port = socket.socketpair()
+        ctl.setblocking(False)
+        port.setblocking(False)
+        self.conns = {'ctl': ctl, 'l2': port}
+        self.control = l1jobs.Control(ctl)
+        self.control.start()
+        self.send_lock = threading.Lock()
+        self.proc = type('Proc', (), {'poll': lambda self: None})()
+
+    def close(self):
+        self.control.stop = True
+        for s in (self.ctl_l1, self.port_l1, *self.conns.values()):
+            s.close()
+
+
+class RunJobTest(unittest.TestCase):
+    def test_done_after_the_frame_is_taken_at_once(self):
+        """L1 writes the frame on the slot's port, then "done" on the control
+        port: the job ends when "done" comes, not at the output poll's next
+        round (it waited up to 0.1 s there, on every boot)."""
+        with tempfile.TemporaryDirectory() as d:
+            vm = FakeL1(d)
+            self.addCleanup(vm.close)
+            late = []
+            for seq in range(1, 6):
+                def l1_side():
+                    vm.ctl_l1.recv(100)                 # "job SEQ 0"
+                    vm.port_l1.sendall(b'ok 1\n\n@@hvconform-l2-done %d 33@@\n' % seq)
+                    time.sleep(0.03)
+                    sent.append(time.monotonic())
+                    vm.ctl_l1.sendall(b'done %d 33\n' % seq)
+                sent = []
+                t = threading.Thread(target=l1_side)
+                t.start()
+                out = []
+                st, info = l1jobs.run_job(vm, 0, seq, vm.image, {'mode': 'kernel'}, 10, out.append)
+                late.append(time.monotonic() - sent[0])
+                t.join()
+                self.assertEqual((st, b''.join(out)), (33, b'ok 1\n'))
+            self.assertLess(max(late), 0.04, 'run_job returned %s s after "done"' % ['%.3f' % x for x in late])
 
 
 class SplitFrameTest(unittest.TestCase):
