@@ -56,6 +56,7 @@ static void test_tap(void)
     tap_running(&t, "cpu.basic");
     TAP_OUT("# running 1 cpu.basic\n");
     tap_pass(&t, "cpu.basic", &D);
+    CHECK_INT(tap_calls, 1);        /* the result and its YAML block: one write (one VM exit) */
     TAP_OUT("ok 1 - cpu.basic\n" Y);
     CHECK_INT(t.next, 2);
 
