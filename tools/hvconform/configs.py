@@ -34,6 +34,28 @@ def firmware_args(firmware):
     return FIRMWARE_ARGS.get(firmware, [])
 
 
+def accel_args(accel, firmware_dir=None):
+    """The accelerator, and where QEMU finds its firmware files when that is
+    not its data directory (-L: the nested L1's /fw)."""
+    return ['-accel', accel] + (['-L', firmware_dir] if firmware_dir else [])
+
+
+def boot_args(boot, uefi, image, args_line, ovmf_code=None, ovmf_vars=None):
+    """OVMF's flash drives (uefi: its code read-only, the runner's copy of
+    its variables), then the image's way in: kernel (multiboot1 -kernel, the
+    kernel's arguments as -append), iso (a CD-ROM, booted first) or efi (a
+    raw disk holding the EFI system partition)."""
+    args = []
+    if uefi:
+        args += ['-drive', 'if=pflash,format=raw,unit=0,readonly=on,file=' + ovmf_code,
+                 '-drive', 'if=pflash,format=raw,unit=1,file=' + ovmf_vars]
+    if boot == 'kernel':
+        return args + ['-kernel', image, '-append', args_line]
+    if boot == 'iso':
+        return args + ['-cdrom', image, '-boot', 'd']
+    return args + ['-drive', 'format=raw,file=' + image]
+
+
 def console_args(backend):
     """COM1 and a legacy virtio console (the kernel's console=virtio) muxed
     on one chardev: `backend` is its type and options (stdio for a direct

@@ -23,20 +23,13 @@ def qemu_command(mode, boot, firmware, image, args_line, l2args, smp, tmp, memor
     """The QEMU command line for one direct boot. l2args: the configuration
     table's flags (kvm), or the machine only (tcg has no Hyper-V)."""
     out = VIRTIO_CONSOLE if virtio_console else ['-serial', 'stdio']
-    cmd = ['qemu-system-x86_64', '-accel', mode] + configs.machine_args(smp, memory) + out + list(l2args)
+    vars_copy = None
     if firmware == 'uefi':
         vars_copy = os.path.join(tmp, 'vars.fd')
         with open(OVMF_VARS, 'rb') as s, open(vars_copy, 'wb') as d:
             d.write(s.read())
-        cmd += ['-drive', 'if=pflash,format=raw,readonly=on,file=' + OVMF_CODE,
-                '-drive', 'if=pflash,format=raw,file=' + vars_copy]
-    if boot == 'kernel':
-        cmd += ['-kernel', image, '-append', args_line]
-    elif boot == 'iso':
-        cmd += ['-cdrom', image]
-    else:
-        cmd += ['-drive', 'format=raw,file=' + image]
-    return cmd
+    return (['qemu-system-x86_64'] + configs.accel_args(mode) + configs.machine_args(smp, memory) + out +
+            list(l2args) + configs.boot_args(boot, firmware == 'uefi', image, args_line, OVMF_CODE, vars_copy))
 
 
 def kill_group(proc):

@@ -24,9 +24,16 @@ class JobError(Exception):
     """A job the host cannot hand to L1 (too big, a line break in a field)."""
 
 
+def l1_path(slot, name):
+    """A slot's file in L1 (tools/nested/init): image (the job's image),
+    vars.fd (OVMF's variables, with vars=1), l2.out (L2's console, which the
+    init forwards to the slot's port)."""
+    return '/tmp/s%d/%s' % (slot, name)
+
+
 def l2_output(slot):
     """Where L2's console chardev writes in L1 (the init forwards it)."""
-    return '/tmp/s%d/l2.out' % slot
+    return l1_path(slot, 'l2.out')
 
 
 class Control(threading.Thread):
@@ -82,16 +89,18 @@ class Control(threading.Thread):
 
 
 def write_job(path, slot, seq, image, fields):
-    """The job's header and image into slot's part of the payload disk."""
+    """The job's header and image into slot's part of the payload disk.
+    fields: timeout, vars, arg (a list: L2's command line, a word a line)."""
     size = os.path.getsize(image)
     if size > SLOT_SIZE - IMAGE_OFFSET:
         raise JobError('%s is %d bytes: a payload slot holds at most %d'
                        % (image, size, SLOT_SIZE - IMAGE_OFFSET))
     head = ['hvconform-job %d' % seq, 'size=%d' % size]
     for k, v in fields.items():
-        if '\n' in str(v) or '\r' in str(v):
-            raise JobError('job field %s holds a line break' % k)
-        head.append('%s=%s' % (k, v))
+        for one in v if isinstance(v, list) else [v]:     # a list: a line per item
+            if '\n' in str(one) or '\r' in str(one):
+                raise JobError('job field %s holds a line break' % k)
+            head.append('%s=%s' % (k, one))
     text = ('\n'.join(head + ['end']) + '\n').encode()
     if len(text) > HEADER_MAX:
         raise JobError('job header over %d bytes' % HEADER_MAX)
@@ -117,8 +126,8 @@ SILENCE = 3
 
 
 def run_job(vm, slot, seq, image, fields, timeout, out, margin=30, silence=SILENCE, first_output=None):
-    """Boot L2 once in slot of vm (an l1.L1): fields are mode, append, l2args,
-    timeout (the L2 limit, enforced in L1). out(bytes) gets L2's serial output
+    """Boot L2 once in slot of vm (an l1.L1): fields are arg (L2's command
+    line), vars, timeout (the L2 limit, enforced in L1). out(bytes) gets L2's serial output
     as it comes. Returns (status, info): status is L2 QEMU's exit status, 124
     for an L2 timeout, 127 for an L2 QEMU crash, or L1_GONE / L1_HUNG, or
     L2_SILENT when first_output seconds passed without an L2 byte."""

@@ -29,6 +29,11 @@ TCG_RACE = 'tcg_handle_interrupt: assertion failed'
 # output: 1-4.4 s for -kernel on a loaded host, 4 s for GRUB BIOS; a limit
 # passed only costs a rerun in a fresh L1, never a result).
 REUSE_AFTER_CRASH = {'kernel': 20, 'iso': 45}
+# the runner's boot modes: (boot path, OVMF); L1's firmware files (the cache
+# puts QEMU's, qboot and OVMF there)
+BOOT_MODES = {'kernel': ('kernel', False), 'iso': ('iso', False), 'iso-uefi': ('iso', True),
+              'efi': ('efi', True)}
+L1_FIRMWARE = '/fw'
 
 
 class Nested:
@@ -186,9 +191,11 @@ class Nested:
             outcome = 'kill'
             try:
                 # L2's COM1 and virtio console go to the file the init forwards
-                fields = {'mode': mode, 'append': args_line, 'l2args': ' '.join(
-                    configs.machine_args(smp) + configs.console_args('file,path=' + l1jobs.l2_output(slot)) +
-                    list(l2args))}
+                boot, uefi = BOOT_MODES[mode]
+                fields = {'vars': int(uefi), 'arg': configs.accel_args('kvm', L1_FIRMWARE) + configs.boot_args(
+                    boot, uefi, l1jobs.l1_path(slot, 'image'), args_line, L1_FIRMWARE + '/OVMF_CODE.fd',
+                    l1jobs.l1_path(slot, 'vars.fd')) + configs.machine_args(smp) +
+                    configs.console_args('file,path=' + l1jobs.l2_output(slot)) + list(l2args)}
                 watch = REUSE_AFTER_CRASH.get(mode) if vm.after_crash else None
                 vm.after_crash = False
                 try:

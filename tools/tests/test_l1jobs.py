@@ -55,13 +55,17 @@ class WriteJobTest(unittest.TestCase):
                 f.truncate(l1jobs.SLOTS * l1jobs.SLOT_SIZE)
             with open(image, 'wb') as f:
                 f.write(b'KERNEL')
-            l1jobs.write_job(disk, 0, 7, image, {'mode': 'kernel', 'append': 'a=1'})
-            l1jobs.write_job(disk, 1, 8, image, {'mode': 'iso', 'append': ''})
+            # L2's command line, a word a line: spaces and an empty word kept
+            args = {0: ['-kernel', '/tmp/s0/image', '-append', 'a=1 b=\'c d\'', ''],
+                    1: ['-cdrom', '/tmp/s1/image', '-boot', 'd']}
+            l1jobs.write_job(disk, 0, 7, image, {'vars': 0, 'arg': args[0]})
+            l1jobs.write_job(disk, 1, 8, image, {'vars': 1, 'arg': args[1]})
             with open(disk, 'rb') as f:
-                for slot, seq, mode in ((0, 7, 'kernel'), (1, 8, 'iso')):
+                for slot, seq, uefi in ((0, 7, 0), (1, 8, 1)):
                     f.seek(slot * l1jobs.SLOT_SIZE)
                     head = f.read(l1jobs.HEADER_MAX).rstrip(b'\0').decode().split('\n')
-                    self.assertEqual(head[:3], ['hvconform-job %d' % seq, 'size=6', 'mode=' + mode])
+                    self.assertEqual(head[:3], ['hvconform-job %d' % seq, 'size=6', 'vars=%d' % uefi])
+                    self.assertEqual(head[3:3 + len(args[slot])], ['arg=' + a for a in args[slot]])
                     self.assertIn('end', head)
                     f.seek(slot * l1jobs.SLOT_SIZE + l1jobs.IMAGE_OFFSET)
                     self.assertEqual(f.read(6), b'KERNEL')
@@ -78,6 +82,8 @@ class WriteJobTest(unittest.TestCase):
                 f.write(b'x')
             with self.assertRaises(l1jobs.JobError):
                 l1jobs.write_job(disk, 0, 1, image, {'append': 'a\nb'})
+            with self.assertRaises(l1jobs.JobError):
+                l1jobs.write_job(disk, 0, 1, image, {'arg': ['-append', 'a\rb']})
 
 
 class FakeL1:
@@ -127,7 +133,7 @@ class RunJobTest(unittest.TestCase):
                 t = threading.Thread(target=l1_side)
                 t.start()
                 out = []
-                st, info = l1jobs.run_job(vm, 0, seq, vm.image, {'mode': 'kernel'}, 10, out.append)
+                st, info = l1jobs.run_job(vm, 0, seq, vm.image, {'arg': ['-kernel']}, 10, out.append)
                 late.append(time.monotonic() - sent[0])
                 t.join()
                 self.assertEqual((st, b''.join(out)), (33, b'ok 1\n'))
