@@ -14,6 +14,7 @@ SLOTS = 2
 SLOT_SIZE = 64 << 20           # of the payload disk: header, then the image
 IMAGE_OFFSET = 1 << 20
 HEADER_MAX = 64 << 10
+BLOCK = 64 << 10               # the init reads the header as one such block
 OUT_PORTS = ('l2', 'l2b')      # the host sockets of ttyS1 and ttyS3, by slot
 FRAME = b'\n@@hvconform-l2-done '
 # Job statuses of our own (L2 QEMU's statuses are 0..255 and pass through).
@@ -88,6 +89,12 @@ class Control(threading.Thread):
                     q.put(None)
 
 
+def job_blocks(slot):
+    """Where slot's header and image start on the payload disk, in the 64 KiB
+    blocks the init reads (its job line carries them: the layout is here only)."""
+    return slot * SLOT_SIZE // BLOCK, (slot * SLOT_SIZE + IMAGE_OFFSET) // BLOCK
+
+
 def write_job(path, slot, seq, image, fields):
     """The job's header and image into slot's part of the payload disk.
     fields: timeout, vars, arg (a list: L2's command line, a word a line)."""
@@ -142,7 +149,7 @@ def run_job(vm, slot, seq, image, fields, timeout, out, margin=30, silence=SILEN
     deadline = start + timeout + margin
     try:
         with vm.send_lock:
-            vm.conns['ctl'].sendall(b'job %d %d\n' % (seq, slot))
+            vm.conns['ctl'].sendall(b'job %d %d %d %d\n' % (seq, slot, *job_blocks(slot)))
         while frame_status is None or done_status is None:
             now = time.monotonic()
             left = deadline - now

@@ -62,12 +62,14 @@ class WriteJobTest(unittest.TestCase):
             l1jobs.write_job(disk, 1, 8, image, {'vars': 1, 'arg': args[1]})
             with open(disk, 'rb') as f:
                 for slot, seq, uefi in ((0, 7, 0), (1, 8, 1)):
-                    f.seek(slot * l1jobs.SLOT_SIZE)
-                    head = f.read(l1jobs.HEADER_MAX).rstrip(b'\0').decode().split('\n')
+                    # where the job line tells the init to read them
+                    head_block, image_block = l1jobs.job_blocks(slot)
+                    f.seek(head_block * l1jobs.BLOCK)
+                    head = f.read(l1jobs.BLOCK).rstrip(b'\0').decode().split('\n')
                     self.assertEqual(head[:3], ['hvconform-job %d' % seq, 'size=6', 'vars=%d' % uefi])
                     self.assertEqual(head[3:3 + len(args[slot])], ['arg=' + a for a in args[slot]])
                     self.assertIn('end', head)
-                    f.seek(slot * l1jobs.SLOT_SIZE + l1jobs.IMAGE_OFFSET)
+                    f.seek(image_block * l1jobs.BLOCK)
                     self.assertEqual(f.read(6), b'KERNEL')
 
     def test_refused_jobs(self):
@@ -124,7 +126,7 @@ class RunJobTest(unittest.TestCase):
             late = []
             for seq in range(1, 6):
                 def l1_side():
-                    vm.ctl_l1.recv(100)                 # "job SEQ 0"
+                    self.assertEqual(vm.ctl_l1.recv(100), b'job %d 0 0 16\n' % seq)
                     vm.port_l1.sendall(b'ok 1\n\n@@hvconform-l2-done %d 33@@\n' % seq)
                     time.sleep(0.03)
                     sent.append(time.monotonic())
