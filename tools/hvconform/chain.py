@@ -19,6 +19,7 @@ from . import tapstate
 from .profile import DEATH_MARK, INTERMITTENT_MARK, marks
 
 MAX_RESTARTS = 20
+MAX_AT_ONCE = 16        # boot threads of one chain (they wait for the runner's slots)
 MAX_RERUNS = 3          # of one boot after its L1 failed (not the hypervisor's doing)
 
 
@@ -119,9 +120,12 @@ class Chain:
         self.started = []           # every Piece, in the order started
         self.took = {}              # after ('' the start) -> seconds the boot ran (the run's history)
         self.lock = threading.Lock()
+        self.ending = False         # run() is done: nothing more starts
         # one at a time: each boot runs in the caller's thread when it is waited
-        # for (Ctrl-C reaches it there); else a thread per boot in flight
-        self.pool = concurrent.futures.ThreadPoolExecutor(workers) if workers > 1 else None
+        # for (Ctrl-C reaches it there); else a thread per boot started, which
+        # waits in boot() for a free place (the nested runner's slots, taken
+        # longest boot first)
+        self.pool = concurrent.futures.ThreadPoolExecutor(MAX_AT_ONCE) if workers > 1 else None
 
     @property
     def deaths(self):
@@ -134,28 +138,47 @@ class Chain:
         if seed is not None and not any(w.startswith('seed=') for w in self.base):
             self.base.append('seed=%d' % seed)
 
-    def start(self, after, ahead=False):
+    def start(self, after, ahead=False, died_in=None):
+        """A boot resuming after `after` (None: the start). died_in: started
+        because that boot died in `after`, unless one is already there."""
         with self.lock:
+            if died_in is not None and (after in self.pieces or self.ending):
+                return None
             n = len(self.started) + 1
             p = Piece(n, after, '%s.b%d' % (self.log, n))
             self.pieces[after] = p
             self.started.append(p)
+            p.args = list(self.base) + (['after=' + after] if after else [])
+            if self.pool:
+                self.pool.submit(self._run, p, p.args)
         if ahead:
             self.note('boot %d (after=%s) starts ahead: the profile says the VM dies in %s'
                       % (p.n, after, after))
-        p.args = list(self.base) + (['after=' + after] if after else [])
-        if self.pool:
-            self.pool.submit(self._run, p, p.args)
+        elif died_in is not None:
+            self.note('boot %d (after=%s) starts now: boot %d died in %s (the chain gets there '
+                      'later)' % (p.n, after, died_in.n, after))
         return p
 
     def _run(self, p, args):
         self.enter()
         try:
             self._boot(p, args)
+            self._follow(p)
         except BaseException as e:      # reported by the chain's owner
             p.error = e
         finally:
             p.done.set()
+
+    def _follow(self, p):
+        """A boot that died in a test no boot resumes after yet: the boot
+        the chain will want there starts now, not when the chain reaches p
+        (a death the profile does not predict, in a boot started ahead).
+        Only with the run's seed fixed up front: it must be that boot."""
+        s = p.state
+        if (s is not None and s.has_tap and s.running and not s.complete and not s.bail
+                and not p.how.startswith('infra') and p.how != 'failed'
+                and any(w.startswith('seed=') for w in self.base)):
+            self.start(s.running, died_in=p)
 
     def _boot(self, p, args):
         hide, reruns = 0, 0
@@ -247,6 +270,8 @@ class Chain:
         finally:
             # boots started ahead and not needed end on their own (bounded by the
             # timeout); on an error the caller stops the L1s, which ends them
+            with self.lock:
+                self.ending = True
             if self.pool:
                 self.pool.shutdown(wait=ok, cancel_futures=not ok)
         self.took = {q.after or '': round(q.secs, 2) for q in order}

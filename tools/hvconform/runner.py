@@ -195,7 +195,11 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         if mode == 'nested':
             boot_mode = 'iso-uefi' if (o['boot'], o['firmware']) == ('iso', 'uefi') else o['boot']
             try:
-                st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, timeout, out)
+                # its seconds last time, for the slots' order (longest first)
+                after = next((w[6:] for w in args if w.startswith('after=')), '')
+                longest = seen.get(after, 0) if isinstance(seen, dict) else 0
+                st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, timeout, out,
+                                                  longest)
             finally:
                 if os.path.basename(os.path.dirname(image)).startswith(images.OWN_COPY):
                     # this boot's own copy (on L1's disk now)

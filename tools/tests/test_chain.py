@@ -124,8 +124,29 @@ class ChainTest(unittest.TestCase):
         self.assertEqual([self.read(p) for p in paths], [FIRST, AFTER_B])
         self.assertEqual(self.files(), ['log.1', 'log.2'], 'the unused piece log.b2 was kept')
         self.assertTrue(self.noted('boot 2 (after=post.c)', 'not part of the run'), self.notes)
-        self.assertTrue(self.noted('booting again with after=post.b'), self.notes)
+        # started as the first boot died (its own thread), or by the chain right after
+        self.assertTrue(self.noted('booting again with after=post.b') or
+                        self.noted('(after=post.b) starts now: boot 1 died in post.b'), self.notes)
         self.assertEqual(list(self.chain.deaths), ['post.b'])
+
+    def test_unexpected_death_in_a_boot_ahead_resumes_at_once(self):
+        """The boot started ahead after post.b dies in post.c, which the
+        profile did not predict, while the first boot still runs: the boot
+        after post.c starts then, not once the chain reaches boot 2."""
+        b_dies_in_c = 'TAP version 13\n# seed: 5\n1..4\n# running 3 post.c\n'
+        resumed = threading.Event()
+        seen = {}
+        boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(b_dies_in_c, CRASH)],
+                         'post.c': [(AFTER_C, DONE)]},
+                        hooks={None: lambda: seen.setdefault('early', resumed.wait(3)),
+                               'post.c': resumed.set})
+        paths = self.run_chain(boot, ['seed=5'], 2, ahead=['post.b'])
+        self.assertTrue(seen['early'], 'the boot after=post.c waited for the chain to reach boot 2')
+        self.assertEqual([self.read(p) for p in paths], [FIRST, b_dies_in_c, AFTER_C])
+        self.assertEqual(boot.after('post.c'), [['seed=5', 'after=post.c']])
+        self.assertTrue(self.noted('boot 3 (after=post.c) starts now: boot 2 died in post.c'), self.notes)
+        self.assertTrue(self.noted('boot 3, started ahead, resumes after it'), self.notes)
+        self.assertEqual(list(self.chain.deaths), ['post.b', 'post.c'])
 
     def test_infra_failure_reruns_the_boot_with_its_seed(self):
         whole = FIRST.replace('seed: 5', 'seed: 7') + (

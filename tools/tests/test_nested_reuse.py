@@ -1,9 +1,12 @@
 """The nested runner keeps L1 after an L2 crash and watches the next boot:
 one that prints nothing within the limit runs again in a fresh L1, and never
-becomes a result. Fake L1s stand in for QEMU."""
+becomes a result; boots waiting for a slot take it longest first. Fake L1s
+stand in for QEMU."""
 
 import os
 import sys
+import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -86,6 +89,56 @@ class ReuseAfterCrash(unittest.TestCase):
             boot(r, mode)
             boot(r, mode)
             self.assertEqual(len(FakeL1.made), 2, '%s after status %d kept its L1' % (mode, status))
+
+
+class GateL1(FakeL1):
+    """Each boot (named by its kernel arguments) holds its slot until released."""
+
+    def __init__(self):
+        FakeL1.__init__(self, [])
+        self.order, self.gates = [], {}
+
+    def run_job(self, slot, image, fields, timeout, out, first_output=None):
+        name = fields['arg'][fields['arg'].index('-append') + 1]
+        gate = self.gates.setdefault(name, threading.Event())
+        self.order.append(name)
+        gate.wait(10)
+        return 33, {'printed': True, 'stderr': []}
+
+
+class SlotOrder(unittest.TestCase):
+    def test_waiting_boots_take_slots_longest_first(self):
+        vm = GateL1()
+        r = Runner([])
+        r._restore = lambda want: vm
+        threads = []
+
+        def start(name, longest):
+            t = threading.Thread(target=r.boot, args=('kernel', '/nonexistent', name, [], 1, 60,
+                                                      lambda b: None, longest))
+            t.start()
+            threads.append(t)
+
+        def until(cond):
+            for _ in range(500):
+                if cond():
+                    return
+                time.sleep(0.01)
+            self.fail('timed out: order %s, waiting %s' % (vm.order, r.waiting))
+
+        start('a', 0)
+        start('b', 0)
+        until(lambda: len(vm.order) == 2)              # both slots taken
+        for name, longest in (('short', 1.0), ('long', 5.0), ('mid', 3.0)):
+            start(name, longest)
+            until(lambda: len(r.waiting) == len(threads) - 2)
+        for done in ('a', 'b', 'long', 'mid', 'short'):
+            vm.gates.setdefault(done, threading.Event()).set()
+            until(lambda: len(vm.order) == min(5, 3 + ('a', 'b', 'long', 'mid', 'short').index(done)))
+        for t in threads:
+            t.join(5)
+        self.assertEqual(vm.order, ['a', 'b', 'long', 'mid', 'short'],
+                         'waiting boots must take free slots longest first')
 
 
 if __name__ == '__main__':
