@@ -13,8 +13,8 @@ import time
 SLOTS = 2
 SLOT_SIZE = 64 << 20           # of the payload disk: header, then the image
 IMAGE_OFFSET = 1 << 20
-HEADER_MAX = 64 << 10
-BLOCK = 64 << 10               # the init reads the header as one such block
+BLOCK = 64 << 10               # the init's unit on the payload disk
+HEADER_MAX = BLOCK             # the init reads the header as one block
 OUT_PORTS = ('l2', 'l2b')      # the host sockets of ttyS1 and ttyS3, by slot
 FRAME = b'\n@@hvconform-l2-done '
 # Job statuses of our own (L2 QEMU's statuses are 0..255 and pass through).

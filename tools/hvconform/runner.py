@@ -185,7 +185,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     workers = l1jobs.SLOTS if mode == 'nested' else 1
     hkey = '|'.join(map(str, (mode, stack, config, machine, o['boot'], o['firmware'], smp, profile)))
     seen = jsonfile.read(HISTORY).get(hkey)
-    ahead = chain.speculate(o['kargs'], prof, workers, seen if isinstance(seen, dict) else None)
+    seen = seen if isinstance(seen, dict) else None     # none yet, or a hand-edited file
+    ahead = chain.speculate(o['kargs'], prof, workers, seen)
     if ahead and not any(w.startswith('seed=') for w in base):
         # the boots started ahead need the run's seed before the first boot prints it
         base.append('seed=%d' % (int.from_bytes(os.urandom(4), 'little') % 4000000000 + 1))
@@ -197,7 +198,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
             try:
                 # its seconds last time, for the slots' order (longest first)
                 after = next((w[6:] for w in args if w.startswith('after=')), '')
-                longest = seen.get(after, 0) if isinstance(seen, dict) else 0
+                longest = (seen or {}).get(after, 0)
                 st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, timeout, out,
                                                   longest)
             finally:
