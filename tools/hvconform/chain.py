@@ -119,7 +119,7 @@ class Chain:
         self.pieces = {}            # after (None: from the start) -> its latest Piece
         self.started = []           # every Piece, in the order started
         self.took = {}              # after ('' the start) -> seconds the boot ran (the run's history)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # run() holds it while it starts the first boots
         self.ending = False         # run() is done: nothing more starts
         # one at a time: each boot runs in the caller's thread when it is waited
         # for (Ctrl-C reaches it there); else a thread per boot started, which
@@ -232,9 +232,10 @@ class Chain:
         resume boots start now. Returns the pieces' files, in chain order."""
         t0 = time.monotonic()
         try:
-            p = self.start(first_after)
-            for name in ahead:
-                self.start(name, ahead=True)
+            with self.lock:     # numbered in this order, before any can die and start another
+                p = self.start(first_after)
+                for name in ahead:
+                    self.start(name, ahead=True)
             order, ok = [], False
             while True:
                 self.wait(p)

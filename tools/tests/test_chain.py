@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -128,6 +129,25 @@ class ChainTest(unittest.TestCase):
         self.assertTrue(self.noted('booting again with after=post.b') or
                         self.noted('(after=post.b) starts now: boot 1 died in post.b'), self.notes)
         self.assertEqual(list(self.chain.deaths), ['post.b'])
+
+    def test_boots_ahead_are_numbered_before_the_first_can_die(self):
+        """The first boot dies at once while run() is still starting the
+        boots ahead (a loaded host): the boot after=post.c is still boot 2,
+        and started once (CI saw the death's resume take number 2)."""
+        class SlowStart(chain.Chain):
+            def start(self, after, ahead=False, died_in=None):
+                p = super().start(after, ahead, died_in)
+                if after is None:
+                    time.sleep(0.05)
+                return p
+        boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)],
+                         'post.c': [(AFTER_C, DONE)]})
+        self.chain = SlowStart(boot, ['seed=5'], self.log, self.notes.append,
+                               lambda st, how: '%s %s' % (how, st), 2, echo=False)
+        self.chain.run(None, ['post.c'])
+        self.assertEqual(len(boot.after('post.c')), 1, boot.calls)
+        self.assertTrue(self.noted('boot 2 (after=post.c) starts ahead'), self.notes)
+        self.assertTrue(self.noted('boot 2 (after=post.c)', 'not part of the run'), self.notes)
 
     def test_unexpected_death_in_a_boot_ahead_resumes_at_once(self):
         """The boot started ahead after post.b dies in post.c, which the

@@ -15,17 +15,24 @@ from hvconform.configs import Table  # noqa: E402
 
 class MatrixTest(unittest.TestCase):
     def run_matrix(self, jobs, rcs):
-        table, calls, lock = Table(), [], threading.Lock()
-        running, most = [0], [0]
+        table, calls, cond = Table(), [], threading.Condition()
+        running, most, finished, total = [0], [0], [0], 4
 
         def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, **kw):
-            with lock:
+            with cond:
                 calls.append((config, kw.get('label'), os.path.basename(tmp)))
                 running[0] += 1
+                cond.notify_all()
+                # side by side: a cell ends only once the jobs' other place is
+                # taken too (or no cell is left), however the host's load delays
+                # a thread; a plain sleep raced with that
+                cond.wait_for(lambda: running[0] >= jobs or running[0] + finished[0] == total, 5)
                 most[0] = max(most[0], running[0])
-            time.sleep(0.05)
-            with lock:
+            time.sleep(0.01)
+            with cond:
                 running[0] -= 1
+                finished[0] += 1
+                cond.notify_all()
             return rcs.get(config, 0)
 
         notes = []
