@@ -28,7 +28,8 @@ class StreamerTest(unittest.TestCase):
                 for c in chunks:
                     s(c)
                 s.close()
-                logged = open(os.path.join(d, 'p'), 'rb').read()
+                with open(os.path.join(d, 'p'), 'rb') as f:
+                    logged = f.read()
             return sys.stdout.buffer.getvalue(), logged, s.shown
         finally:
             sys.stdout = old
@@ -60,7 +61,8 @@ class QuietStreamerTest(StreamerTest):
                 s(b'ok 1 - a\nok 2')
                 s(b' - b\n')
                 s.close()
-                logged = open(os.path.join(d, 'p'), 'rb').read()
+                with open(os.path.join(d, 'p'), 'rb') as f:
+                    logged = f.read()
             self.assertEqual(sys.stdout.buffer.getvalue(), b'')
             self.assertEqual(logged, b'ok 1 - a\nok 2 - b\n')
         finally:
