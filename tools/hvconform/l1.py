@@ -3,11 +3,12 @@ initramfs from the stack's cache, /init = tools/nested/init), whose KVM runs
 each job (one L2 QEMU boot) the host hands it. Started cold or restored from a
 saved state (see snapshot.py); a session serves any number of jobs.
 
-Channels (unix sockets this process listens on; QEMU connects to them):
-  ttyS1 -> l2.sock   slot 0's L2 serial bytes, then a frame line per job
-  ttyS2 -> ctl.sock  control lines (tools/nested/init has the protocol)
-  ttyS3 -> l2b.sock  slot 1's, the same (l1jobs.py: two jobs may run at once)
-  QMP   -> qmp.sock  used to save the VM
+Channels (unix sockets this process listens on; QEMU connects to them), each
+a virtio-serial port L1 finds by its name (PORTS):
+  l2.sock   slot 0's L2 serial bytes, then a frame line per job
+  ctl.sock  control lines (tools/nested/init has the protocol)
+  l2b.sock  slot 1's, the same (l1jobs.py: two jobs may run at once)
+  qmp.sock  QMP, used to save the VM
 The payload disk (virtio-blk) is a sparse file of fixed size: a saved state
 only restores onto the same devices."""
 
@@ -40,6 +41,7 @@ L1_MEMORY = '512'
 # the boot, instead of waiting out the job's timeout.
 KERNEL_ARGS = ('console=ttyS0 init_on_free=1 norandmaps softlockup_panic=1 watchdog_thresh=3 '
                'quiet loglevel=3 panic=-1 mitigations=off i8042.nokbd i8042.noaux')
+PORTS = (('l2', 'hvconform.l2.0'), ('ctl', 'hvconform.ctl'), ('l2b', 'hvconform.l2.1'))
 L1_GONE, L1_HUNG, L1_SETUP, L2_SILENT = l1jobs.L1_GONE, l1jobs.L1_HUNG, l1jobs.L1_SETUP, l1jobs.L2_SILENT
 
 
@@ -88,9 +90,10 @@ def command(cache, smp, work, incoming=None, ram=None, share=False):
            '-kernel', os.path.join(cache, 'kernel', 'vmlinuz'),
            '-initrd', os.path.join(cache, 'base.cpio'), '-append', KERNEL_ARGS,
            '-serial', 'file:' + os.path.join(work, 'l1.log'),
-           '-chardev', 'socket,id=l2,path=' + os.path.join(work, 'l2.sock'), '-serial', 'chardev:l2',
-           '-chardev', 'socket,id=ctl,path=' + os.path.join(work, 'ctl.sock'), '-serial', 'chardev:ctl',
-           '-chardev', 'socket,id=l2b,path=' + os.path.join(work, 'l2b.sock'), '-serial', 'chardev:l2b',
+           '-device', 'virtio-serial-pci,max_ports=4'] + [
+               w for sock, name in PORTS for w in (
+                   '-chardev', 'socket,id=%s,path=%s' % (sock, os.path.join(work, sock + '.sock')),
+                   '-device', 'virtserialport,chardev=%s,name=%s' % (sock, name))] + [
            '-qmp', 'unix:' + os.path.join(work, 'qmp.sock'),
            '-drive', 'if=none,id=payload,format=raw,file=' + os.path.join(work, 'payload.img'),
            '-device', 'virtio-blk-pci,drive=payload']

@@ -1,6 +1,6 @@
 """The job protocol of one L1 (tools/nested/init has its side): up to SLOTS
 L2 boots at once, one per L1 vCPU. A slot has its own part of the payload
-disk, its own output port (ttyS1, ttyS3) and its own files in L1; the control
+disk, its own output port (a virtio-serial port) and its own files in L1; the control
 channel is shared, and each of its lines carries its job's number, so one
 reader thread hands every line to the job it belongs to."""
 
@@ -15,7 +15,7 @@ SLOT_SIZE = 64 << 20           # of the payload disk: header, then the image
 IMAGE_OFFSET = 1 << 20
 BLOCK = 64 << 10               # the init's unit on the payload disk
 HEADER_MAX = BLOCK             # the init reads the header as one block
-OUT_PORTS = ('l2', 'l2b')      # the host sockets of ttyS1 and ttyS3, by slot
+OUT_PORTS = ('l2', 'l2b')      # the host sockets of the slots' output ports
 FRAME = b'\n@@hvconform-l2-done '
 # Job statuses of our own (L2 QEMU's statuses are 0..255 and pass through).
 L1_GONE, L1_HUNG, L1_SETUP, L2_SILENT = 'l1-gone', 'l1-hung', 'l1-setup', 'l2-silent'

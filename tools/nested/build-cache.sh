@@ -80,9 +80,10 @@ need busybox-static cpio kmod xz-utils zstd binutils
 stack_need
 
 stack_resolve
-# L1's modules: KVM (the vendor module picked by init), and virtio_blk with
-# what its device needs, for a payload disk. Dependencies come from modules.dep.
-mods="irqbypass kvm virtio_pci virtio_blk" alts="kvm-intel kvm-amd"
+# L1's modules: KVM (the vendor module picked by init), virtio_console for the
+# host's ports, and virtio_blk with what its device needs, for a payload disk.
+# Dependencies come from modules.dep.
+mods="irqbypass kvm virtio_pci virtio_blk virtio_console" alts="kvm-intel kvm-amd"
 bver=$(dpkg-query -W -f '${Version}' busybox-static)
 shash=$(cd "$here" && cat init build-cache.sh kmods.sh elfcopy.sh "stack-$stack.sh" |
 	sha256sum | cut -c1-16)
