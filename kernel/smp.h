@@ -15,7 +15,8 @@ uint32_t smp_startup_page(void);
 const char *smp_startup_source(void);
 /* Start the APs and wait up to wait_us for expect CPUs in all (the MADT's
  * count; 0 = unknown: until arrivals stop). Returns how many CPUs run (1 =
- * only the boot CPU, always when there is no start-up page). */
+ * only the boot CPU, always when there is no start-up page; with expect 1
+ * nothing is sent, and the start-up page is reported as none). */
 int smp_start(uint64_t wait_us, int expect);
 int smp_cpus(void);
 /* Hook run on each AP once it is up (hv/ sets up the VP's SynIC there). */
