@@ -77,15 +77,22 @@ int helper_msg_conn_create_any(int vp, int sint, uint32_t *id) { return create(M
 
 /* A message connection goes only once the device holds none of its
  * messages (hv/testdev_flush.h: the device would use it after freeing it).
- * Shown for VP 0's connections; the others' SIM pages are their VPs'. */
+ * Shown for VP 0's connections; the others' SIM pages are their VPs'.
+ * flush() is 1 when a marker went out (testdev_settle() before drop()). */
+static int flush(const struct conn *c)
+{
+    return c->kind == MSG_CONN_CREATE && c->vp == 0 && testdev_flush(c->id, c->sint) != -2;
+}
+
+static void drop(const struct conn *c)
+{
+    ctl(c->kind == MSG_CONN_CREATE ? MSG_CONN_DESTROY : EVT_CONN_DESTROY, 0, 0, c->id);
+}
+
 static void destroy(const struct conn *c)
 {
-    if (c->kind == MSG_CONN_CREATE) {
-        if (c->vp == 0) testdev_flush(c->id, c->sint);
-        ctl(MSG_CONN_DESTROY, 0, 0, c->id);
-    } else {
-        ctl(EVT_CONN_DESTROY, 0, 0, c->id);
-    }
+    if (flush(c)) testdev_settle();
+    drop(c);
 }
 
 int helper_msg_conn_destroy(uint32_t id)
@@ -104,7 +111,10 @@ uint32_t helper_unused_conn_id(void) { return 0x00ABCDEF; }
 
 void helper_reset(void)
 {
-    for (int i = 0; i < nconns; i++) destroy(&conns[i]);
+    int posted = 0;
+    for (int i = 0; i < nconns; i++) posted |= flush(&conns[i]);
+    if (posted) testdev_settle();
+    for (int i = 0; i < nconns; i++) drop(&conns[i]);
     nconns = 0;
     /* fresh ids per test: a message still queued in QEMU for an old id can't
      * land in a later test's connection */
