@@ -47,6 +47,19 @@ def kill_group(proc):
                 continue
 
 
+def drain(fd, out):
+    """What the pipe still holds, without waiting for more."""
+    os.set_blocking(fd, False)
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if not data:
+            return
+        out(data)
+
+
 def run(cmd, timeout, out, err_path):
     """Run cmd; out(bytes) gets its stdout as it comes. Returns (status, how):
     how is 'exited', 'timeout' (we stopped it at the limit) or 'signal'
@@ -71,6 +84,10 @@ def run(cmd, timeout, out, err_path):
                     break
                 out(data)
             elif proc.poll() is not None:
+                # it wrote its last bytes and ended after select() gave up:
+                # they are still in the pipe (seen: a passing boot's whole
+                # TAP lost, "printed no TAP", on a loaded host)
+                drain(proc.stdout.fileno(), out)
                 break
         if not timed_out:
             try:    # output closed: let QEMU finish and give its own status
