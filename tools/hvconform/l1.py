@@ -134,7 +134,7 @@ class L1:
         with open(self.payload, 'wb') as f:
             f.truncate(DISK_SIZE)
         listeners = {}
-        for name in ('l2', 'ctl', 'l2b', 'qmp'):
+        for name in [sock for sock, _ in PORTS] + ['qmp']:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.bind(os.path.join(self.work, name + '.sock'))
             s.listen(1)
