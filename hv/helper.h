@@ -1,8 +1,9 @@
 /* Host-side helpers behind one interface: a test asks for "a message
  * connection to SINT s of VP v" and gets a connection id, whoever provides
  * it. Today: QEMU's hyperv-testdev (I/O port 0x3000); VMBus's connection 1, which
- * real Hyper-V also has, is in hv/vmbus.h. Connections live until
- * helper_reset(), which the suite calls before every test. */
+ * real Hyper-V also has, is in hv/vmbus.h. A test's connections are its own
+ * until helper_reset(), which the suite calls before every test (it may keep
+ * one, idle and flushed, for a later test asking for the same VP and SINT). */
 #ifndef HV_HELPER_H
 #define HV_HELPER_H
 #include <stdint.h>

@@ -16,7 +16,9 @@ enum { MSG_CONN_CREATE = 4, MSG_CONN_DESTROY = 5, EVT_CONN_CREATE = 6, EVT_CONN_
 #define FIRST_ID 0x10
 #define MAX_CONNS 32
 
-struct conn { uint32_t id; int kind, vp, sint; };  /* kind: MSG_CONN_CREATE or EVT_CONN_CREATE */
+/* kind: MSG_CONN_CREATE or EVT_CONN_CREATE. busy: the running test's; else
+ * idle in the pool (below). */
+struct conn { uint32_t id; int kind, vp, sint, busy; };
 static struct conn conns[MAX_CONNS];
 static int nconns;
 static uint32_t next_id = FIRST_ID;
@@ -60,14 +62,48 @@ const char *helper_absent_reason(void)
     return "no host-side helper to create a message connection (QEMU: -device hyperv-testdev)";
 }
 
+static void drop(const struct conn *c);
+
+/* VP 0's SINTs whose route was removed with none added since. QEMU removes
+ * a route from its table only, and hands KVM the table when it adds one
+ * (accel/kvm kvm_irqchip_release_virq: no commit; seen: a connection kept
+ * beside a destroyed one to its SINT lost its EOI redelivery, because KVM
+ * still acknowledged the dead route). */
+static uint16_t stale;
+
+/* The idle one in the pool (helper_reset) for this VP and SINT, or -1. */
+static int idle(int vp, int sint)
+{
+    for (int i = 0; i < nconns; i++)
+        if (!conns[i].busy && conns[i].vp == vp && conns[i].sint == sint) return i;
+    return -1;
+}
+
+/* The pool's connection to this SINT, else a new one. Before a new one, an
+ * idle one to the same SINT goes (its marker completed a settle ago), and
+ * so does any idle one when the table is full. Why not two: KVM sends a
+ * SINT's EOI acknowledgement to one of its routes only (the highest GSI:
+ * arch/x86/kvm/hyperv.c kvm_hv_irq_routing_update), so an idle route there
+ * would take the redelivery of the test's queued message. */
 static int create(int cmd, int vp, int sint, uint32_t *id, int any_vp)
 {
-    if (!present || nconns == MAX_CONNS || next_id > 0xFD) return -1;
+    if (!present) return -1;
     /* only VPs that run, unless asked: the device aborts QEMU for a missing one */
     if (vp < 0 || vp > 0xFF || (!any_vp && vp >= smp_cpus()) || sint < 0 || sint > 15) return -1;
+    int i = idle(vp, sint);
+    if (i >= 0 && conns[i].kind == cmd) {
+        conns[i].busy = 1;
+        *id = conns[i].id;
+        return 0;
+    }
+    if (i >= 0) { drop(&conns[i]); conns[i] = conns[--nconns]; }
+    for (i = 0; i < nconns && nconns == MAX_CONNS; i++)
+        if (!conns[i].busy) { drop(&conns[i]); conns[i] = conns[--nconns]; }
+    if (nconns == MAX_CONNS || next_id > 0xFD) return -1;
     *id = next_id++;
     ctl(cmd, vp, sint, *id);
-    conns[nconns++] = (struct conn){ *id, cmd, vp, sint };
+    stale = 0;                  /* the new route committed the table */
+    conns[nconns++] = (struct conn){ *id, cmd, vp, sint, 1 };
     return 0;
 }
 
@@ -78,20 +114,23 @@ int helper_msg_conn_create_any(int vp, int sint, uint32_t *id) { return create(M
 /* A message connection goes only once the device holds none of its
  * messages (hv/testdev_flush.h: the device would use it after freeing it).
  * Shown for VP 0's connections; the others' SIM pages are their VPs'.
- * flush() is 1 when a marker went out (testdev_settle() before drop()). */
+ * flush() is testdev_flush()'s answer, -2 (no marker went out) for the
+ * others; a marker that went out needs testdev_settle() before drop(). */
 static int flush(const struct conn *c)
 {
-    return c->kind == MSG_CONN_CREATE && c->vp == 0 && testdev_flush(c->id, c->sint) != -2;
+    if (c->kind != MSG_CONN_CREATE || c->vp != 0) return -2;
+    return testdev_flush(c->id, c->sint);
 }
 
 static void drop(const struct conn *c)
 {
     ctl(c->kind == MSG_CONN_CREATE ? MSG_CONN_DESTROY : EVT_CONN_DESTROY, 0, 0, c->id);
+    if (c->vp == 0) stale |= 1u << c->sint;
 }
 
 static void destroy(const struct conn *c)
 {
-    if (flush(c)) testdev_settle();
+    if (flush(c) != -2) testdev_settle();
     drop(c);
 }
 
@@ -109,14 +148,42 @@ int helper_msg_conn_destroy(uint32_t id)
 /* 24-bit, far above the 8-bit ids the test device can use */
 uint32_t helper_unused_conn_id(void) { return 0x00ABCDEF; }
 
+/* The pool: a VP 0 message connection whose marker came back with nothing
+ * behind it is kept, idle, for the next test that asks for the same SINT,
+ * instead of being destroyed and made again. Each destroy and create
+ * rewrites KVM's interrupt routes (~12 ms + ~10 ms in a nested L2: a third
+ * of the time between tests). Kept is as clean as new: its marker round
+ * trip shows the device holds nothing of it, and the settle below lets the
+ * marker's completion run before any test posts to it, as it did before a
+ * destroy. A test sees only the connections it asked for: ids stay unique
+ * (the tests' unknown ids are 0x100 and up), and the others are idle.
+ * Not kept: event connections, other VPs', any that did not flush, and any
+ * on a SINT with a stale route (above), where the test had two. */
 void helper_reset(void)
 {
-    int posted = 0;
-    for (int i = 0; i < nconns; i++) posted |= flush(&conns[i]);
+    int posted = 0, keep[MAX_CONNS];
+    for (int i = 0; i < nconns; i++) {
+        const struct conn *c = &conns[i];
+        int r = c->busy ? flush(c) : 0;         /* an idle one was not posted to */
+        posted |= c->busy && r != -2;
+        /* ids run out at 0xFD: start again from FIRST_ID with none alive, so
+         * a message still queued in QEMU for an old id can't land in a new one */
+        keep[i] = r == 0 && c->kind == MSG_CONN_CREATE && c->vp == 0 && next_id <= 0xF0;
+        for (int k = 0; k < i; k++) keep[i] &= conns[k].vp != c->vp || conns[k].sint != c->sint;
+    }
     if (posted) testdev_settle();
-    for (int i = 0; i < nconns; i++) drop(&conns[i]);
-    nconns = 0;
-    /* fresh ids per test: a message still queued in QEMU for an old id can't
-     * land in a later test's connection */
-    if (next_id > 0xF0) next_id = FIRST_ID;
+    for (int i = 0; i < nconns; i++)
+        if (!keep[i]) drop(&conns[i]);
+    int n = 0;
+    for (int i = 0; i < nconns; i++) {
+        if (!keep[i]) continue;
+        if (stale & (1u << conns[i].sint)) {
+            drop(&conns[i]);
+        } else {
+            conns[n] = conns[i];
+            conns[n++].busy = 0;
+        }
+    }
+    nconns = n;
+    if (!nconns && next_id > 0xF0) next_id = FIRST_ID;
 }
