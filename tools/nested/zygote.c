@@ -1,0 +1,137 @@
+/* hvc-zygote.so: L2 QEMU processes forked from one that already started.
+ *
+ * Loaded into qemu-system-x86_64 with LD_PRELOAD and HVC_ZYGOTE=DIR, it
+ * stops the process just before QEMU's main(): the dynamic linker has
+ * loaded and relocated QEMU's ~50 libraries and every constructor has run
+ * (natively 44 ms of a 57 ms `qemu -version`; in L1 under the host's TCG
+ * most of each boot's QEMU start, and all of it translated anew after a
+ * restore). tools/nested/init starts one per slot before L1 is saved. Then,
+ * per job, it reads QEMU's arguments from DIR/zygote.req (a FIFO, one argument a
+ * line, argv[0] first), forks, and the child runs QEMU's main() with them
+ * (stdin /dev/null, stderr DIR/l2.err); DIR/zygote.rep gets the child's pid
+ * ("none" when fork failed), then
+ * its status (the exit code, or 128 + the signal), a line each.
+ * Without HVC_ZYGOTE the library does nothing. QEMU's own state after a
+ * fork: its RCU thread is made again in the child (util/rcu.c's atfork
+ * handler, as QEMU's fuzzer relies on). C because nothing else can stand
+ * between the loader and main(); L1 plumbing, not part of the test kernel. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_REQ (256 * 1024)
+#define MAX_ARGS 4096
+
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
+
+static main_fn qemu_main;
+static char dir[256];
+
+static void path(char *out, size_t n, const char *name)
+{
+    snprintf(out, n, "%s/%s", dir, name);
+}
+
+/* The whole request; its arguments are its lines. */
+static int read_request(char *buf, char **argv)
+{
+    char p[300];
+    path(p, sizeof p, "zygote.req");
+    int fd = open(p, O_RDONLY);             /* waits for the job's writer */
+    if (fd < 0) return -1;
+    size_t len = 0;
+    ssize_t n;
+    while (len < MAX_REQ - 1 && (n = read(fd, buf + len, MAX_REQ - 1 - len)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = 0;
+    int argc = 0;
+    for (char *s = buf; *s && argc < MAX_ARGS - 1;) {
+        char *nl = strchr(s, '\n');
+        if (nl) *nl = 0;
+        argv[argc++] = s;
+        if (!nl) break;
+        s = nl + 1;
+    }
+    argv[argc] = 0;
+    return argc;
+}
+
+static void child(int argc, char **argv, char **envp)
+{
+    char p[300];
+    int in = open("/dev/null", O_RDONLY);
+    path(p, sizeof p, "l2.err");
+    int err = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || err < 0 || dup2(in, 0) < 0 || dup2(err, 2) < 0) _exit(126);
+    close(in);
+    close(err);
+    signal(SIGCHLD, SIG_DFL);
+    exit(qemu_main(argc, argv, envp));
+}
+
+static int zygote(int unused_argc, char **unused_argv, char **envp)
+{
+    (void)unused_argc;
+    (void)unused_argv;
+    static char buf[MAX_REQ];
+    static char *argv[MAX_ARGS];
+    char p[300];
+    for (int fd = 3; fd < 1024; fd++) close(fd);    /* the init's ports stay its own */
+    path(p, sizeof p, "zygote.rep");
+    unlink(p);
+    if (mkfifo(p, 0600)) return 126;
+    path(p, sizeof p, "zygote.req");
+    unlink(p);
+    if (mkfifo(p, 0600)) return 126;    /* last: its existence says "ready" */
+    for (;;) {
+        int argc = read_request(buf, argv);
+        if (argc <= 0) continue;            /* an empty request: nothing to run */
+        path(p, sizeof p, "zygote.rep");
+        int rep = open(p, O_WRONLY);        /* waits for the job's reader */
+        if (rep < 0) continue;
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(rep);
+            child(argc, argv, envp);
+        }
+        if (pid < 0) {
+            dprintf(rep, "none\n126\n");
+            close(rep);
+            continue;
+        }
+        dprintf(rep, "%d\n", (int)pid);
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+        dprintf(rep, "%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        close(rep);
+    }
+}
+
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+                      void (*rtld_fini)(void), void *stack)
+{
+    start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+    const char *d = getenv("HVC_ZYGOTE");
+    if (!real) _exit(127);
+    if (d && *d && strlen(d) < sizeof dir) {
+        strcpy(dir, d);
+        unsetenv("HVC_ZYGOTE");
+        unsetenv("LD_PRELOAD");             /* QEMU's own children start plainly */
+        qemu_main = main;
+        main = zygote;
+    }
+    return real(main, argc, argv, init, fini, rtld_fini, stack);
+}
