@@ -12,5 +12,8 @@ command -v "$py" >/dev/null 2>&1 || { echo "run-qemu: $py not found (apt-get ins
 # Its modules' bytecode goes under build/ (not beside the sources, which a
 # PYTHONDONTWRITEBYTECODE user keeps clean): compiling them anew took ~0.05 s
 # of each run, before the nested L1 restore could start.
+# (an environment variable, so the tools it runs in turn keep theirs there too)
 unset PYTHONDONTWRITEBYTECODE
-exec "$py" -X pycache_prefix="$root/build/pycache" "$root/tools/run-qemu.py" "$@"
+PYTHONPYCACHEPREFIX=$root/build/pycache
+export PYTHONPYCACHEPREFIX
+exec "$py" "$root/tools/run-qemu.py" "$@"
