@@ -144,6 +144,31 @@ class RunJobTest(unittest.TestCase):
                             % ['%.3f' % x for x in late])
 
 
+    def test_a_line_is_shown_while_the_next_one_is_awaited(self):
+        """A complete line is passed on while L2 is quiet, not held until the
+        next bytes (its newline could start the frame): a long test's
+        "# running" line showed only when the test ended."""
+        with tempfile.TemporaryDirectory() as d:
+            vm = FakeL1(d)
+            self.addCleanup(vm.close)
+            shown = []
+
+            def l1_side():
+                vm.ctl_l1.recv(100)
+                vm.port_l1.sendall(b'# running 1 slow\n')
+                time.sleep(0.5)
+                shown.append(b''.join(out))         # what the user saw by then
+                vm.port_l1.sendall(b'ok 1 - slow\n\n@@hvconform-l2-done 1 33@@\n')
+                vm.ctl_l1.sendall(b'done 1 33\n')
+            out = []
+            t = threading.Thread(target=l1_side)
+            t.start()
+            st, info = l1jobs.run_job(vm, 0, 1, vm.image, {'arg': ['-kernel']}, 10, out.append)
+            t.join()
+            self.assertEqual(shown, [b'# running 1 slow\n'])
+            self.assertEqual((st, b''.join(out)), (33, b'# running 1 slow\nok 1 - slow\n'))
+
+
 class SplitFrameTest(unittest.TestCase):
     def test_own_frame_ends_the_output(self):
         self.assertEqual(l1jobs.split_frame(b'ok 1\n\n@@hvconform-l2-done 5 33@@\n', 5),
