@@ -79,6 +79,7 @@ static void child(int argc, char **argv, char **envp)
     close(in);
     close(err);
     signal(SIGCHLD, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);               /* as a QEMU started by a shell has it */
     exit(qemu_main(argc, argv, envp));
 }
 
@@ -90,6 +91,7 @@ static int zygote(int unused_argc, char **unused_argv, char **envp)
     static char *argv[MAX_ARGS];
     char p[300];
     for (int fd = 3; fd < 1024; fd++) close(fd);    /* the init's ports stay its own */
+    signal(SIGPIPE, SIG_IGN);       /* a job's reader gone: not the zygote's end */
     path(p, sizeof p, "zygote.rep");
     unlink(p);
     if (mkfifo(p, 0600)) return 126;

@@ -65,6 +65,16 @@ class ZygoteTest(unittest.TestCase):
         self.assertEqual(st, str(128 + signal.SIGKILL))
         self.assertIsNone(self.z.poll(), 'the zygote went with its child')
 
+    def test_a_job_that_stops_reading_leaves_the_zygote_serving(self):
+        with open(os.path.join(self.dir, 'zygote.req'), 'w') as f:
+            f.write('%s\n-machine\nnone\n-nodefaults\n-display\nnone\n-S\n' % QEMU)
+        with open(os.path.join(self.dir, 'zygote.rep')) as f:
+            pid = int(f.readline())
+        os.kill(pid, signal.SIGKILL)        # its status goes to a FIFO nobody reads
+        time.sleep(0.2)
+        self.assertIsNone(self.z.poll(), 'the zygote died writing to a gone reader')
+        self.assertEqual(self.job(['-version'])[1], '0')
+
     def test_without_hvc_zygote_qemu_runs_as_usual(self):
         r = subprocess.run([QEMU, '-version'], env=dict(os.environ, LD_PRELOAD=self.lib),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
