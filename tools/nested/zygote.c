@@ -34,20 +34,16 @@ typedef int (*main_fn)(int, char **, char **);
 typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
 
 static main_fn qemu_main;
-static char dir[256];
+static char req_path[300], rep_path[300], err_path[300];     /* in HVC_ZYGOTE's directory */
 
-static void path(char *out, size_t n, const char *name)
-{
-    snprintf(out, n, "%s/%s", dir, name);
-}
-
-/* The whole request; its arguments are its lines. */
+/* The whole request; its arguments are its lines. -1 when the FIFO can't be
+ * opened (it is gone, and jobs start QEMU themselves: the zygote ends
+ * instead of retrying in a loop). */
 static int read_request(char *buf, char **argv)
 {
-    char p[300];
-    path(p, sizeof p, "zygote.req");
-    int fd = open(p, O_RDONLY);             /* waits for the job's writer */
-    if (fd < 0) return -1;
+    int fd;
+    while ((fd = open(req_path, O_RDONLY)) < 0)     /* waits for the job's writer */
+        if (errno != EINTR) return -1;
     size_t len = 0;
     ssize_t n;
     while (len < MAX_REQ - 1 && (n = read(fd, buf + len, MAX_REQ - 1 - len)) != 0) {
@@ -71,10 +67,8 @@ static int read_request(char *buf, char **argv)
 
 static void child(int argc, char **argv, char **envp)
 {
-    char p[300];
     int in = open("/dev/null", O_RDONLY);
-    path(p, sizeof p, "l2.err");
-    int err = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (in < 0 || err < 0 || dup2(in, 0) < 0 || dup2(err, 2) < 0) _exit(126);
     close(in);
     close(err);
@@ -89,20 +83,17 @@ static int zygote(int unused_argc, char **unused_argv, char **envp)
     (void)unused_argv;
     static char buf[MAX_REQ];
     static char *argv[MAX_ARGS];
-    char p[300];
     for (int fd = 3; fd < 1024; fd++) close(fd);    /* the init's ports stay its own */
     signal(SIGPIPE, SIG_IGN);       /* a job's reader gone: not the zygote's end */
-    path(p, sizeof p, "zygote.rep");
-    unlink(p);
-    if (mkfifo(p, 0600)) return 126;
-    path(p, sizeof p, "zygote.req");
-    unlink(p);
-    if (mkfifo(p, 0600)) return 126;    /* last: its existence says "ready" */
+    unlink(rep_path);
+    if (mkfifo(rep_path, 0600)) return 126;
+    unlink(req_path);
+    if (mkfifo(req_path, 0600)) return 126;     /* last: its existence says "ready" */
     for (;;) {
         int argc = read_request(buf, argv);
-        if (argc <= 0) continue;            /* an empty request: nothing to run */
-        path(p, sizeof p, "zygote.rep");
-        int rep = open(p, O_WRONLY);        /* waits for the job's reader */
+        if (argc < 0) return 126;
+        if (argc == 0) continue;            /* an empty request: nothing to run */
+        int rep = open(rep_path, O_WRONLY);     /* waits for the job's reader */
         if (rep < 0) continue;
         pid_t pid = fork();
         if (pid == 0) {
@@ -128,8 +119,10 @@ int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), v
     start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
     const char *d = getenv("HVC_ZYGOTE");
     if (!real) _exit(127);
-    if (d && *d && strlen(d) < sizeof dir) {
-        strcpy(dir, d);
+    if (d && *d && strlen(d) < sizeof req_path - sizeof "/zygote.req") {
+        snprintf(req_path, sizeof req_path, "%s/zygote.req", d);
+        snprintf(rep_path, sizeof rep_path, "%s/zygote.rep", d);
+        snprintf(err_path, sizeof err_path, "%s/l2.err", d);
         unsetenv("HVC_ZYGOTE");
         unsetenv("LD_PRELOAD");             /* QEMU's own children start plainly */
         qemu_main = main;
