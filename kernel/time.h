@@ -49,6 +49,14 @@ const char *time_implausible(uint64_t hz);
 uint64_t time_hz_from(uint64_t cycles, uint64_t units, uint64_t unit_hz);
 /* Ticks a down-counter advanced from prev to cur, with one wrap at 2^16. */
 uint32_t time_pit_elapsed(uint16_t prev, uint16_t cur);
+/* Calibration readings are wrong both ways on a busy nested host: too high
+ * when the vCPU was descheduled past a PIT wrap, too low once (31 MHz for a
+ * 2.09 GHz TSC in a nested L2). Answer: the lower of the first two that
+ * agree within 2%, 0 when no two do. */
+#define TIME_MAX_READINGS 8
+uint64_t time_hz_agreed(const uint64_t *hz, unsigned n);
+/* The median (the lower middle for even n), 0 for n = 0 or n > TIME_MAX_READINGS. */
+uint64_t time_hz_median(const uint64_t *hz, unsigned n);
 
 uint64_t time_us_to_tsc(uint64_t us);
 uint64_t time_tsc_to_ns(uint64_t cycles);

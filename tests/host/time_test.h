@@ -28,4 +28,28 @@ static void test_time(void)
     CHECK_UINT(time_pit_elapsed(0xFFFF, 0xFF00), 0xFF);
     CHECK_UINT(time_pit_elapsed(5, 5), 0);
     CHECK_UINT(time_pit_elapsed(0x0002, 0xFFFE), 4);    /* reload 0xFFFF passed */
+
+    /* agreement: the lower of the first pair within 2% */
+    uint64_t two[] = { 2088000000ull, 2090000000ull };
+    CHECK_UINT(time_hz_agreed(two, 2), 2088000000ull);
+    uint64_t low_first[] = { 31477411ull, 2088000000ull, 2089000000ull };   /* the nested L2's low reading */
+    CHECK_UINT(time_hz_agreed(low_first, 2), 0);
+    CHECK_UINT(time_hz_agreed(low_first, 3), 2088000000ull);
+    uint64_t high_mid[] = { 2088000000ull, 9000000000ull, 2100000000ull };
+    CHECK_UINT(time_hz_agreed(high_mid, 3), 2088000000ull);
+    uint64_t edge[] = { 1000000000ull, 1020000000ull, 1020000001ull };
+    CHECK_UINT(time_hz_agreed(edge, 2), 1000000000ull);       /* exactly 2% */
+    uint64_t over[] = { 1000000000ull, 1020000001ull };
+    CHECK_UINT(time_hz_agreed(over, 2), 0);
+    CHECK_UINT(time_hz_agreed(two, 1), 0);
+    CHECK_UINT(time_hz_agreed(two, 0), 0);
+
+    /* median when no two agree */
+    uint64_t five[] = { 9000000000ull, 31477411ull, 2088000000ull, 5000000000ull, 1500000000ull };
+    CHECK_UINT(time_hz_median(five, 5), 2088000000ull);
+    CHECK_UINT(time_hz_agreed(five, 5), 0);
+    CHECK_UINT(time_hz_median(five, 2), 31477411ull);        /* lower middle */
+    CHECK_UINT(time_hz_median(five, 1), 9000000000ull);
+    CHECK_UINT(time_hz_median(five, 0), 0);
+    CHECK_UINT(time_hz_median(five, TIME_MAX_READINGS + 1), 0);
 }
