@@ -28,6 +28,11 @@ int helper_msg_conn_create_any(int vp, int sint, uint32_t *conn_id);
 int helper_msg_conn_destroy(uint32_t conn_id);
 /* An id no connection uses. */
 uint32_t helper_unused_conn_id(void);
+/* Flush the running test's connections (the suite calls it when a test
+ * ends, before its result line goes out), then helper_reset() before the
+ * next test keeps or drops them; helper_reset() flushes itself when no
+ * helper_quiesce() came first. */
+void helper_quiesce(void);
 void helper_reset(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include "helper.h"
 #include "detect.h"
 #include "testdev_flush.h"
+#include "../kernel/console.h"
 #include "../kernel/cpu.h"
 #include "../kernel/smp.h"
 #include "../kernel/string.h"
@@ -148,30 +149,52 @@ int helper_msg_conn_destroy(uint32_t id)
 /* 24-bit, far above the 8-bit ids the test device can use */
 uint32_t helper_unused_conn_id(void) { return 0x00ABCDEF; }
 
+/* helper_quiesce's answers for helper_reset: flush() per connection, and
+ * whether a marker went out, with the console's count once they landed. */
+static int flushed[MAX_CONNS], quiesced, posted;
+static unsigned acks_then;
+
+void helper_quiesce(void)
+{
+    posted = 0;
+    for (int i = 0; i < nconns; i++) {
+        flushed[i] = conns[i].busy ? flush(&conns[i]) : 0;   /* an idle one was not posted to */
+        posted |= conns[i].busy && flushed[i] != -2;
+    }
+    acks_then = console_host_acks();
+    quiesced = 1;
+}
+
 /* The pool: a VP 0 message connection whose marker came back with nothing
  * behind it is kept, idle, for the next test that asks for the same SINT,
  * instead of being destroyed and made again. Each destroy and create
  * rewrites KVM's interrupt routes (~12 ms + ~10 ms in a nested L2: a third
  * of the time between tests). Kept is as clean as new: its marker round
- * trip shows the device holds nothing of it, and the settle below lets the
- * marker's completion run before any test posts to it, as it did before a
- * destroy. A test sees only the connections it asked for: ids stay unique
+ * trip shows the device holds nothing of it, and the marker's completion
+ * has run (below) before any test posts to it, as before a destroy. A test sees only the connections it asked for: ids stay unique
  * (the tests' unknown ids are 0x100 and up), and the others are idle.
  * Not kept: event connections, other VPs', any that did not flush, and any
  * on a SINT with a stale route (above), where the test had two. */
 void helper_reset(void)
 {
-    int posted = 0, keep[MAX_CONNS];
+    int keep[MAX_CONNS];
+    if (!quiesced) helper_quiesce();
+    quiesced = 0;
     for (int i = 0; i < nconns; i++) {
         const struct conn *c = &conns[i];
-        int r = c->busy ? flush(c) : 0;         /* an idle one was not posted to */
-        posted |= c->busy && r != -2;
         /* ids run out at 0xFD: start again from FIRST_ID with none alive, so
          * a message still queued in QEMU for an old id can't land in a new one */
-        keep[i] = r == 0 && c->kind == MSG_CONN_CREATE && c->vp == 0 && next_id <= 0xF0;
+        keep[i] = flushed[i] == 0 && c->kind == MSG_CONN_CREATE && c->vp == 0 && next_id <= 0xF0;
         for (int k = 0; k < i; k++) keep[i] &= conns[k].vp != c->vp || conns[k].sint != c->sint;
     }
-    if (posted) testdev_settle();
+    /* The device completes each marker in QEMU's main loop, after it landed:
+     * a test posting before that is refused (INSUFFICIENT_BUFFERS: seen in
+     * post.payload_239 on a loaded host, after a 10 ms settle), and a
+     * connection destroyed before that loses its route late. A console
+     * write the host gave back since the markers landed (the result line,
+     * on a virtio console: QEMU's main loop runs the completions queued
+     * before it takes the write) shows they ran; without one, the settle. */
+    if (posted && console_host_acks() == acks_then) testdev_settle();
     for (int i = 0; i < nconns; i++)
         if (!keep[i]) drop(&conns[i]);
     int n = 0;

@@ -8,6 +8,9 @@ static int virtio_on;
 /* APs may print while the BSP does: the virtio path has one buffer. A
  * bounded wait, so a fault inside a write can't deadlock the next one. */
 static volatile int busy;
+static volatile unsigned acks;
+
+unsigned console_host_acks(void) { return acks; }
 
 const char *console_use_virtio(char *where, size_t wherelen)
 {
@@ -28,6 +31,8 @@ void console_write(const char *s)
         virtio_on = 0;
         serial_write("\n# console: the virtio console stopped taking output; COM1 from here (a line may be lost)\n");
         serial_write(s);
+    } else {
+        acks++;
     }
     __atomic_store_n(&busy, 0, __ATOMIC_RELEASE);
 }

@@ -112,8 +112,9 @@ static int run_one(struct tap *tap, const struct test *test)
     uint64_t t0 = rdtsc();
     struct running r = { test, &ctx };
     int faulted = fault_catch(run_body, &r, &f);
-    struct tap_diag d = { test_kind_name(test->kind), test->source, opts.verbose, ctx.checks,
-                          time_tsc_to_ns(rdtsc() - t0) / 1000 };
+    uint64_t us = time_tsc_to_ns(rdtsc() - t0) / 1000;
+    suite_quiesce();
+    struct tap_diag d = { test_kind_name(test->kind), test->source, opts.verbose, ctx.checks, us };
     if (faulted) {
         char what[160], why[sizeof ctx.msg + 200];
         fault_describe(what, sizeof what, &f);

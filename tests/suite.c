@@ -97,6 +97,17 @@ void suite_preamble(struct tap *t, const struct options *o)
     tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
 
+/* When a test ends, before its result line: what it left in flight lands
+ * now, so a VM death there is the test's, and the result line's console
+ * write lets the host finish it (hv/helper_testdev.c helper_reset). */
+void suite_quiesce(void)
+{
+    cli();
+    if (hv_absent_reason()) return;
+    on_every_vp(vp_drain);
+    helper_quiesce();
+}
+
 void suite_reset(void)
 {
     cli();

@@ -14,6 +14,9 @@ void suite_preamble(struct tap *t, const struct options *o);
 /* Bring the machine back to the state tests start from; called before each
  * test, whatever the previous test left. */
 void suite_reset(void);
+/* Called when a test ends, before its result is printed: what the test left
+ * in flight lands while it is still the running one. */
+void suite_quiesce(void);
 /* Leave the host's VMBus as the run found it (UNLOAD of a contact still
  * open); called once after the last test, before the summary. */
 void suite_finish(void);
