@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 
-from harness import ROOT, Skip, case
+from harness import ROOT, Skip, case, unexpected
 
 
 def cell(t, name):
@@ -85,7 +85,7 @@ def configs_matrix(t, configs, args):
                      '--stack', 'debian12'] + [w for c in configs for w in ('--config', c)] + args, timeout=900)
     if rc == 1:
         skip_unlisted_crash([x for c in configs for x in (cell(t, 'debian12-' + c) or {}).get('tests', [])], text)
-    t.check(rc == 0, 'exit %d, want 0 (every configuration as its profile says)' % rc)
+    t.check(rc == 0, 'exit %d, want 0 (every configuration as its profile says)%s' % (rc, unexpected(text)))
     full, enf, nos, smp2 = (cell(t, 'debian12-' + c) if c in configs else {}
                             for c in ('full', 'enforce', 'nosynic', 'smp2'))
     for name, c in (('full', full), ('enforce', enf), ('nosynic', nos), ('smp2', smp2)):

@@ -41,6 +41,18 @@ def case(name, lane='host', needs_nested=False, slow=False):
     return reg
 
 
+# the checker's (tools/hvconform/verdict.py) and runner's lines for what a run got wrong
+UNEXPECTED = ('ERROR ', 'BAIL ', 'FAIL ', 'DIED ', 'STALE ', 'run-qemu: error')
+
+
+def unexpected(text, n=3):
+    """A run's first n such lines, each on an indented line of its own: a
+    failing case says what failed (its transcript's tail shows only the
+    case's last command)."""
+    lines = [l[:300] for l in text.split('\n') if l.startswith(UNEXPECTED)][:n]
+    return ''.join('\n    ' + l for l in lines)
+
+
 class Run:
     """What one ./run-qemu.sh invocation left: status, output, the log's parsed
     pieces and the cell JSON."""
@@ -108,7 +120,7 @@ class Ctx:
         return Run(rc, out, log, data, secs)
 
     def want_rc(self, run, rc):
-        return self.check(run.rc == rc, 'exit status %d, want %d' % (run.rc, rc))
+        return self.check(run.rc == rc, 'exit status %d, want %d%s' % (run.rc, rc, unexpected(run.out)))
 
 
 def load_durations():
