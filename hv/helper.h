@@ -29,10 +29,11 @@ int helper_msg_conn_destroy(uint32_t conn_id);
 /* An id no connection uses. */
 uint32_t helper_unused_conn_id(void);
 /* Flush the running test's connections (the suite calls it when a test
- * ends, before its result line goes out), then helper_reset() before the
- * next test keeps or drops them; helper_reset() flushes itself when no
- * helper_quiesce() came first. */
+ * ends, before its result line goes out); helper_reset() before the next
+ * test keeps or drops them, and flushes itself when no helper_quiesce()
+ * came first. host_caught_up: the host's event loop has run what the
+ * flush and the EOMs since set going (tests/suite.c knows); else it waits. */
 void helper_quiesce(void);
-void helper_reset(void);
+void helper_reset(int host_caught_up);
 
 #endif

@@ -2,6 +2,7 @@
  * page and SynIC once, and bring them back to a known state before every
  * test, whatever the previous test did to them. */
 #include "suite.h"
+#include "../kernel/console.h"
 #include "../hv/clock.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
@@ -97,26 +98,41 @@ void suite_preamble(struct tap *t, const struct options *o)
     tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
 
-/* When a test ends, before its result line: what it left in flight lands
- * now, so a VM death there is the test's, and the result line's console
- * write lets the host finish it (hv/helper_testdev.c helper_reset). */
+/* When a test ends, before its result is printed, so a VM death in it is
+ * the test's: what it left in flight lands, its connections are flushed,
+ * and every VP's SynIC starts over (the last EOM is here). */
+static int quiesced;
+static unsigned acks_then;
+
 void suite_quiesce(void)
 {
     cli();
     if (hv_absent_reason()) return;
     on_every_vp(vp_drain);
     helper_quiesce();
+    if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
+    vmbus_hygiene(0);       /* a contact a test left open ends with UNLOAD */
+    on_every_vp(vp_reset);
+    acks_then = console_host_acks();
+    quiesced = 1;
 }
 
+/* Before each test. QEMU finishes what the quiesce set going in its main
+ * loop: the test device's completion of each flush marker (until then a
+ * post to that connection is refused, and a destroyed one loses its route
+ * late) and the acknowledgements KVM signals for every EOM (one that came
+ * late took a test's queued message as acknowledged: QEMU retried it
+ * early). Two console writes the host took since (the result line, then
+ * "# running": on a virtio console QEMU's main loop takes them, the first
+ * after the acknowledgements, the second after the work they queued) show
+ * it is done; else hv/ waits (helper_reset). */
 void suite_reset(void)
 {
     cli();
     if (hv_absent_reason()) return;
-    on_every_vp(vp_drain);
-    helper_reset();         /* connections go only once nothing is in flight */
-    if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
-    vmbus_hygiene(0);       /* a contact a test left open ends with UNLOAD */
-    on_every_vp(vp_reset);
+    if (!quiesced) suite_quiesce();
+    quiesced = 0;
+    helper_reset(console_host_acks() - acks_then >= 2);
     hv_clear_io_pages();
 }
 
