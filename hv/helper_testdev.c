@@ -164,8 +164,9 @@ void helper_quiesce(void)
  * rewrites KVM's interrupt routes (~12 ms + ~10 ms in a nested L2: a third
  * of the time between tests). Kept is as clean as new: its marker round
  * trip shows the device holds nothing of it, and the marker's completion
- * has run (below) before any test posts to it, as before a destroy. A test sees only the connections it asked for: ids stay unique
- * (the tests' unknown ids are 0x100 and up), and the others are idle.
+ * has run (below) before any test posts to it, as before a destroy. A
+ * test sees only the connections it asked for: ids stay unique (the
+ * tests' unknown ids are 0x100 and up), and the others are idle.
  * Not kept: event connections, other VPs', any that did not flush, and any
  * on a SINT with a stale route (above), where the test had two. */
 void helper_reset(int host_caught_up)

@@ -1,6 +1,6 @@
 /* Suite environment (tests/suite.h): detect Hyper-V, set up the hypercall
- * page and SynIC once, and bring them back to a known state before every
- * test, whatever the previous test did to them. */
+ * page and SynIC once, and bring them back to a known state between tests
+ * (when one ends, and before the next), whatever a test did to them. */
 #include "suite.h"
 #include "../kernel/console.h"
 #include "../hv/clock.h"
@@ -121,8 +121,8 @@ void suite_quiesce(void)
  * loop: the test device's completion of each flush marker (until then a
  * post to that connection is refused, and a destroyed one loses its route
  * late) and the acknowledgements KVM signals for every EOM (one that came
- * late took a test's queued message as acknowledged: QEMU retried it
- * early). Two console writes the host took since (the result line, then
+ * late, by our reading of QEMU, took a test's queued message as
+ * acknowledged and QEMU retried it early). Two console writes the host took since (the result line, then
  * "# running": on a virtio console QEMU's main loop takes them, the first
  * after the acknowledgements, the second after the work they queued) show
  * it is done; else hv/ waits (helper_reset). */
