@@ -80,7 +80,8 @@ static int idle(int vp, int sint)
 }
 
 /* The pool's connection to this SINT, else a new one. Before a new one, an
- * idle one to the same SINT goes (its marker completed a settle ago), and
+ * idle one to the same SINT goes (its marker completed before this test:
+ * helper_reset), and
  * so does any idle one when the table is full. Why not two: KVM sends a
  * SINT's EOI acknowledgement to one of its routes only (the highest GSI:
  * arch/x86/kvm/hyperv.c kvm_hv_irq_routing_update), so an idle route there

@@ -14,7 +14,7 @@
  * nested VM) bounds the error at each end, so about 1% at worst; spread
  * measured in a nested L2: 0.1% at 25 ms, 0.3% at 10 ms, where the suite's
  * shortest wait is 100 us and its windows are 5-200 ms. Each boot pays it
- * twice (pit_measure). */
+ * at least twice (pit_measure). */
 #define CAL_TICKS (PIT_HZ / 100)
 #define STILL_READS 100000u            /* a live PIT moves every 838 ns */
 #define MAX_READS 50000000u
@@ -81,9 +81,9 @@ out:
  * misses a wrap of the counter and measures too high (seen: 4-15 GHz for a
  * 2.1 GHz TSC on a loaded host); in a nested L2 one came out too low (31 MHz
  * for a TSC the other boots measured at 2.09 GHz; cause unknown, perhaps a
- * jump of the L1 clock KVM's PIT counts from). So the
- * measurements go on until two agree (time_hz_agreed), at most PIT_TRIES;
- * when none do, the median is used and the log says so. */
+ * jump of the L1 clock KVM's PIT counts from). So the measurements go on
+ * until two agree (time_hz_agreed), at most PIT_TRIES; when none do, the
+ * median is used and the log says so. */
 #define PIT_TRIES 5
 _Static_assert(PIT_TRIES == 5 && PIT_TRIES <= TIME_MAX_READINGS, "the note prints five readings");
 

@@ -122,10 +122,11 @@ void suite_quiesce(void)
  * post to that connection is refused, and a destroyed one loses its route
  * late) and the acknowledgements KVM signals for every EOM (one that came
  * late, by our reading of QEMU, took a test's queued message as
- * acknowledged and QEMU retried it early). Two console writes the host took since (the result line, then
- * "# running": on a virtio console QEMU's main loop takes them, the first
- * after the acknowledgements, the second after the work they queued) show
- * it is done; else hv/ waits (helper_reset). */
+ * acknowledged and QEMU retried it early). Two console writes the host
+ * took since (the result line, then "# running": on a virtio console
+ * QEMU's main loop takes them, the first after the acknowledgements, the
+ * second after the work they queued) show it is done; else hv/ waits
+ * (helper_reset). */
 void suite_reset(void)
 {
     cli();

@@ -12,7 +12,8 @@ int suite_time_init(char *why, size_t whylen);
 /* Detect the platform, print its description as TAP comments. */
 void suite_preamble(struct tap *t, const struct options *o);
 /* Bring the machine back to the state tests start from; called before each
- * test, whatever the previous test left. */
+ * test, whatever the previous test left (the part the host must finish
+ * runs in suite_quiesce, itself first when no test ran before). */
 void suite_reset(void);
 /* Called when a test ends, before its result is printed: what the test left
  * in flight lands while it is still the running one. */
