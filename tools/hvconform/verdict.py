@@ -21,6 +21,9 @@ from . import BadInput
 from .profile import DEATH_MARK, INTERMITTENT_MARK, PASSES_MARK, Profile, marks
 from .tap import clean, load, merge
 
+# the prefixes of the summary's lines that count as failed (self.failed)
+ERROR, BAIL, FAIL, DIED, STALE = 'ERROR ', 'BAIL  ', 'FAIL  ', 'DIED  ', 'STALE '
+FAILING = (ERROR, BAIL, FAIL, DIED, STALE)
 BUCKETS = ('pass', 'fail', 'skip', 'known', 'stale', 'died', 'pskip', 'quiet', 'agree', 'differ')
 
 
@@ -99,20 +102,20 @@ class Verdict:
             if unused:
                 out.append('profile: %d entr%s not in this log'
                            % (len(unused), 'y' if len(unused) == 1 else 'ies'))
-        out += ['ERROR ' + clean(e, 300) for e in self.errors]
-        out += ['BAIL  Bail out! %s (%s)' % (clean(reason, 300, middle=True), where) for reason, where in self.bails]
+        out += [ERROR + clean(e, 300) for e in self.errors]
+        out += [BAIL + 'Bail out! %s (%s)' % (clean(reason, 300, middle=True), where) for reason, where in self.bails]
         for r in b['fail']:
-            out.append('FAIL  %s - %s (%s)%s' % (r.name, clean(r.diag, 300), r.where,
+            out.append(FAIL + '%s - %s (%s)%s' % (r.name, clean(r.diag, 300), r.where,
                        "; the profile excuses only its VM death ('%s')" % PASSES_MARK if r.profile else ''))
             out += ['      ' + clean(e, 300) for e in r.extra]
         out += ['KNOWN %s - %s (%s) known deviation: %s' % (r.name, clean(r.diag, 300), r.where,
                                                           clean(r.profile.reason, 300)) for r in b['known']]
         out += ['INTERMITTENT %s passed this run (%s: %s)'
                 % (r.name, r.profile.where, clean(r.profile.reason, 200)) for r in b['quiet']]
-        out += ['STALE profile stale: %s now passes (%s: %s)'
+        out += [STALE + 'profile stale: %s now passes (%s: %s)'
                 % (r.name, r.profile.where, clean(r.profile.reason, 200)) for r in b['stale']]
         for r in b['died']:
-            line = 'DIED  %s (%s; %s)' % (r.what, r.where, r.why)
+            line = DIED + '%s (%s; %s)' % (r.what, r.where, r.why)
             if r.profile:
                 line += "; listed in the profile, but its reason isn't marked '%s'" % DEATH_MARK
             out.append(line)

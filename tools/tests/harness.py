@@ -16,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 from hvconform import jsonfile, tap  # noqa: E402
+from hvconform.verdict import FAILING  # noqa: E402
 
 OUT = os.path.join(ROOT, 'build', 'test')
 # each case's last duration: a lane runs its longest cases first, so the
@@ -41,15 +42,11 @@ def case(name, lane='host', needs_nested=False, slow=False):
     return reg
 
 
-# the checker's (tools/hvconform/verdict.py) and runner's lines for what a run got wrong
-UNEXPECTED = ('ERROR ', 'BAIL ', 'FAIL ', 'DIED ', 'STALE ', 'run-qemu: error')
-
-
 def unexpected(text, n=3):
-    """A run's first n such lines, each on an indented line of its own: a
-    failing case says what failed (its transcript's tail shows only the
-    case's last command)."""
-    lines = [l[:300] for l in text.split('\n') if l.startswith(UNEXPECTED)][:n]
+    """A run's first n lines the checker counts as failed, each on an
+    indented line of its own: a failing case says what failed (its
+    transcript's tail shows only the case's last command)."""
+    lines = [l[:300] for l in text.split('\n') if l.startswith(FAILING)][:n]
     return ''.join('\n    ' + l for l in lines)
 
 
