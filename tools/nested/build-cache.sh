@@ -85,7 +85,7 @@ stack_resolve
 # Dependencies come from modules.dep.
 mods="irqbypass kvm virtio_pci virtio_blk virtio_console" alts="kvm-intel kvm-amd"
 bver=$(dpkg-query -W -f '${Version}' busybox-static)
-shash=$(cd "$here" && cat init zygote.c build-cache.sh kmods.sh elfcopy.sh "stack-$stack.sh" |
+shash=$(cd "$here" && cat init zygote.c build-zygote.sh build-cache.sh kmods.sh elfcopy.sh "stack-$stack.sh" |
 	sha256sum | cut -c1-16)
 stamp="stack=$stack kernel=$kpkg/$kver $sinputs busybox=$bver scripts=$shash"
 if [ -s "$cache/kernel/vmlinuz" ] && [ -s "$cache/base.cpio" ] && [ -s "$cache/versions" ] &&
@@ -128,7 +128,7 @@ cp "$here/init" "$r/init" && chmod 755 "$r/init"
 # L2 QEMUs forked after their start-up (zygote.c; built against this host's
 # C library, whose symbol versions the stacks' newer ones keep)
 mkdir -p "$r/lib"
-gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$r/lib/hvc-zygote.so" "$here/zygote.c" ||
+"$here/build-zygote.sh" "$r/lib/hvc-zygote.so" ||
 	die "cannot build zygote.c (gcc, libc6-dev)"
 cp "$cache"/kernel/*.ko "$cache/kernel/load-order" "$r/lib/modules/"
 stack_userland "$r"

@@ -107,8 +107,10 @@ static int zygote(int unused_argc, char **unused_argv, char **envp)
         }
         dprintf(rep, "%d\n", (int)pid);
         int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-        dprintf(rep, "%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        pid_t w;
+        while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {}
+        /* no status to be had (never seen): 127, as for a zygote gone */
+        dprintf(rep, "%d\n", w < 0 ? 127 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
         close(rep);
     }
 }

@@ -12,7 +12,7 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.join(os.path.dirname(HERE), 'nested', 'zygote.c')
+BUILD = os.path.join(os.path.dirname(HERE), 'nested', 'build-zygote.sh')
 QEMU = 'qemu-system-x86_64'
 
 
@@ -22,8 +22,7 @@ class ZygoteTest(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix='zygote-test.')
         self.addCleanup(shutil.rmtree, self.dir, True)
         self.lib = os.path.join(self.dir, 'z.so')
-        subprocess.run(['gcc', '-O2', '-Wall', '-Wextra', '-Werror', '-shared', '-fPIC', '-o', self.lib,
-                        SOURCE], check=True)
+        subprocess.run([BUILD, self.lib], check=True)
         env = dict(os.environ, LD_PRELOAD=self.lib, HVC_ZYGOTE=self.dir)
         self.z = subprocess.Popen([QEMU], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
