@@ -1,6 +1,6 @@
 # hvconform: `make` builds the kernel, `make iso` / `make efi` the bootable
-# images, `make test` runs the whole test command (scripts/test.sh), `make
-# run` boots the suite in the best mode this host offers.
+# images, `make test` runs the test command's fast tier (tools/tests/run_all.py),
+# `make run` boots the suite in the best mode this host offers.
 
 BUILD    := build
 CC       := gcc
@@ -13,7 +13,7 @@ TEST_SRCS := $(foreach g,$(TEST_ORDER),$(wildcard tests/$(g)_tests.c)) \
              $(filter-out $(foreach g,$(TEST_ORDER),tests/$(g)_tests.c),$(sort $(wildcard tests/*_tests.c)))
 CORE_SRCS := $(sort $(wildcard kernel/*.c hv/*.c)) \
              $(filter-out $(TEST_SRCS),$(sort $(wildcard tests/*.c)))
-KERNEL_C  := $(filter-out kernel/efi_entry.c,$(TEST_SRCS) $(CORE_SRCS))
+KERNEL_C  := $(TEST_SRCS) $(CORE_SRCS)
 ASM_SRCS  := boot/multiboot.asm boot/isr.asm boot/ap_blob.asm
 
 KCFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-stack-protector \

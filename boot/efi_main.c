@@ -64,7 +64,7 @@ static void con_ascii(EFI_SYSTEM_TABLE *st, const char *s)
 }
 
 /* The UEFI Shell passes the command as typed, image first: "fs0:\x.efi",
- * "BOOTX64.EFI" or "\EFI\BOOT\BOOTX64.EFI". kernel/cmdline.c skips nothing,
+ * "BOOTX64.EFI" or "\EFI\BOOT\BOOTX64.EFI". tests/cmdline.c skips nothing,
  * so drop any first token that has a ':' or '\' or ends in ".efi": no
  * kernel argument looks like that. */
 static void drop_image_token(void)

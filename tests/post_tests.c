@@ -1,5 +1,5 @@
 /* post.*: HvCallPostMessage's input and return-value tables
- * (shared/spec/HvCallPostMessage.md). The rows that break one field of a
+ * (docs/spec/HvCallPostMessage.md). The rows that break one field of a
  * valid post are the rule table's (tests/rules_post.c, run by rule_test);
  * here are the rows that need steps of their own: a full port, a port of
  * another kind or state, a missing VP, a partition without the privilege. */

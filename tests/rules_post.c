@@ -1,5 +1,5 @@
 /* Rule table, part 1: HvCallPostMessage's own input and return-value tables
- * (shared/spec/HvCallPostMessage.md; TLFS 6.0b 11.11 HvPostMessage). */
+ * (docs/spec/HvCallPostMessage.md; TLFS 6.0b 11.11 HvPostMessage). */
 #include "rules.h"
 #include "test.h"
 #include "../hv/tlfs.h"

@@ -1,4 +1,4 @@
-/* TAP 13 emitter (DESIGN.md's serial contract). Pure: it writes through a
+/* TAP 13 emitter (docs/DESIGN.md's serial contract). Pure: it writes through a
  * sink function, so host tests can capture the exact text.
  *
  * Every result line (ok / not ok / ok # SKIP) is followed by a YAML

@@ -1,7 +1,7 @@
 """One L1 VM of the nested runner: host QEMU running the Debian L1 (kernel +
 initramfs from the stack's cache, /init = tools/nested/init), whose KVM runs
 each job (one L2 QEMU boot) the host hands it. Started cold or restored from a
-saved state (see snapshot.py); a session serves any number of jobs.
+saved state (see l1saved.py); a session serves any number of jobs.
 
 Channels (unix sockets this process listens on; QEMU connects to them), each
 a virtio-serial port L1 finds by its name (PORTS):

@@ -1,7 +1,7 @@
 """report: the conformance matrix, as Markdown and as a self-contained HTML page.
 
 Pure functions over a list of cells: the checker's JSON (one per run, see
-notes/hostlayout.md "Checker JSON") with the runner's stack/config/machine/smp/versions
+docs/DESIGN.md "Checker JSON") with the runner's stack/config/machine/smp/versions
 at top level. Tests are rows, cells are columns labelled `stack/config` (plus the machine
 and the VP count when they are not the defaults). Test names, details, reasons and
 sources come from a guest's serial log: untrusted; every string is cleaned of control

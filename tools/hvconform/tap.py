@@ -1,4 +1,4 @@
-"""THE TAP 13 parser of hvconform serial logs (DESIGN.md, "Serial output contract").
+"""THE TAP 13 parser of hvconform serial logs (docs/DESIGN.md, "Serial output contract").
 
 One boot's log is a piece; a crash-resumed run is several pieces, in order, each after the
 first booted with `after=NAME` (NAME: the test that was running when the previous one died).

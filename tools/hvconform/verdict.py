@@ -4,7 +4,7 @@
     v.report(quiet=False)             [str]: the check-log report, last `N passed, N failed, N skipped`
     v.failed, v.exit_status           failures counted as in the report; 0 or 1
     v.write_junit(path), v.write_json(path)    BadInput when the file cannot be written
-    v.to_json()                       the cell dict of hostlayout.md ("Checker JSON")
+    v.to_json()                       the cell dict of docs/DESIGN.md ("Checker JSON")
 
 `N passed, N failed` is the verdict over normative tests. Results of kind `reading` (a
 sentence of the TLFS read one way) are counted apart: `readings: N agree, N differ`; a

@@ -1,5 +1,5 @@
 """Readings (kind: reading) counted apart from the normative verdict; the JUnit properties
-and the --json cell of hostlayout.md."""
+and the --json cell of docs/DESIGN.md."""
 
 import json
 import os
