@@ -60,8 +60,10 @@ and the checker reads the pieces ("VM died during NAME").
 
 Exit status:
   0  the checker found nothing unexpected (all passed, or known deviations)
-  1  unexpected failures (or a VM death, a bail-out, a stale profile entry)
-  2  bad log (tools/check-log) or a usage error of this script
+  1  unexpected failures (or a VM death, a bail-out, a stale profile entry,
+     a structurally broken log: the checker's ERROR lines)
+  2  not a log (tools/check-log: unreadable, empty, no TAP at all) or a
+     usage error of this script
   3  environment error: QEMU / firmware / image missing, build or package
      install failed, QEMU or the nested runner could not start the VM
 """
@@ -94,7 +96,9 @@ def check_output_path(opt, path):
     if os.path.isdir(real):
         raise Usage('%s: %s is a directory' % (opt, path))
     parent = os.path.dirname(real) or '.'
-    if os.path.exists(parent) and not os.path.isdir(parent):
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        parent = os.path.dirname(parent)        # the first part that exists must be a directory
+    if not os.path.isdir(parent):
         raise Usage('%s: %s: %s is not a directory' % (opt, path, parent))
     return path
 
@@ -195,6 +199,8 @@ def validate(o, t):
         raise Usage(str(e))
     if o['out'] is not None and not o['matrix']:
         raise Usage('--out goes with --matrix')
+    if o['out'] is not None:
+        check_output_path('--out', os.path.join(o['out'], 'matrix.md'))
     if o['jobs'] is not None and not o['matrix']:
         raise Usage('--jobs goes with --matrix')
     whole(o, 'jobs', MAX_JOBS, 'a whole number from 1 to %d')

@@ -147,16 +147,21 @@ def run_job(vm, slot, seq, image, fields, timeout, out, margin=30, silence=SILEN
     L2_SILENT when first_output seconds passed without an L2 byte."""
     write_job(vm.payload, slot, seq, image, dict(fields, timeout=timeout))
     box = vm.control.box(seq)
-    port = vm.conns[OUT_PORTS[slot]]
     info = {'l2cmd': None, 'stderr': [], 'printed': False}
     pending, frame_status, done_status = b'', None, None
     sel = selectors.DefaultSelector()
-    sel.register(port, selectors.EVENT_READ)
     start = last_word = last_data = time.monotonic()
     deadline = start + timeout + margin
     try:
-        with vm.send_lock:
-            vm.conns['ctl'].sendall(b'job %d %d %d %d\n' % (seq, slot, *job_blocks(slot)))
+        # L1's sockets close under a job when another thread stops this L1
+        # (another boot in it failed): L1 is gone for this job too
+        try:
+            port = vm.conns[OUT_PORTS[slot]]
+            sel.register(port, selectors.EVENT_READ)
+            with vm.send_lock:
+                vm.conns['ctl'].sendall(b'job %d %d %d %d\n' % (seq, slot, *job_blocks(slot)))
+        except (KeyError, ValueError, OSError):
+            return L1_GONE, info
         while frame_status is None or done_status is None:
             now = time.monotonic()
             left = deadline - now
@@ -193,7 +198,14 @@ def run_job(vm, slot, seq, image, fields, timeout, out, margin=30, silence=SILEN
                 if pending:
                     out(pending)
                 return L1_GONE, info
-            ready = sel.select(min(left, 0.1)) if frame_status is None else ()
+            try:
+                ready = sel.select(min(left, 0.1)) if frame_status is None else ()
+            except (ValueError, OSError):       # the socket closed under us
+                ready = None
+            if ready is None:
+                if pending:
+                    out(pending)
+                return L1_GONE, info
             if not ready and pending == b'\n' and time.monotonic() - last_data > HOLD_NEWLINE:
                 out(pending)    # a line's end, held as a frame's possible start
                 pending = b''
@@ -202,6 +214,10 @@ def run_job(vm, slot, seq, image, fields, timeout, out, margin=30, silence=SILEN
                     data = port.recv(65536)
                 except BlockingIOError:
                     continue
+                except OSError:         # EBADF: closed by another thread's vm.close()
+                    if pending:
+                        out(pending)
+                    return L1_GONE, info
                 if not data:
                     sel.unregister(port)
                     continue

@@ -170,12 +170,20 @@ def saved(cache, stack, smp, keys, note):
         with open(state[:-len('.state')] + '.meta.tmp', 'w') as f:
             json.dump(meta, f)
         os.replace(state[:-len('.state')] + '.meta.tmp', state[:-len('.state')] + '.meta')
-        # older saves go (a restore still reading one keeps its open files)
-        for name in os.listdir(cache):
-            path = os.path.join(cache, name)
-            if name.startswith('l1-smp%d' % smp) and not path.startswith(state[:-len('.state')]) \
-                    and name.endswith(('.state', '.ram', '.meta')):
-                os.remove(path)
+        remove_older(cache, smp, state, note)
         note('saved %s (%.1f s)' % (state, time.monotonic() - t))
         return state, meta
+
+
+def remove_older(cache, smp, state, note):
+    """Older saves go (a restore still reading one keeps its open files); one
+    that cannot be removed is named and left: it costs disk, never a result."""
+    for name in sorted(os.listdir(cache)):
+        path = os.path.join(cache, name)
+        if name.startswith('l1-smp%d-' % smp) and not path.startswith(state[:-len('.state')]) \
+                and name.endswith(('.state', '.ram', '.meta')):
+            try:
+                os.remove(path)
+            except OSError as e:
+                note('cannot remove an older saved L1 (%s): %s' % (path, e.strerror or e))
 

@@ -8,6 +8,7 @@ their boots take its slots in turn. A cell's serial output goes to its log
 only; its report is printed in one piece when it ends."""
 
 import concurrent.futures
+import json
 import os
 import subprocess
 import sys
@@ -35,13 +36,27 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     out = os.path.abspath(o['out'] or os.path.join(ROOT, 'build', 'matrix'))
     for sub in ('cells', 'junit', 'logs'):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
-    results, todo, modes = {}, [], {}
+
+    def label_of(stack, config):
+        return '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)
+
+    # what an earlier run left goes first: a cell that does not run now must
+    # never show that run's results (its JSON is written below, as not run)
+    for name in ('matrix.md', 'matrix.html'):
+        remove(os.path.join(out, name))
+    for stack in stacks:
+        for config in configs:
+            label = label_of(stack, config)
+            for sub, ext in (('cells', '.json'), ('junit', '.xml'), ('logs', '.log')):
+                remove(os.path.join(out, sub, label + ext))
+    results, todo, modes, why = {}, [], {}, {}
     for stack in stacks:
         try:
             modes[stack] = choose_mode(o, table, stack, tmp)
         except nested.NestedError as e:
             note('error: stack %s: %s' % (stack, e))
-            results[(stack, '*')] = 3
+            for config in configs:
+                results[(stack, config)], why[(stack, config)] = 3, 'stack %s: %s' % (stack, e)
             continue
         # the longest cells first (more VPs, a test device: more crash-resumes),
         # so that side-by-side workers end together; stack by stack
@@ -55,9 +70,6 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     # a stack's cells start once the stack before it is done (one L1 at a time)
     order = list(left)
     done = {stack: threading.Event() for stack in order}
-
-    def label_of(stack, config):
-        return '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)
 
     def cell(stack, config):
         mode = modes[stack]
@@ -79,9 +91,10 @@ def run(o, table, tmp, run_cell, choose_mode, note):
                             junit=os.path.join(out, 'junit', label + '.xml'),
                             json_out=os.path.join(out, 'cells', label + '.json'),
                             label=label if jobs > 1 else None)
-        except nested.NestedError as e:
-            note('error: %s: %s' % (label, e))
-            return 3
+        except Exception as e:      # the cell's own failure, never the matrix's
+            why[(stack, config)] = '%s: %s' % (type(e).__name__, e) if isinstance(e, OSError) else str(e)
+            note('error: %s: %s' % (label, why[(stack, config)]))
+            return 2 if type(e).__name__ == 'Usage' else 3
         finally:
             with lock:
                 left[stack] -= 1
@@ -108,8 +121,13 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     for (stack, config), r in results.items():
         note('  %-10s %-8s exit %d' % (stack, config, r))
         rc = max(rc, r)
-    cells = [p for p in (os.path.join(out, 'cells', label_of(s, c) + '.json') for s, c in todo)
-             if os.path.exists(p)]
+    cells = []
+    for (stack, config), r in sorted(results.items()):
+        path = os.path.join(out, 'cells', label_of(stack, config) + '.json')
+        if not os.path.exists(path):
+            write_not_run(path, stack, config, machine, modes.get(stack), r,
+                          why.get((stack, config)) or 'ended with exit status %d before the checker ran' % r)
+        cells.append(path)
     if cells:
         r = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'matrix-report'), '--out', out]
                            + cells, stdin=subprocess.DEVNULL)
@@ -119,3 +137,24 @@ def run(o, table, tmp, run_cell, choose_mode, note):
         else:
             note('matrix written: %s/matrix.md, %s/matrix.html' % (out, out))
     return rc
+
+
+def remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def write_not_run(path, stack, config, machine, mode, rc, why):
+    """The cell JSON of a cell that did not run to the checker: no results,
+    one failure, the reason (docs/DESIGN.md, "Checker JSON")."""
+    cell = {'version': 1, 'log': None, 'pieces': [], 'stack': stack, 'config': config,
+            'machine': machine, 'mode': mode, 'not_run': 'exit %d: %s' % (rc, why),
+            'summary': {'passed': 0, 'failed': 1, 'skipped': 0, 'known': 0, 'readings_agree': 0,
+                        'readings_differ': 0, 'died': 0, 'bailed': False, 'complete': False},
+            'errors': ['not run: exit %d: %s' % (rc, why)], 'bail': None, 'tests': []}
+    with open(path + '.tmp', 'w', encoding='utf-8') as f:
+        json.dump(cell, f, indent=1)
+        f.write('\n')
+    os.replace(path + '.tmp', path)

@@ -13,6 +13,7 @@ running boot would miss).
 HVCONFORM_L1_CACHE=DIR uses a ready-made cache (debugging the runner)."""
 
 import os
+import subprocess
 import threading
 import time
 
@@ -34,6 +35,17 @@ REUSE_AFTER_CRASH = {'kernel': 20, 'iso': 45}
 BOOT_MODES = {'kernel': ('kernel', False), 'iso': ('iso', False), 'iso-uefi': ('iso', True),
               'efi': ('efi', True)}
 L1_FIRMWARE = '/fw'
+
+
+def host_ended(vm, err):
+    """Why an L1 is gone: host QEMU's exit status (or signal) and its last words."""
+    try:
+        st = vm.proc.wait(2)        # its control channel can end a moment before it
+    except subprocess.TimeoutExpired:
+        st = None
+    how = ('status unknown: still running' if st is None else 'killed by signal %d' % -st if st < 0
+           else 'exit status %d' % st)
+    return 'host QEMU ended (%s): %s' % (how, err[-300:] or 'no message')
 
 
 class Nested:
@@ -217,7 +229,7 @@ class Nested:
                            if status == l1mod.L1_HUNG else
                            'L2 printed nothing for %.0f s in the L1 its crashed predecessor ran in'
                            % info.get('silent_for', 0) if status == l1mod.L2_SILENT else
-                           'host QEMU ended: %s' % (err[-300:] or 'no message'))
+                           host_ended(vm, err))
                     if status != l1mod.L1_GONE or not vm.retired:    # not stopped by us
                         tail = [ln for ln in vm.l1_log().replace('\r', '').split('\n') if ln.strip()][-8:]
                         self.note('%s; L1 console tail:\n    %s' % (why, '\n    '.join(tail) or '(empty)'))

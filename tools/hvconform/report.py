@@ -88,7 +88,7 @@ def check_cell(cell, where='cell'):
         raise BadCell('%s: not a JSON object' % where)
     if cell.get('version') != 1:
         raise BadCell('%s: "version" is %r, want 1' % (where, cell.get('version')))
-    for key in ('stack', 'config', 'machine', 'log'):
+    for key in ('stack', 'config', 'machine', 'log', 'not_run'):
         _str(cell, key, where)
     smp = cell.get('smp', DEFAULT_SMP)
     if smp is not None and (not isinstance(smp, int) or isinstance(smp, bool) or smp < 1):
@@ -180,6 +180,7 @@ def counts(cell, tests):
             c[k] = v
     c['bailed'] = summ.get('bailed') is True
     c['complete'] = summ.get('complete') is not False
+    c['not_run'] = cell.get('not_run')      # the runner's reason (matrix.py write_not_run)
     return c
 
 
@@ -227,7 +228,9 @@ def summary_text(c):
         extra.append('%d died' % c['died'])
     if c['bailed']:
         extra.append('BAILED OUT')
-    if not c['complete']:
+    if c['not_run']:
+        extra.append('NOT RUN: ' + clean(c['not_run'], 300))
+    elif not c['complete']:
         extra.append('INCOMPLETE')
     return s, extra
 

@@ -172,7 +172,11 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         note('no profile for %s/%s: checking without one' % (stack, config))
     prof = read_profile(profile) if profile not in (None, 'none') else None
     avoid = prof.avoid if prof else []
-    log, _lock = claim_log(log or o['log'], default_log(o, mode, stack, config, machine))  # held to the end
+    # the log, held to the end; its earlier pieces and outputs are gone from here on
+    log, _lock = o.get('claimed') if log is None and o.get('claimed') else \
+        claim_log(log or o['log'], default_log(o, mode, stack, config, machine))
+    for path in (junit or o['junit'], json_out or o['json']):
+        remove(path)
     base = [w for w in o['kargs'] if not w.startswith('after=')]
     if avoid:       # inputs this host can't survive, from the profile (never from the kernel)
         base.append('avoid=' + ','.join(avoid))
@@ -286,8 +290,9 @@ def check(pieces, log, prof, junit, json_out, meta, label=None):
 
 def claim_log(given, default):
     """Lock the log path for this run: a concurrent run with the same default
-    path takes another name; with the same --log it is refused. Earlier
-    pieces (FILE.N) at a claimed path are removed."""
+    path takes another name; with the same --log it is refused. What an
+    earlier run left at a claimed path (FILE and its pieces FILE.N, FILE.bN)
+    is removed: a run that fails early leaves no log, never the last one's."""
     log = os.path.abspath(given or default)
     os.makedirs(os.path.dirname(log), exist_ok=True)
     for n in range(2, 100):
@@ -309,7 +314,16 @@ def claim_log(given, default):
         if name.startswith(os.path.basename(log) + '.') and (rest.isdigit() or
                                                             rest[:1] == 'b' and rest[1:].isdigit()):
             os.remove(os.path.join(os.path.dirname(log), name))
+    remove(log)
     return log, f
+
+
+def remove(path):
+    if path:
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
 
 
 def publish(pieces, log):
@@ -340,6 +354,12 @@ def main(argv):
     tmp = tempfile.mkdtemp(prefix='run-qemu.')
     runner_nested = None
     try:
+        # a given log, JUnit or JSON file is this run's from the start: a run
+        # that fails before its check leaves none of them, never an earlier run's
+        if o['log'] and not o['matrix']:
+            o['claimed'] = claim_log(o['log'], o['log'])
+        for path in (o['junit'], o['json']):
+            remove(path)
         note('host ' + prepare(o))
         # make and the image copies run while the mode is chosen and a saved
         # L1 is restored (~0.1-0.2 s off each run)
@@ -361,6 +381,9 @@ def main(argv):
         note(str(e))
         return USAGE_RC
     except (EnvError, nested.NestedError, images.ImageError) as e:
+        note('error: %s' % e)
+        return ENV
+    except OSError as e:        # a full disk, a read-only output directory, ...
         note('error: %s' % e)
         return ENV
     except KeyboardInterrupt:

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from harness import ROOT, case
+from harness import ROOT, Skip, case
 
 
 @case('two-runs-at-once')
@@ -165,3 +165,68 @@ def ctrl_c(t):
     t.check(not os.path.exists('/proc/%d' % victim), 'QEMU (pid %d) still running after Ctrl-C' % victim)
     t.check(made, 'the run made no temporary directory in its TMPDIR (the check would see nothing)')
     t.check(not (set(glob.glob(tmp + '/run-qemu.*')) - before), 'a temporary directory was left behind')
+
+
+def fake_qemu(t):
+    """A directory whose qemu-system-x86_64 answers --version and cannot start a VM."""
+    d = os.path.join(t.dir, 'fakebin')
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, 'qemu-system-x86_64'), 'w') as f:
+        f.write('#!/bin/sh\ncase "$1" in --version) echo "QEMU emulator version 7.2.0 (fake)";;\n'
+                '*) echo "fake qemu: cannot open the machine" >&2; exit 1;; esac\n')
+    os.chmod(os.path.join(d, 'qemu-system-x86_64'), 0o755)
+    return d
+
+
+@case('stale-outputs')
+def stale_outputs(t):
+    """A run that fails leaves no log, pieces, JUnit or JSON of an earlier
+    passing run at its paths (a CI job uploading build/logs would ship it)."""
+    outs = {k: os.path.join(t.dir, 'out.' + k) for k in ('log', 'json', 'xml')}
+    for name in os.listdir(t.dir):
+        if name.startswith('out.'):
+            os.remove(os.path.join(t.dir, name))
+    args = ['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'tcg', '--log', outs['log'],
+            '--json', outs['json'], '--junit', outs['xml']]
+    rc, _ = t.sh(args + ['--args', 'tests=harness.triple_fault,harness.no_fault'])
+    t.check(rc == 1 and all(os.path.exists(p) for p in outs.values()) and os.path.exists(outs['log'] + '.2'),
+            'the first run (a death, two pieces) left no log, pieces, JSON and JUnit (exit %d)' % rc)
+    env = {'PATH': fake_qemu(t) + ':' + os.environ.get('PATH', '')}
+    rc, out = t.sh(args + ['--args', 'tests=harness.no_fault'], env=env)
+    t.check(rc == 3 and 'fake qemu: cannot open the machine' in out, 'QEMU that cannot start: exit %d, want 3 '
+            'with its message' % rc)
+    left = [p for p in os.listdir(t.dir) if p.startswith('out.') and not p.endswith(('.lock', '.b1'))]
+    t.check(not left, 'a failed run left an earlier run\'s outputs: %s' % left)
+
+
+def in_private_mount(t, mount_opts, args):
+    """./run-qemu.sh ARGS with a tmpfs (mount_opts) at MNT in a mount namespace
+    of its own (root only; MNT in args is replaced by its path)."""
+    mnt = os.path.join(t.dir, 'mnt')
+    os.makedirs(mnt, exist_ok=True)
+    script = 'mount -t tmpfs -o %s hvc-test "$1" || exit 77; shift; exec "$@"' % mount_opts
+    return t.sh(['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, 'sh', mnt, './run-qemu.sh',
+                 '--no-deps', '--no-build', '--mode', 'tcg'] + [a.replace('MNT', mnt) for a in args])
+
+
+@case('output-faults')
+def output_faults(t):
+    """A full disk, a read-only --log or --out directory and an --out that is
+    a file: a clear error and exit 3 (2 for the bad --out, before anything
+    runs), never a traceback."""
+    f = os.path.join(t.dir, 'a-file')
+    open(f, 'w').close()
+    rc, out = t.sh(['./run-qemu.sh', '--no-deps', '--no-build', '--mode', 'tcg', '--matrix', '--out', f])
+    t.check(rc == 2 and 'is not a directory' in out and 'run-qemu: host' not in out,
+            '--out naming a file: exit %d, want 2 before anything runs' % rc)
+    for what, opts, args, msg in (
+            ('a full disk', 'size=4k', ['--log', 'MNT/x.log', '--args', 'list verbose'],
+             'No space left on device'),
+            ('a read-only --log directory', 'ro', ['--log', 'MNT/x.log'], 'Read-only file system'),
+            ('a read-only --out directory', 'ro', ['--matrix', '--out', 'MNT/m'], 'Read-only file system')):
+        rc, out = in_private_mount(t, opts, args)
+        if rc == 77 or 'unshare: ' in out:
+            raise Skip('no private mount namespace here (unshare -m and mount need root): %s'
+                       % out.strip().split('\n')[-1])
+        t.check(rc == 3 and msg in out and 'Traceback' not in out,
+                '%s: exit %d, want 3 with "%s" and no traceback' % (what, rc, msg))

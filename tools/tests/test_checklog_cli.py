@@ -2,6 +2,7 @@
 statuses, report lines, JUnit. Each case: (name, exit status, args, has, lacks, last line)."""
 
 import os
+import re
 import xml.etree.ElementTree as ET
 
 from support import CheckerCase
@@ -132,6 +133,19 @@ class CliCases(CheckerCase):
     def test_stdin(self):
         with open(os.path.join(os.path.dirname(__file__), 'checker', 'logs', 'good.log'), 'rb') as f:
             self.check(['-'], 0, last=OK3, stdin=f.read())
+
+    def test_exit_statuses_are_the_readmes(self):
+        """The README's exit table says what the checker gives: a
+        structurally broken TAP log fails the run (1); what is not a log at
+        all is bad input (2)."""
+        readme = open(os.path.join(os.path.dirname(__file__), '..', '..', 'README.md')).read()
+        rows = dict(re.findall(r'^\| ([0-3]) \| (.*) \|$', readme, re.M))
+        self.assertIn('structurally broken log', rows.get('1', ''))
+        self.assertNotIn('structurally broken', rows.get('2', ''))
+        self.assertIn('not a log', rows.get('2', ''))
+        self.check(['dup_number.log'], 1, ['ERROR dup_number.log:5'])
+        self.check(['garbage.bin'], 2, ['not a TAP log'])
+        self.check(['empty.log'], 2, ['empty log'])
 
 
 def junit_outcomes(test, path):

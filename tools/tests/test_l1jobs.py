@@ -168,6 +168,37 @@ class RunJobTest(unittest.TestCase):
             self.assertEqual(shown, [b'# running 1 slow\n'])
             self.assertEqual((st, b''.join(out)), (33, b'# running 1 slow\nok 1 - slow\n'))
 
+    def test_a_port_closed_by_another_thread_is_l1_gone(self):
+        """Another boot's failure stops this L1 (vm.close() from its thread):
+        the port's recv fails with EBADF; the job ends as L1 gone (a rerun),
+        never with the error (the runner crashed with it and exited 1)."""
+        import errno
+        with tempfile.TemporaryDirectory() as d:
+            vm = FakeL1(d)
+            self.addCleanup(vm.close)
+            real, ctl = vm.conns['l2'], vm.conns['ctl']
+
+            class Closed:
+                def fileno(self):
+                    return real.fileno()
+
+                def recv(self, n):
+                    raise OSError(errno.EBADF, 'Bad file descriptor')
+            vm.conns['l2'] = Closed()
+
+            def l1_side():
+                vm.ctl_l1.recv(100)
+                vm.port_l1.sendall(b'ok 1 - a\n')      # ready to read: recv runs
+            t = threading.Thread(target=l1_side)
+            t.start()
+            st, info = l1jobs.run_job(vm, 0, 1, vm.image, {'arg': ['-kernel']}, 10, lambda b: None)
+            t.join()
+            self.assertEqual(st, l1jobs.L1_GONE)
+            vm.conns = {}                       # closed before the job began
+            st, info = l1jobs.run_job(vm, 0, 2, vm.image, {'arg': ['-kernel']}, 10, lambda b: None)
+            self.assertEqual(st, l1jobs.L1_GONE)
+            vm.conns = {'l2': real, 'ctl': ctl}
+
 
 class SplitFrameTest(unittest.TestCase):
     def test_own_frame_ends_the_output(self):

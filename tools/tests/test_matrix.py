@@ -61,5 +61,49 @@ class MatrixTest(unittest.TestCase):
         self.assertTrue(any('nosynic  exit 3' in n for n in notes))
 
 
+class StaleCellsTest(unittest.TestCase):
+    """A cell that did not run this time shows as not run, never with an
+    earlier run's results (its JSON, JUnit and log are an earlier run's)."""
+
+    def test_a_failed_rerun_never_shows_the_last_results(self):
+        import json
+        from hvconform import nested
+        table = Table()
+        configs = ['full', 'enforce']
+
+        def passing(o, table, stack, config, machine, mode, runner_nested, tmp, **kw):
+            cell = {'version': 1, 'log': kw['log'], 'stack': stack, 'config': config, 'machine': machine,
+                    'summary': {'passed': 45, 'failed': 0, 'skipped': 0, 'complete': True},
+                    'tests': [{'name': 'hv.detect', 'status': 'pass', 'kind': 'normative'}]}
+            for path, text in ((kw['json_out'], json.dumps(cell)), (kw['log'], 'ok 1 - hv.detect\n'),
+                               (kw['junit'], '<testsuites/>')):
+                with open(path, 'w') as f:
+                    f.write(text)
+            return 0
+
+        def failing(o, table, stack, config, machine, mode, runner_nested, tmp, **kw):
+            raise nested.NestedError('cannot restore the saved debian12 L1: backing store size 0x1 does not match')
+
+        with tempfile.TemporaryDirectory() as d:
+            o = {'stack': ['debian12'], 'config': configs, 'machine': None, 'out': d, 'jobs': 2, 'smp': None}
+            self.assertEqual(matrix.run(o, table, d, passing, lambda *a: 'tcg', lambda m: None), 0)
+            self.assertIn('45 passed, 0 failed', open(os.path.join(d, 'matrix.md')).read())
+            self.assertEqual(matrix.run(o, table, d, failing, lambda *a: 'tcg', lambda m: None), 3)
+            md = open(os.path.join(d, 'matrix.md')).read()
+            self.assertNotIn('45 passed', md)
+            self.assertEqual(md.count('NOT RUN: exit 3: cannot restore the saved debian12 L1: backing store'), 2, md)
+            self.assertNotIn('45 passed', open(os.path.join(d, 'matrix.html')).read())
+            for c in configs:
+                cell = json.load(open(os.path.join(d, 'cells', 'debian12-%s.json' % c)))
+                self.assertEqual((cell['summary']['failed'], cell['tests']), (1, []))
+                for stale in ('logs/debian12-%s.log' % c, 'junit/debian12-%s.xml' % c):
+                    self.assertFalse(os.path.exists(os.path.join(d, stale)), stale)
+            # a stack whose mode could not be chosen: its cells are not run either
+            def no_stack(*a):
+                raise nested.NestedError('the debian12 L1 cache could not be built: kmod missing')
+            self.assertEqual(matrix.run(o, table, d, passing, no_stack, lambda m: None), 3)
+            self.assertEqual(open(os.path.join(d, 'matrix.md')).read().count('NOT RUN: exit 3: stack debian12'), 2)
+
+
 if __name__ == '__main__':
     unittest.main()
