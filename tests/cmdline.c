@@ -54,8 +54,10 @@ static int choice(const char *val, const char *const *names, int n)
 
 static const struct { const char *key; uint32_t bit; } avoid_keys[] = {
     { "payload_240", AVOID_PAYLOAD_240 }, { "scontrol_off", AVOID_SCONTROL_OFF }, { "simp_off", AVOID_SIMP_OFF },
+    { "conn_missing_vp", AVOID_CONN_MISSING_VP },
 };
 
+#define AVOID_KEYS "payload_240, scontrol_off, simp_off, conn_missing_vp"
 #define FAIL(...) do { fmt_snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
 int options_parse(const char *cmdline, struct options *o, char *err, size_t errlen)
@@ -122,7 +124,7 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
             if ((o->console = choice(val, console_names, 2)) < 0)
                 FAIL("console= needs com1 or virtio, got '%s'", val ? val : "");
         } else if (streq(key, "avoid")) {
-            if (!val || !*val) FAIL("avoid= needs a comma-separated list of keys (payload_240, scontrol_off, simp_off)");
+            if (!val || !*val) FAIL("avoid= needs a comma-separated list of keys (" AVOID_KEYS ")");
             for (char *p = val;;) {
                 char *c = p;
                 while (*c && *c != ',') c++;
@@ -130,7 +132,7 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
                 *c = '\0';
                 for (size_t k = 0; k < sizeof avoid_keys / sizeof avoid_keys[0]; k++)
                     if (streq(p, avoid_keys[k].key)) { o->avoid |= avoid_keys[k].bit; known = 1; }
-                if (!known) FAIL("avoid=: unknown key '%s' (known: payload_240, scontrol_off, simp_off)", p);
+                if (!known) FAIL("avoid=: unknown key '%s' (known: " AVOID_KEYS ")", p);
                 if (last) break;
                 p = c + 1;
             }

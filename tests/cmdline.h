@@ -11,11 +11,13 @@
  * contract; virtio sends the same bytes through a legacy virtio console
  * (one VM exit per line instead of per byte: the nested runner's choice),
  * falling back to COM1 with a note when there is none,
- * and `avoid=KEY[,KEY]` (inputs fuzz.post never draws because the host can't
- * survive them; the runner derives it from the profile's `avoid` lines):
- *   payload_240   no 240-byte payload to the helper's connection (drawn as 239)
+ * and `avoid=KEY[,KEY]` (what the host can't survive; the runner derives it
+ * from the profile's `avoid` lines):
+ *   payload_240   no 240-byte payload to the helper's connection (fuzz.post
+ *                 draws 239; post.payload_240 posts to VMBus's connection 1)
  *   scontrol_off  never disables the target VP's SCONTROL around a call
  *   simp_off      never disables the target VP's SIM page around a call
+ *   conn_missing_vp  no helper connection to a missing VP (post.vp_index_missing SKIPs)
  * Pure, host-tested.
  * Each key at most once (tests= may repeat: the patterns add up). Anything
  * unknown, malformed or repeated is an error with a message; the caller
@@ -39,6 +41,7 @@ enum opt_console { OPT_CONSOLE_COM1 = 0, OPT_CONSOLE_VIRTIO };
 #define AVOID_PAYLOAD_240  (1u << 0)
 #define AVOID_SCONTROL_OFF (1u << 1)
 #define AVOID_SIMP_OFF     (1u << 2)
+#define AVOID_CONN_MISSING_VP (1u << 3)
 
 struct options {
     const char *tests[OPT_MAX_PATTERNS];

@@ -47,6 +47,9 @@ int fuzz_targets_valid(const struct fuzz_env *e, const struct fz *f);
 int fuzz_status_allowed(uint16_t st);
 /* Does some broken row allow st? */
 int fuzz_accepts(const struct fz *f, uint16_t st);
+/* May the input be accepted: nothing broken, or every broken row allows
+ * SUCCESS (a reserved field a row reads as "refused or ignored"). */
+int fuzz_may_succeed(const struct fz *f);
 /* The input in words: "iter 3: conn valid 0x10, rsvdz 0, ...; breaks: ..." */
 int fuzz_describe(char *buf, size_t size, const struct fz *f);
 

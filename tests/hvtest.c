@@ -1,4 +1,5 @@
 #include "hvtest.h"
+#include "pattern.h"
 #include "rules.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
@@ -62,15 +63,21 @@ int need_valid_conn(struct test_ctx *t, uint32_t *id, int *echo)
         *echo = 1;
         return need_msg_conn(t, TEST_SINT, id);
     }
+    *echo = 0;
+    return need_vmbus_conn(t, id, helper_absent_reason());
+}
+
+int need_vmbus_conn(struct test_ctx *t, uint32_t *id, const char *why)
+{
+    vmbus_conn_in_use = 0;
+    if (!need_synic(t) || !need_post_privilege(t)) return 0;
     uint16_t st = vmbus_probe();
     if (st != HV_STATUS_SUCCESS) {
-        skip(t, "%s, and VMBus's message connection 1 refused a post (0x%04x %s)", helper_absent_reason(),
-             st, hv_status_name(st));
+        skip(t, "%s, and VMBus's message connection 1 refused a post (0x%04x %s)", why, st, hv_status_name(st));
         return 0;
     }
-    *echo = 0;
     *id = vmbus_conn_in_use = VMBUS_MESSAGE_CONNECTION_ID;
-    note(t, "using VMBus connection 1 (no echo helper): delivery is not checked");
+    status_only(t, "posted to VMBus connection 1, which echoes nothing (%s): delivery is not checked", why);
     return 1;
 }
 
@@ -81,7 +88,7 @@ struct hv_post_message_input *post_input(size_t offset, uint32_t conn, uint32_t 
     in->connection_id = conn;
     in->message_type = type;
     in->payload_size = size;
-    for (uint32_t i = 0; i < HV_MESSAGE_PAYLOAD_MAX; i++) in->payload[i] = (uint8_t)(i * 7 + 1);
+    for (uint32_t i = 0; i < HV_MESSAGE_PAYLOAD_MAX; i++) in->payload[i] = post_pattern(i);
     if (vmbus_conn_in_use && (conn & HV_CONNECTION_ID_MASK) == vmbus_conn_in_use) {
         memset(in->payload, 0, 8);      /* a VMBus message the host ignores */
         in->payload[0] = VMBUS_MSG_REQUESTOFFERS;
@@ -140,11 +147,9 @@ int expect_no_message(struct test_ctx *t, int sint, uint64_t us, const char *wha
     return ok;
 }
 
-#define CANARY 0xA5
-
 void post_canary(struct hv_post_message_input *in)
 {
-    for (uint32_t i = in->payload_size; i < HV_MESSAGE_PAYLOAD_MAX; i++) in->payload[i] = CANARY;
+    for (uint32_t i = in->payload_size; i < HV_MESSAGE_PAYLOAD_MAX; i++) in->payload[i] = POST_CANARY;
 }
 
 int expect_delivered(struct test_ctx *t, int sint, const struct hv_post_message_input *in, const char *what)
@@ -165,9 +170,9 @@ int expect_delivered(struct test_ctx *t, int sint, const struct hv_post_message_
                 bad < HV_MESSAGE_PAYLOAD_MAX ? m->payload[bad] : 0, bad < HV_MESSAGE_PAYLOAD_MAX ? in->payload[bad] : 0);
     uint32_t leak = HV_MESSAGE_PAYLOAD_MAX;
     for (uint32_t i = n; i < HV_MESSAGE_PAYLOAD_MAX; i++)
-        if (in->payload[i] == CANARY && m->payload[i] == CANARY) { leak = i; break; }
+        if (in->payload[i] == POST_CANARY && m->payload[i] == POST_CANARY) { leak = i; break; }
     ok &= check(t, leak == HV_MESSAGE_PAYLOAD_MAX, "%s: input byte %u beyond PayloadSize %u reached the receiver (canary %#x)",
-                what, leak, n, CANARY);
+                what, leak, n, POST_CANARY);
     synic_clear_slot(sint);
     return ok;
 }

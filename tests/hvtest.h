@@ -22,6 +22,9 @@ int need_msg_conn(struct test_ctx *t, int sint, uint32_t *conn_id);
  * payload with a VMBus REQUESTOFFERS header, which a host ignores before
  * INITIATE_CONTACT). VMBus hosts take HV message type 1 only. */
 int need_valid_conn(struct test_ctx *t, uint32_t *conn_id, int *echo);
+/* VMBus's message connection 1, for a post the helper's connection can't
+ * take (`why`, also the status_only() reason): nothing comes back. */
+int need_vmbus_conn(struct test_ctx *t, uint32_t *conn_id, const char *why);
 
 /* The tests' SINTs (TEST_SINT and TEST_SINT + 1) are not VMBus's SINT 2
  * (hv/vmbus.h), where a VMBus host's replies land. */

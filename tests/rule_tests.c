@@ -4,6 +4,7 @@
  * what was posted, a refusal must deliver nothing. */
 #include "hvtest.h"
 #include "rules.h"
+#include "runner.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
 #include "../hv/hypercall.h"
@@ -37,10 +38,23 @@ static int connection(struct test_ctx *t, const struct rule *r, uint32_t *conn, 
         /* a #UD needs no SynIC and no connection: with neither, the input
          * names VMBus's connection 1 and nothing can be watched */
         if (!need_hypercall(t)) return 0;
-        if (r->value == CALL_RAW || (hv_has_synic() && hv_can_post_messages() && !helper_absent_reason()))
+        if (r->value == CALL_PAGE_DISABLED && (!hv_has_synic() || !hv_can_post_messages())) {
+            /* a refusal proves something only where the same post succeeds
+             * with the page enabled */
+            skip(t, "needs a partition where the same post succeeds with the page enabled (SynIC and the PostMessages "
+                    "privilege); here a refusal would be for want of them, not of the page");
+            return 0;
+        }
+        if (r->value != CALL_CPL3 || (hv_has_synic() && hv_can_post_messages() && !helper_absent_reason()))
             return need_valid_conn(t, conn, echo);
         *conn = VMBUS_MESSAGE_CONNECTION_ID;
         return 1;
+    case RF_SIZE:
+        /* the helper can't take 240 bytes (avoid=payload_240, from the
+         * profile): VMBus's connection 1 judges the call's status alone */
+        if (r->value == HV_MESSAGE_PAYLOAD_MAX && (runner_options()->avoid & AVOID_PAYLOAD_240))
+            return need_vmbus_conn(t, conn, "avoid=payload_240: the host helper can't take a 240-byte payload");
+        return need_valid_conn(t, conn, echo);
     default:
         return need_valid_conn(t, conn, echo);
     }

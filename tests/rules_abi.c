@@ -46,10 +46,10 @@ const struct rule rules_abi[] = {
       S(INVALID_HYPERCALL_INPUT), 0 },
     { "abi.fast", READING, "reading: " HI "/ 6.0b 3.7: Fast 'Specifies whether the hypercall uses the register-based "
       "calling convention'; HvCallPostMessage is 'Call Code 0x005C (Simple)' with a 256-byte memory input, and the TLFS "
-      "names no status for a register form a call lacks. Taken: refused with a common status, INVALID_HYPERCALL_INPUT "
-      "(the input value asks for what the call doesn't have) or INVALID_HYPERCALL_CODE ('The hypercall code is not "
-      "recognized'), nothing delivered", "the fast bit", RF_CONTROL, HV_HC_FAST, BITS(HV_HC_FAST),
-      S(INVALID_HYPERCALL_INPUT) | S(INVALID_HYPERCALL_CODE), 0 },
+      "names no status for a register form a call lacks. Taken: refused with INVALID_HYPERCALL_INPUT ('The hypercall "
+      "input value has an invalid encoding': the input value asks for what the call doesn't have), nothing delivered; "
+      "not INVALID_HYPERCALL_CODE, whose condition ('The hypercall code is not recognized') is false for 0x005C",
+      "the fast bit", RF_CONTROL, HV_HC_FAST, BITS(HV_HC_FAST), S(INVALID_HYPERCALL_INPUT), 0 },
     { "abi.output_ignored", NORMATIVE, HI "(Alignment Requirements), 6.0b 3.6: 'If the hypercall involves no input or "
       "output parameters, the hypervisor ignores the corresponding GPA pointer'; HvCallPostMessage has no output",
       "output GPA 0xfffffffffffff001", RF_OUTPUT_GPA, 0xFFFFFFFFFFFFF001ull, ONLY(1), S(SUCCESS), 0 },
@@ -61,9 +61,9 @@ const struct rule rules_abi[] = {
       "in an undefined operation (#UD) exception. The hypervisor is not guaranteed to deliver this exception.' Taken: "
       "with the page disabled a vmcall/vmmcall is #UD or refused (any status but SUCCESS), and posts nothing",
       "vmcall/vmmcall with HV_X64_MSR_HYPERCALL disabled", RF_CALL, CALL_PAGE_DISABLED, NEVER, RULE_ANY_ERROR, RULE_UD },
-    { "abi.raw_instruction", NORMATIVE, HI "(Legal Hypercall Environments), 6.0b 3.5: 'An attempt to invoke a hypercall by "
-      "any other means ... might result in an undefined operation (#UD) exception. The hypervisor is not guaranteed to "
-      "deliver this exception': a raw vmcall/vmmcall either posts (SUCCESS, delivered) or raises #UD",
-      "vmcall/vmmcall issued directly", RF_CALL, CALL_RAW, NEVER, S(SUCCESS), RULE_UD },
+    { "abi.raw_instruction", READING, "reading: " HI "(Legal Hypercall Environments), 6.0b 3.5: 'An attempt to invoke "
+      "a hypercall by any other means ... might result in an undefined operation (#UD) exception. The hypervisor is not "
+      "guaranteed to deliver this exception': the TLFS promises nothing else. Taken: a raw vmcall/vmmcall either posts "
+      "(SUCCESS, delivered) or raises #UD", "vmcall/vmmcall issued directly", RF_CALL, CALL_RAW, NEVER, S(SUCCESS), RULE_UD },
 };
 const int rules_abi_count = (int)(sizeof rules_abi / sizeof rules_abi[0]);

@@ -9,6 +9,9 @@
 #define NEVER 0, 1, 0                       /* a class no input is in: the fuzzer never draws it */
 #define ONLY(x) ~0ull, (x), (x)
 #define S(x) RULE_OK(HV_STATUS_##x)
+/* what both reserved-field rows take */
+#define RSVD_TAKEN "Taken: a reserved field the caller set nonzero is refused (nothing delivered) or ignored (SUCCESS, " \
+    "delivered exactly as posted, to the connection the other bits name)"
 
 const struct rule rules_post[] = {
     { "post.success", NORMATIVE, PM_IN "'If the message is successfully posted, then it will be queued for delivery to a "
@@ -21,14 +24,19 @@ const struct rule rules_post[] = {
       "invalid by value. Taken: id 0 names no connection, as no host creates one (Hyper-V's VMBus uses 1 and 4, QEMU's "
       "vmbus-bridge 1, hyperv-testdev the ids this suite asks for)",
       "connection id 0", RF_CONN_ID, 0, ONLY(0), S(INVALID_CONNECTION_ID), 0 },
-    { "post.conn_reserved_bits", READING, "reading: HV_CONNECTION_ID (online datatypes/hv_connection_id, 6.0b 11.10) "
-      "'The high 8 bits are reserved and must be zero' with " PM "'The specified connection ID is invalid.' Taken: an id with "
-      "a reserved bit set is invalid, HV_STATUS_INVALID_CONNECTION_ID (the one status the call names for its id)",
-      "the valid id with bit 24 set", RF_CONN_RSVD, 0x01000000u, 0xFF000000u, 0x01000000u, 0xFF000000u, S(INVALID_CONNECTION_ID), 0 },
-    { "post.rsvdz_nonzero", READING, "reading: TLFS 6.0b 11.11 names input offset 4 'Padding (4 bytes)' and 6.0b 3.1 "
-      "(online 'Hypercall Interface') says 'The values within the padding regions are ignored by the hypervisor'; the "
-      "online 'HvCallPostMessage' names it RsvdZ but gives no status for it. Taken: ignored, the post succeeds and is delivered",
-      "offset 4 (RsvdZ / padding) = 1", RF_RSVDZ, 1, 0xFFFFFFFFu, 1, 0xFFFFFFFFu, S(SUCCESS), 0 },
+    /* The two reserved fields of the input, read alike (tests/host/coverage_test.h checks it). */
+    { "post.conn_reserved_bits", READING, "reading: HV_CONNECTION_ID (online datatypes/hv_connection_id, 6.0b 11.10) 'The "
+      "high 8 bits are reserved and must be zero'; neither " PM "nor 6.0b 3.12's common status codes name a status for a "
+      "reserved input field (INVALID_HYPERCALL_INPUT's 'reserved bit' is the hypercall input value's, the control word). "
+      RSVD_TAKEN " (refused: INVALID_CONNECTION_ID, 'The specified connection ID is invalid', or INVALID_PARAMETER)",
+      "the valid id with bit 24 set", RF_CONN_RSVD, 0x01000000u, 0xFF000000u, 0x01000000u, 0xFF000000u,
+      S(SUCCESS) | S(INVALID_CONNECTION_ID) | S(INVALID_PARAMETER), 0 },
+    { "post.rsvdz_nonzero", READING, "reading: the online 'HvCallPostMessage' names input offset 4 RsvdZ, 6.0b 11.11 "
+      "'Padding (4 bytes)', and 6.0b 3.1 (online 'Hypercall Interface') says 'The values within the padding regions are "
+      "ignored by the hypervisor'; " PM "names no status for it. " RSVD_TAKEN " (refused: INVALID_PARAMETER or "
+      "INVALID_HYPERCALL_INPUT)",
+      "offset 4 (RsvdZ / padding) = 1", RF_RSVDZ, 1, 0xFFFFFFFFu, 1, 0xFFFFFFFFu,
+      S(SUCCESS) | S(INVALID_PARAMETER) | S(INVALID_HYPERCALL_INPUT), 0 },
     { "post.type_zero", NORMATIVE, PM "HV_STATUS_INVALID_PARAMETER 'The MessageType parameter specifies a value of zero.'",
       "MessageType 0", RF_TYPE, 0, ONLY(0), S(INVALID_PARAMETER), 0 },
     { "post.type_msb", NORMATIVE, PM "HV_STATUS_INVALID_PARAMETER 'The most significant bit of the specified message type is set.'",
@@ -58,10 +66,13 @@ const struct rule rules_post[] = {
     { "post.payload_max", NORMATIVE, PM "HV_STATUS_INVALID_PARAMETER 'The specified payload size exceeds 240 bytes.'",
       "PayloadSize 0xffffffff", RF_SIZE, 0xFFFFFFFFu, ONLY(0xFFFFFFFFu), S(INVALID_PARAMETER), 0 },
     { "post.insufficient_buffers", NORMATIVE, PM "HV_STATUS_INSUFFICIENT_BUFFERS 'The port has no available guest message "
-      "buffers'; 6.0b 11.3 (online 'Inter-Partition Communication') 'the hypervisor will allocate sixteen (16) message buffers'; "
-      "6.0b 11.10 MessagePending 'may be set ... upon message delivery or at any time afterwards. The flag should be tested "
-      "after the message slot has been emptied'",
-      "posts while the slot stays full, until refused", RF_OWN, 0, NEVER, S(INSUFFICIENT_BUFFERS), 0 },
+      "buffers'; 6.0b 11.3 (online 'Inter-Partition Communication') 'the hypervisor will allocate sixteen (16) message buffers', "
+      "and Reliability and Sequencing: 'Messages successfully posted by a guest have been queued for delivery' and 'Messages "
+      "arrive in the order in which they have been successfully posted'; 6.0b 11.10 MessagePending 'indicates whether or not "
+      "there are any messages pending in the message queue' and 'may be set ... upon message delivery or at any time "
+      "afterwards. The flag should be tested after the message slot has been emptied'",
+      "posts while the slot stays full, until refused; then each accepted message once, in order, MessagePending set "
+      "while more are queued", RF_OWN, 0, NEVER, S(INSUFFICIENT_BUFFERS), 0 },
     { "post.synic_disabled", NORMATIVE, PM "HV_STATUS_INVALID_SYNIC_STATE 'The target VP's SynIC is disabled and cannot "
       "accept posted messages.'", "SCONTROL = 0 on the target VP", RF_SYNIC, SYNIC_SCONTROL_OFF, ONLY(SYNIC_SCONTROL_OFF),
       S(INVALID_SYNIC_STATE), 0 },

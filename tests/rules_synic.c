@@ -34,9 +34,14 @@ const struct rule rules_synic[] = {
     OWN("deliver.independent_sints", NORMATIVE, MSG "'SINTx is ... specified by a port ID (in the case of guest messages)'; "
         "6.0b 11.9 'Each array element (also known as a message slot) corresponds to a single synthetic interrupt source'",
         "two connections to two SINTs: each its own slot and vector"),
-    OWN("deliver.port_field", NORMATIVE, IPC "(SynIC Message Format), 6.0b 11.10: 'Messages that are sent in response to "
-        "HvPostMessage contain the port ID'; 6.0b 11.10 Ports: 'All port IDs are unique within a partition.'",
+    OWN("deliver.port_field", READING, "reading: " IPC "(SynIC Message Format), 6.0b 11.10: 'Messages that are sent in "
+        "response to HvPostMessage contain the port ID'; 6.0b 11.10 Ports: 'All port IDs are unique within a partition.' "
+        "Taken: the host helper's two connections lead to two ports (a guest can't see which port a connection leads to)",
         "two connections to two ports on one SINT: the header's Port differs, and is stable per port"),
+    OWN("deliver.stale_bytes", READING, "reading: TLFS online 'HvCallPostMessage' (Input Parameters), 6.0b 11.11 "
+        "HvPostMessage: 'Only the first n bytes are actually sent', and 6.0b 11.9 gives the slot 240 payload bytes. Taken: "
+        "the slot's bytes beyond PayloadSize carry nothing of an earlier message", "200 bytes, then 8 through the same "
+        "connection: slot bytes 8..199 are not the first message's"),
     OWN("deliver.eoi_redelivery", NORMATIVE, MSG "queued messages stay queued 'until one of three events occur: ... The guest "
         "indicates the \"end of interrupt\" by writing to the APIC's EOI register'", "a queued message delivered after an APIC EOI alone, no EOM"),
     OWN("deliver.pending_clear", NORMATIVE, IPC "(SynIC Message Flags), 6.0b 11.10: 'The MessagePending flag indicates "

@@ -114,7 +114,7 @@ static int run_one(struct tap *tap, const struct test *test)
     int faulted = fault_catch(run_body, &r, &f);
     uint64_t us = time_tsc_to_ns(rdtsc() - t0) / 1000;
     suite_quiesce();
-    struct tap_diag d = { test_kind_name(test->kind), test->source, opts.verbose, ctx.checks, us };
+    struct tap_diag d = { test_kind_name(test->kind), test->source, opts.verbose, ctx.checks, us, ctx.status_only };
     if (faulted) {
         char what[160], why[sizeof ctx.msg + 200];
         fault_describe(what, sizeof what, &f);
@@ -174,7 +174,7 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     if (opts.list) {
         for (int i = 0; i < n; i++) {
             const struct test *t = &tests[selected[i]];
-            struct tap_diag d = { test_kind_name(t->kind), t->source, opts.verbose, 0, 0 };
+            struct tap_diag d = { test_kind_name(t->kind), t->source, opts.verbose, 0, 0, 0 };
             tap_listed(&tap, t->name, &d);
         }
         tap_plan(&tap, 0);

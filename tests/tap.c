@@ -106,13 +106,18 @@ static void quoted(char *out, size_t size, const char *s)
 
 static const char *kind_of(const struct tap_diag *d) { return d && d->kind ? d->kind : "normative"; }
 
-/* One whole line "<prefix>source: "..."\n". */
-static void source_line(struct block *b, const char *prefix, const char *source)
+/* One whole line "<prefix><key>: "..."\n". */
+static void quoted_line(struct block *b, const char *prefix, const char *key, const char *value)
 {
     char src[600], line[640];
-    quoted(src, sizeof src, source);
-    fmt_snprintf(line, sizeof line, "%ssource: %s\n", prefix, src);
+    quoted(src, sizeof src, value);
+    fmt_snprintf(line, sizeof line, "%s%s: %s\n", prefix, key, src);
     block_put(b, line);
+}
+
+static void source_line(struct block *b, const char *prefix, const char *source)
+{
+    quoted_line(b, prefix, "source", source);
 }
 
 /* The YAML block after the result line in b, then both out. */
@@ -120,6 +125,7 @@ static void diag(struct block *b, const struct tap_diag *d)
 {
     add(b, "  ---\n  kind: %s\n", kind_of(d));
     source_line(b, "  ", d ? d->source : "");
+    if (d && d->status_only && d->status_only[0]) quoted_line(b, "  ", "status_only", d->status_only);
     if (d && d->verbose) add(b, "  checks: %d\n  time_us: %llu\n", d->checks, d->time_us);
     add(b, "  ...\n");
     block_flush(b);

@@ -33,6 +33,7 @@ struct tap_diag {
     int verbose;                /* print checks and time_us too */
     int checks;
     unsigned long long time_us;
+    const char *status_only;    /* non-empty: "status_only: ..." in the YAML block */
 };
 
 void tap_begin(struct tap *t, tap_sink out, const char *version, const char *bootpath);

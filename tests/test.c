@@ -46,6 +46,14 @@ void skip(struct test_ctx *t, const char *fmt, ...)
     t->skipped = 1;
 }
 
+void status_only(struct test_ctx *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(t->status_only, sizeof t->status_only, fmt, ap);
+    va_end(ap);
+}
+
 void note(struct test_ctx *t, const char *fmt, ...)
 {
     char buf[300];

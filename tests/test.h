@@ -28,6 +28,7 @@ struct test_ctx {
     const struct rule *rule;    /* the table row of a rule test, else NULL */
     int checks, failures, skipped;
     char msg[320];
+    char status_only[200];      /* set: what this test's verdict did not check (status_only()) */
     uint64_t seed;              /* per-test seed, derived from seed= and the name */
     int verbose;
 };
@@ -68,6 +69,9 @@ void rule_test(struct test_ctx *t);
 int check(struct test_ctx *t, int cond, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void fail(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void skip(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The test checked the status only (delivery could not be watched): the
+ * result's YAML block says so, `status_only: "why"`, for the checker. */
+void status_only(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A diagnostic line (TAP comment) under the test's result; verbose only
  * unless the test fails. */
 void note(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

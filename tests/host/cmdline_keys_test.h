@@ -15,6 +15,8 @@ static void test_cmdline_keys(void)
     CHECK_UINT(opt.avoid, AVOID_PAYLOAD_240);
     PARSE_OK("avoid=simp_off,payload_240,scontrol_off");
     CHECK_UINT(opt.avoid, AVOID_PAYLOAD_240 | AVOID_SCONTROL_OFF | AVOID_SIMP_OFF);
+    PARSE_OK("avoid=conn_missing_vp");
+    CHECK_UINT(opt.avoid, AVOID_CONN_MISSING_VP);
     PARSE_OK("avoid=simp_off avoid=payload_240");   /* keys add up */
     CHECK_UINT(opt.avoid, AVOID_PAYLOAD_240 | AVOID_SIMP_OFF);
     PARSE_BAD("avoid=", "avoid=");

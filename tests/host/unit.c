@@ -1,7 +1,8 @@
 /* Host unit tests for hvconform's pure C parts (make hosttest): kernel/fmt.c,
  * tests/glob.c, tests/cmdline.c, kernel/time_calc.c, kernel/lowmem.c,
  * kernel/acpi_parse.c, tests/tap.c, tests/select.c, the rule table
- * (tests/rules*.c), fuzz.post's draws and oracle (tests/fuzz_oracle.c), and
+ * (tests/rules*.c), fuzz.post's draws and oracle (tests/fuzz_oracle.c), the payload pattern
+ * and its canary (tests/pattern.h), and
  * README's generated coverage section. Built with
  * ASan/UBSan. Prints one `FAIL file:line ...` line per failed check and,
  * last, `N passed, N failed`; exits nonzero if anything failed. */
@@ -21,6 +22,8 @@
 #include "acpi_test.h"
 #include "fuzz_test.h"
 #include "coverage_test.h"
+#include "pattern_test.h"
+#include "rules_kinds_test.h"
 
 /* Make a UBSan report fatal (the Makefile builds without
  * -fno-sanitize-recover, so it would otherwise only print). */
@@ -42,6 +45,8 @@ int main(void)
     test_acpi();
     test_fuzz();
     test_coverage();
+    test_pattern();
+    test_rules_kinds();
     printf("%d passed, %d failed\n", checks_passed, checks_failed);
     return checks_failed ? 1 : 0;
 }
