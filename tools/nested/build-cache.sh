@@ -19,7 +19,7 @@
 # are fetched once, then reused, so a build is reproducible and offline).
 # Parallel runs share a cache (flock): one builds, the others wait.
 # Exit 0 ok, 1 failure (the reason on stderr), 2 usage.
-# The stack file (sourced) sets kpkg kver kdeb sinputs qemu_pkg qemu_ver, reads update:
+# The stack file (sourced) sets kpkg kver kdebs sinputs qemu_pkg qemu_ver, reads update:
 # shellcheck disable=SC2154,SC2034
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,14 +40,14 @@ done
 # Without --stack, a CACHE_DIR names its stack: by its name (build/nested/debian13)
 # or by the stack it was built for (its stamp); else debian12 (the old build/nested).
 if [ -z "$stack" ] && [ -n "$cache" ]; then
-	case $(basename "$cache") in debian12|debian13) stack=$(basename "$cache") ;; esac
+	[ -r "$here/stack-$(basename "$cache").sh" ] && stack=$(basename "$cache")
 	[ -n "$stack" ] || stack=$(sed -n 's/^stack=\([^ ]*\) .*/\1/p' "$cache/stamp" 2>/dev/null) || true
 fi
 [ -n "$stack" ] || stack=debian12
-case $stack in
-debian12|debian13) ;;
-*) log "unknown stack '$stack' (debian12 or debian13)"; usage ;;
-esac
+[ -r "$here/stack-$stack.sh" ] || {
+	log "unknown stack '$stack' (no $here/stack-$stack.sh)"
+	usage
+}
 [ -n "$cache" ] || cache=$here/../../build/nested/$stack
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -72,7 +72,8 @@ need() { # need PACKAGE...
 	fi
 }
 # The stack interface: stack_need; stack_resolve (sets kpkg, kver, qemu_pkg,
-# sinputs); stack_kernel_deb DIR (sets kdeb); stack_userland ROOT (QEMU,
+# sinputs); stack_kernel_deb DIR (sets kdebs, the kernel's
+# .deb files: Linux 7.x packages split vmlinuz and modules out of linux-image-*); stack_userland ROOT (QEMU,
 # libraries, ROOT/fw; sets qemu_ver).
 # shellcheck disable=SC1090
 . "$here/stack-$stack.sh"
@@ -102,15 +103,17 @@ kstamp="$kpkg $kver $mods -- $alts $(sha256sum <"$here/kmods.sh" | cut -c1-16)"
 if [ "$(cat "$cache/kernel/kstamp" 2>/dev/null)" != "$kstamp" ] || [ ! -s "$cache/kernel/vmlinuz" ]; then
 	mkdir -p "$tmp/dl"
 	stack_kernel_deb "$tmp/dl"
-	dpkg-deb -x "$kdeb" "$tmp/deb" || die "cannot extract $kdeb"
+	for d in $kdebs; do dpkg-deb -x "$d" "$tmp/deb" || die "cannot extract $d"; done
 	k=$tmp/kernel
 	mkdir -p "$k"
-	cp "$tmp"/deb/boot/vmlinuz-* "$k/vmlinuz" || die "no vmlinuz in $kdeb"
 	# Debian 12 ships /lib/modules, Debian 13 /usr/lib/modules
 	md=$(ls -d "$tmp"/deb/lib/modules/* "$tmp"/deb/usr/lib/modules/* 2>/dev/null | head -n1)
-	[ -n "$md" ] || die "no module tree in $kdeb"
+	[ -n "$md" ] || die "no module tree in $kdebs"
+	# /boot/vmlinuz-REL up to Linux 6.x, the module tree's vmlinuz in 7.x packages
+	cp "$(ls "$tmp"/deb/boot/vmlinuz-* "$md/vmlinuz" 2>/dev/null | head -n1)" "$k/vmlinuz" ||
+		die "no vmlinuz in $kdebs"
 	# shellcheck disable=SC2086
-	sh "$here/kmods.sh" "$md" "$k" $mods -- $alts || die "cannot resolve L1's modules in $kdeb"
+	sh "$here/kmods.sh" "$md" "$k" $mods -- $alts || die "cannot resolve L1's modules in $kdebs"
 	echo "$kpkg" >"$k/pkg"; echo "$kver" >"$k/version"; basename "$md" >"$k/release"
 	echo "$kstamp" >"$k/kstamp"
 	rm -rf "$tmp/deb" "$tmp/dl"

@@ -47,12 +47,12 @@ stack_resolve() {
 	qemu_pkg=$(dpkg-query -W -f '${Version}' qemu-system-x86)
 }
 
-# stack_kernel_deb DIR: download the kernel package into DIR, set kdeb.
+# stack_kernel_deb DIR: download the kernel package into DIR, set kdebs.
 stack_kernel_deb() {
 	log "downloading $kpkg $kver"
 	(cd "$1" && apt-get download -q -o APT::Sandbox::User=root "$kpkg=$kver" >&2) ||
 		die "stack debian12: download of package $kpkg=$kver failed"
-	kdeb=$(ls "$1"/*.deb) || die "stack debian12: no .deb after download of package $kpkg"
+	kdebs=$(ls "$1"/*.deb) || die "stack debian12: no .deb after download of package $kpkg"
 }
 
 # stack_userland ROOT: QEMU, its libraries and firmware into ROOT; set qemu_ver.
