@@ -1,13 +1,15 @@
 #!/bin/sh
-# build-cache.sh [--stack debian12|debian13] [--update] [CACHE_DIR]
+# build-cache.sh [--stack debian12|debian13|debian13-backports] [--update] [CACHE_DIR]
 # Builds what the nested runner (tools/hvconform/l1.py) boots as L1, for one stack:
 #   debian12  the host's Debian 12 QEMU 7.2 + libraries, Debian 12 cloud kernel
 #             (Linux 6.1) via the host's apt (stack-debian12.sh)
 #   debian13  Debian 13 trixie's QEMU 10.0 with all its libraries, SeaBIOS,
 #             OVMF and cloud kernel (Linux 6.12), from a private apt state in
 #             CACHE_DIR/apt, never the host's (stack-debian13.sh)
+#   debian13-backports  as debian13, with QEMU 11.1, SeaBIOS and the cloud
+#             kernel (Linux 7.3) from trixie-backports (stack-debian13-backports.sh)
 # CACHE_DIR (default build/nested/STACK in the repository; without --stack, a
-# CACHE_DIR named debian12/debian13 or built for a stack keeps it) receives:
+# CACHE_DIR named after a stack or built for one keeps it) receives:
 #   kernel/      vmlinuz, the L1 modules as plain .ko and their load-order,
 #                pkg, version, release (uname -r), kstamp
 #   base.cpio    initramfs: busybox, /init, /lib/modules/*.ko + load-order,
@@ -15,7 +17,7 @@
 #   versions     qemu=VERSION (as `qemu-system-x86_64 --version` prints it),
 #                l1_kernel=UNAME_R, stack=, qemu_pkg=, l1_kernel_pkg= lines
 #   stamp        the inputs it was built from; rebuilt only when they change
-# --update refreshes a private apt state's package lists (debian13; the lists
+# --update refreshes a private apt state's package lists (debian13*; the lists
 # are fetched once, then reused, so a build is reproducible and offline).
 # Parallel runs share a cache (flock): one builds, the others wait.
 # Exit 0 ok, 1 failure (the reason on stderr), 2 usage.

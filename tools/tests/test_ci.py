@@ -17,7 +17,7 @@ TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(TOOLS)
 CI = os.path.join(TOOLS, 'ci')
 DEBIAN_PY = '/usr/lib/python3/dist-packages'
-STACKS = ['debian12', 'debian13']
+STACKS = ['debian12', 'debian13', 'debian13-backports']
 CONFIGS = ['full', 'enforce', 'nosynic']
 RUN = ('./run-qemu.sh --stack "$STACK" --config "$CONFIG" --junit junit.xml '
        '--json "cells/$STACK-$CONFIG.json"')
