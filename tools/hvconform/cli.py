@@ -3,7 +3,7 @@ run needs is checked before anything boots). Usage errors exit 2."""
 
 import os
 
-from . import BadInput, images, profile
+from . import BadInput, images, profile, qemubin
 from .configs import Table
 
 USAGE = """usage: ./run-qemu.sh [OPTIONS] [-- KERNEL ARGS...]
@@ -17,6 +17,13 @@ tools/configs.cfg; the QEMU command lines are printed on stderr.
   --config NAME      the Hyper-V partition (default full): {configs}
   --machine NAME     the L2 machine (default pc): {machines}
   --stack NAME       the nested stack (default debian12): {stacks}
+  --qemu [NAME=]PATH  the QEMU binary under test instead of the stack's (as
+                     kvm-unit-tests' QEMU=; tools/qemu-build makes them):
+                     kvm and tcg run PATH; nested copies it with its
+                     libraries into the stack's L1 (a saved L1 per binary).
+                     The run names its path, version and sha256 and the
+                     JSON records them; the profile stays the stack's.
+                     With --matrix it repeats: one column per binary
   --boot kernel|iso|efi  how the kernel is loaded (default: the machine's):
         kernel  multiboot1 via QEMU -kernel build/hvconform.elf -append ARGS
         iso     build/hvconform.iso as -cdrom: GRUB, multiboot2; SeaBIOS, or
@@ -68,7 +75,7 @@ Exit status:
      install failed, QEMU or the nested runner could not start the VM
 """
 
-VALUE_OPTS = ('--boot', '--firmware', '--mode', '--config', '--machine', '--stack', '--smp',
+VALUE_OPTS = ('--boot', '--firmware', '--mode', '--config', '--machine', '--stack', '--qemu', '--smp',
               '--timeout', '--log', '--junit', '--json', '--profile', '--args', '--out', '--jobs')
 FLAG_OPTS = ('--no-build', '--no-deps', '--matrix')
 MAX_TIMEOUT = 3600
@@ -105,7 +112,7 @@ def check_output_path(opt, path):
 
 def parse(argv, table):
     o = {'boot': None, 'firmware': None, 'mode': None, 'config': [], 'machine': None,
-         'stack': [], 'smp': None, 'timeout': None, 'log': None, 'junit': None, 'json': None,
+         'stack': [], 'qemu': [], 'smp': None, 'timeout': None, 'log': None, 'junit': None, 'json': None,
          'profile': None, 'out': None, 'jobs': None, 'no_build': False, 'no_deps': False, 'matrix': False,
          'kargs': [], 'help': False}
     i = 0
@@ -136,7 +143,7 @@ def parse(argv, table):
         key = a[2:]
         if key == 'args':
             o['kargs'] += val.split()
-        elif key in ('config', 'stack'):
+        elif key in ('config', 'stack', 'qemu'):
             o[key].append(val)
         elif o[key] is not None:
             raise Usage('%s given twice' % a)
@@ -168,8 +175,12 @@ def validate(o, t):
     one_of('firmware', ('bios', 'qboot', 'uefi'), 'bios, qboot or uefi')
     one_of('mode', ('auto', 'tcg', 'kvm', 'nested'), 'auto, tcg, kvm or nested')
     o['mode'] = o['mode'] or 'auto'
-    if not o['matrix'] and (len(o['config']) > 1 or len(o['stack']) > 1):
-        raise Usage('--config and --stack are given once (several only with --matrix)')
+    if not o['matrix'] and (len(o['config']) > 1 or len(o['stack']) > 1 or len(o['qemu']) > 1):
+        raise Usage('--config, --stack and --qemu are given once (several only with --matrix)')
+    try:
+        o['qemu'] = qemubin.parse_all(o['qemu'])
+    except qemubin.QemuError as e:
+        raise Usage(str(e))
     machine = t.machines[o['machine'] or 'pc']
     o['boot'] = o['boot'] or machine['boot']
     if o['firmware'] is None:       # the machine's, where it can boot this way

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from . import configs
+from . import configs, qemubin
 
 OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd'
 OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
@@ -19,16 +19,18 @@ VIRTIO_CONSOLE = configs.console_args('stdio')
 
 
 def qemu_command(mode, boot, firmware, image, args_line, l2args, smp, tmp, memory=None,
-                 virtio_console=False):
+                 virtio_console=False, qemu=None):
     """The QEMU command line for one direct boot. l2args: the configuration
-    table's flags (kvm), or the machine only (tcg has no Hyper-V)."""
+    table's flags (kvm), or the machine only (tcg has no Hyper-V). qemu: a
+    user's binary (run-qemu.sh --qemu) instead of the host's."""
     out = VIRTIO_CONSOLE if virtio_console else ['-serial', 'stdio']
     vars_copy = None
     if firmware == 'uefi':
         vars_copy = os.path.join(tmp, 'vars.fd')
         with open(OVMF_VARS, 'rb') as s, open(vars_copy, 'wb') as d:
             d.write(s.read())
-    return (['qemu-system-x86_64'] + configs.accel_args(mode) + configs.machine_args(smp, memory) + out +
+    binary = [qemu] + qemubin.direct_args() if qemu else ['qemu-system-x86_64']
+    return (binary + configs.accel_args(mode) + configs.machine_args(smp, memory) + out +
             list(l2args) + configs.boot_args(boot, firmware == 'uefi', image, args_line, OVMF_CODE, vars_copy))
 
 

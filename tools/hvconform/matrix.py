@@ -1,5 +1,6 @@
 """run-qemu.sh --matrix: every stack x configuration (the table's [matrix], or
-the --stack/--config values given), each a crash-resumed run with its own log,
+the --stack/--config values given; with --qemu, every stack x binary x
+configuration, the stack's own binary then not run), each a crash-resumed run with its own log,
 JUnit and cell JSON, then the Markdown and HTML matrix (report.py).
 
 Cells run side by side, --jobs at a time (default: nested, one per L1 slot;
@@ -37,16 +38,19 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     for sub in ('cells', 'junit', 'logs'):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
 
-    def label_of(stack, config):
-        return '%s-%s%s' % (stack, config, '' if machine == 'pc' else '-' + machine)
+    # the binaries under test (--qemu), else the stacks' own (None)
+    qemus = {q['name'] if q.get('name') else None: q for q in o.get('qemu_ids') or []} or {None: None}
+
+    def label_of(stack, config, q=None):
+        return '%s%s-%s%s' % (stack, '+' + q if q else '', config, '' if machine == 'pc' else '-' + machine)
 
     # what an earlier run left goes first: a cell that does not run now must
     # never show that run's results (its JSON is written below, as not run)
     for name in ('matrix.md', 'matrix.html'):
         remove(os.path.join(out, name))
     for stack in stacks:
-        for config in configs:
-            label = label_of(stack, config)
+        for config, q in ((c, q) for c in configs for q in qemus):
+            label = label_of(stack, config, q)
             for sub, ext in (('cells', '.json'), ('junit', '.xml'), ('logs', '.log')):
                 remove(os.path.join(out, sub, label + ext))
     results, todo, modes, why = {}, [], {}, {}
@@ -55,34 +59,36 @@ def run(o, table, tmp, run_cell, choose_mode, note):
             modes[stack] = choose_mode(o, table, stack, tmp)
         except nested.NestedError as e:
             note('error: stack %s: %s' % (stack, e))
-            for config in configs:
-                results[(stack, config)], why[(stack, config)] = 3, 'stack %s: %s' % (stack, e)
+            for config, q in ((c, q) for c in configs for q in qemus):
+                results[(stack, config, q)], why[(stack, config, q)] = 3, 'stack %s: %s' % (stack, e)
             continue
         # the longest cells first (more VPs, a test device: more crash-resumes),
-        # so that side-by-side workers end together; stack by stack
-        todo += sorted(((stack, c) for c in configs),
-                       key=lambda sc: (-table.smp(sc[1], None), -len(table.configs[sc[1]].get('devices', '').split())))
-    l1s, left, lock = {}, {}, threading.Lock()    # per stack: its L1, cells to go
-    for stack, _ in todo:
-        left[stack] = left.get(stack, 0) + 1
+        # so that side-by-side workers end together; stack by stack (and binary)
+        for q in qemus:
+            todo += sorted(((stack, c, q) for c in configs),
+                           key=lambda sc: (-table.smp(sc[1], None),
+                                           -len(table.configs[sc[1]].get('devices', '').split())))
+    l1s, left, lock = {}, {}, threading.Lock()    # per stack and binary: its L1, cells to go
+    for stack, _, q in todo:
+        left[(stack, q)] = left.get((stack, q), 0) + 1
     jobs = max(1, min(o['jobs'] or default_jobs(modes, left), len(todo) or 1))
     note('matrix: %d cell(s), %d at a time' % (len(todo), jobs))
     # a stack's cells start once the stack before it is done (one L1 at a time)
     order = list(left)
-    done = {stack: threading.Event() for stack in order}
+    done = {sq: threading.Event() for sq in order}
 
-    def cell(stack, config):
+    def cell(stack, config, q):
         mode = modes[stack]
-        label = label_of(stack, config)
+        label = label_of(stack, config, q)
         runner_nested = None
-        for before in order[:order.index(stack)]:
+        for before in order[:order.index((stack, q))]:
             done[before].wait()
         try:
             if mode == 'nested':
                 with lock:
-                    if stack not in l1s:
-                        l1s[stack] = nested.Nested(stack, note)
-                runner_nested = l1s[stack]
+                    if (stack, q) not in l1s:
+                        l1s[(stack, q)] = nested.Nested(stack, note, qemu=qemus[q])
+                runner_nested = l1s[(stack, q)]
             note('matrix cell %s (%s)' % (label, mode))
             own_tmp = os.path.join(tmp, label)
             os.makedirs(own_tmp, exist_ok=True)
@@ -90,19 +96,19 @@ def run(o, table, tmp, run_cell, choose_mode, note):
                             log=os.path.join(out, 'logs', label + '.log'),
                             junit=os.path.join(out, 'junit', label + '.xml'),
                             json_out=os.path.join(out, 'cells', label + '.json'),
-                            label=label if jobs > 1 else None)
+                            label=label if jobs > 1 else None, qemu=qemus[q])
         except Exception as e:      # the cell's own failure, never the matrix's
-            why[(stack, config)] = '%s: %s' % (type(e).__name__, e) if isinstance(e, OSError) else str(e)
-            note('error: %s: %s' % (label, why[(stack, config)]))
+            why[(stack, config, q)] = '%s: %s' % (type(e).__name__, e) if isinstance(e, OSError) else str(e)
+            note('error: %s: %s' % (label, why[(stack, config, q)]))
             return 2 if type(e).__name__ == 'Usage' else 3
         finally:
             with lock:
-                left[stack] -= 1
-                last = left[stack] == 0
+                left[(stack, q)] -= 1
+                last = left[(stack, q)] == 0
             if last:            # the stack's last cell: its L1 goes
                 if runner_nested:
                     runner_nested.close(final=True)
-                done[stack].set()
+                done[(stack, q)].set()
 
     ex = concurrent.futures.ThreadPoolExecutor(jobs)
     try:
@@ -118,15 +124,16 @@ def run(o, table, tmp, run_cell, choose_mode, note):
         ex.shutdown(wait=False, cancel_futures=True)
     rc = 0
     note('matrix:')
-    for (stack, config), r in results.items():
-        note('  %-10s %-8s exit %d' % (stack, config, r))
+    for (stack, config, q), r in results.items():
+        note('  %-10s %-8s exit %d' % (stack + ('+' + q if q else ''), config, r))
         rc = max(rc, r)
     cells = []
-    for (stack, config), r in sorted(results.items()):
-        path = os.path.join(out, 'cells', label_of(stack, config) + '.json')
+    for (stack, config, q), r in sorted(results.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or '')):
+        path = os.path.join(out, 'cells', label_of(stack, config, q) + '.json')
         if not os.path.exists(path):
             write_not_run(path, stack, config, machine, modes.get(stack), r,
-                          why.get((stack, config)) or 'ended with exit status %d before the checker ran' % r)
+                          why.get((stack, config, q)) or 'ended with exit status %d before the checker ran' % r,
+                          qemus[q])
         cells.append(path)
     if cells:
         r = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'matrix-report'), '--out', out]
@@ -146,7 +153,7 @@ def remove(path):
         pass
 
 
-def write_not_run(path, stack, config, machine, mode, rc, why):
+def write_not_run(path, stack, config, machine, mode, rc, why, qemu=None):
     """The cell JSON of a cell that did not run to the checker: no results,
     one failure, the reason (docs/DESIGN.md, "Checker JSON")."""
     cell = {'version': 1, 'log': None, 'pieces': [], 'stack': stack, 'config': config,
@@ -154,6 +161,8 @@ def write_not_run(path, stack, config, machine, mode, rc, why):
             'summary': {'passed': 0, 'failed': 1, 'skipped': 0, 'known': 0, 'readings_agree': 0,
                         'readings_differ': 0, 'died': 0, 'bailed': False, 'complete': False},
             'errors': ['not run: exit %d: %s' % (rc, why)], 'bail': None, 'tests': []}
+    if qemu:
+        cell['qemu'] = qemu
     with open(path + '.tmp', 'w', encoding='utf-8') as f:
         json.dump(cell, f, indent=1)
         f.write('\n')

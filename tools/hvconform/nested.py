@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 
-from . import configs
+from . import configs, qemubin
 from . import l1 as l1mod
 from . import l1jobs
 from .l1saved import NestedError, Standby, build_cache, cache_dir, saved  # noqa: F401 (the runner's names)
@@ -53,9 +53,14 @@ class Nested:
     Boots from several threads share the running L1, one per slot
     (l1jobs.SLOTS): a boot waits for a free slot."""
 
-    def __init__(self, stack, note, prefetch=2):
+    def __init__(self, stack, note, prefetch=2, qemu=None):
         self.stack, self.note = stack, note
         self.cache = build_cache(stack, note)
+        if qemu:        # a user's binary (--qemu): the stack's L1 with it as L2's QEMU
+            try:
+                self.cache = qemubin.l1_cache(self.cache, qemu, note)
+            except qemubin.QemuError as e:
+                raise NestedError(str(e))
         self.vm = None              # the L1 new boots go to
         self.live = set()           # every L1 not yet closed (a retired one may still run a boot)
         self.spare = None

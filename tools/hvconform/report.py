@@ -93,7 +93,7 @@ def check_cell(cell, where='cell'):
     smp = cell.get('smp', DEFAULT_SMP)
     if smp is not None and (not isinstance(smp, int) or isinstance(smp, bool) or smp < 1):
         raise BadCell('%s: "smp" is %r, want a positive integer' % (where, smp))
-    for key in ('versions', 'summary'):
+    for key in ('versions', 'summary', 'qemu'):
         if cell.get(key) is not None and not isinstance(cell[key], dict):
             raise BadCell('%s: "%s" is not an object' % (where, key))
     tests = cell.get('tests')
@@ -122,9 +122,16 @@ def check_cell(cell, where='cell'):
     return out
 
 
+def stack_of(cell):
+    """The cell's stack, with the name of the QEMU binary under test when a
+    matrix compares several (run-qemu.sh --qemu NAME=PATH): stack+NAME."""
+    q = cell.get('qemu') if isinstance(cell.get('qemu'), dict) else {}
+    return '%s+%s' % (cell.get('stack') or '', q['name']) if q.get('name') else cell.get('stack')
+
+
 def label(cell):
     """Column label: stack/config, plus machine and smp when not the defaults."""
-    s = '%s/%s' % (cell.get('stack') or '?', cell.get('config') or '?')
+    s = '%s/%s' % (stack_of(cell) or '?', cell.get('config') or '?')
     machine = cell.get('machine') or DEFAULT_MACHINE
     if machine != DEFAULT_MACHINE:
         s += ' ' + machine
@@ -139,7 +146,7 @@ def _rank(value, order):
 
 
 def column_key(cell):
-    return (cell.get('stack') or '', _rank(cell.get('config'), CONFIGS),
+    return (stack_of(cell) or '', _rank(cell.get('config'), CONFIGS),
             _rank(cell.get('machine') or DEFAULT_MACHINE, MACHINES), cell.get('smp') or DEFAULT_SMP)
 
 
@@ -214,7 +221,7 @@ def versions(cols):
             if v.get(key):
                 parts.append('%s %s' % (name, clean(v[key], 80)))
         text = ', '.join(parts) or 'versions not recorded'
-        found.setdefault(c['cell'].get('stack') or '?', set()).add(text)
+        found.setdefault(stack_of(c['cell']) or '?', set()).add(text)
     return [(s, '; '.join(sorted(t))) for s, t in sorted(found.items())]
 
 

@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 
-from . import BadInput, chain, cli, configs, direct, hostqemu, images, jsonfile, l1jobs, nested, verdict
+from . import BadInput, chain, cli, configs, direct, hostqemu, images, jsonfile, l1jobs, nested, qemubin, verdict
 from . import profile as profile_mod
 from .configs import ROOT, Table
 from .tap import clean
@@ -97,15 +97,16 @@ class Background:
         return self.result
 
 
-def kvm_probe(table, tmp, built=None):
+def kvm_probe(table, tmp, built=None, qemu=None):
     """(ok, why): host KVM runs the kernel with the full flags and it sees Hv#1.
-    built: waits for the kernel image, when it is still being built."""
+    built: waits for the kernel image, when it is still being built; qemu:
+    the binary under test (--qemu), else the host's."""
     if not os.access('/dev/kvm', os.R_OK | os.W_OK):
         return False, 'no usable /dev/kvm'
     if built:
         built()
     cmd = direct.qemu_command('kvm', 'kernel', 'bios', images.ELF, 'tests=hv.detect',
-                              table.l2_args('full', 'pc'), 1, tmp)
+                              table.l2_args('full', 'pc'), 1, tmp, qemu=qemu)
     out = bytearray()
     st, how = direct.run(cmd, 20, out.extend, os.path.join(tmp, 'probe.err'))
     if st == 33 and b'"Hv#1"' in out:
@@ -117,7 +118,8 @@ def kvm_probe(table, tmp, built=None):
 def choose_mode(o, table, stack, tmp, built=None):
     mode = o['mode']
     if mode in ('auto', 'kvm'):
-        ok, why = kvm_probe(table, tmp, built)
+        under_test = o.get('qemu_ids') or [{}]
+        ok, why = kvm_probe(table, tmp, built, under_test[0].get('path'))
         if ok:
             note('mode kvm (host KVM offers Hyper-V enlightenments)')
             return 'kvm'
@@ -144,19 +146,20 @@ def default_log(o, mode, stack, config, machine):
 
 
 def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=None, junit=None,
-             json_out=None, label=None):
+             json_out=None, label=None, qemu=None):
     """One configuration, crash-resumed; returns the checker's status. label:
     a matrix cell run beside others (its serial output goes to its log only,
-    its notes are tagged with the label, its report comes in one piece)."""
+    its notes are tagged with the label, its report comes in one piece);
+    qemu: the identity of the binary under test (--qemu), None for the stack's."""
     _cell.label = label
     try:
         return _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, junit,
-                         json_out, label)
+                         json_out, label, qemu)
     finally:
         _cell.label = None
 
 
-def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, junit, json_out, label):
+def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, junit, json_out, label, qemu):
     smp = table.smp(config, o['smp'])
     timeout = o['timeout'] or (120 if mode == 'nested' else 60)
     if mode == 'tcg':
@@ -213,7 +216,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
                 note('L2 stderr: ' + line)
             return st, how
         cmd = direct.qemu_command(mode, o['boot'], o['firmware'], image, ' '.join(args),
-                                  l2args, smp, tmp)
+                                  l2args, smp, tmp, qemu=qemu and qemu['path'])
         # the build's image path, not this run's temporary copy: a user can rerun it
         note('QEMU: ' + ' '.join(shlex.quote(images.ORIGINAL.get(c, c)) for c in cmd))
         st, how = direct.run(cmd, timeout, out, os.path.join(tmp, 'qemu.err'))
@@ -236,9 +239,11 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     if first_after is None and not any(w.startswith('tests=') for w in o['kargs']):
         jsonfile.update(HISTORY, {hkey: c.took})
     pieces = publish(pieces, log)
-    return check(pieces, log, prof, junit or o['junit'], json_out or o['json'],
-                 {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,
-                  'versions': getattr(runner_nested, 'versions', None) or {}}, label)
+    meta = {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,
+            'versions': getattr(runner_nested, 'versions', None) or {}}
+    if qemu:
+        meta['qemu'] = qemu
+    return check(pieces, log, prof, junit or o['junit'], json_out or o['json'], meta, label)
 
 
 # per configuration: {test the VM died in: seconds the boot after it ran,
@@ -361,6 +366,9 @@ def main(argv):
         for path in (o['junit'], o['json']):
             remove(path)
         note('host ' + prepare(o))
+        o['qemu_ids'] = [qemubin.identity(n, p) for n, p in o['qemu']]
+        for ident in o['qemu_ids']:
+            note('QEMU under test: ' + qemubin.describe(ident))
         # make and the image copies run while the mode is chosen and a saved
         # L1 is restored (~0.1-0.2 s off each run)
         built = Background(build_images, o, tmp)
@@ -370,13 +378,14 @@ def main(argv):
             return matrix.run(o, table, tmp, run_cell, choose_mode, note)
         stack, config = (o['stack'] or ['debian12'])[0], (o['config'] or ['full'])[0]
         machine = o['machine'] or 'pc'
+        qemu = (o['qemu_ids'] or [None])[0]
         try:
             mode = choose_mode(o, table, stack, tmp, built.join)
             if mode == 'nested':
-                runner_nested = nested.Nested(stack, note)
+                runner_nested = nested.Nested(stack, note, qemu=qemu)
         finally:
             built.join()
-        return run_cell(o, table, stack, config, machine, mode, runner_nested, tmp)
+        return run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, qemu=qemu)
     except cli.Usage as e:
         note(str(e))
         return USAGE_RC

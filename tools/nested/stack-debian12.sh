@@ -57,7 +57,11 @@ stack_kernel_deb() {
 
 # stack_userland ROOT: QEMU, its libraries and firmware into ROOT; set qemu_ver.
 stack_userland() {
-	q=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 not found"
+	# the package's binary (the stamp names its version), never whatever is
+	# first on PATH: a build put there would silently become L2's QEMU
+	# (run-qemu.sh --qemu is the way to run another binary)
+	q=/usr/bin/qemu-system-x86_64
+	[ -x "$q" ] || die "$q not found (package qemu-system-x86)"
 	cp "$q" "$1/usr/bin/qemu-system-x86_64"
 	# Libraries at their own paths (the loader's included), so no ld.so.conf needed.
 	for lib in $(ldd "$q" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do

@@ -1,0 +1,281 @@
+"""tools/qemu-build: qemu-system-x86_64 built from a stack's Debian source
+package (Debian's patches applied) or from a source tree, configured for what
+tools/configs.cfg and the runner use, optionally with patches. See USAGE.
+
+Cache (build/qemu, or --cache DIR):
+  apt-STACK/         a private apt state with deb-src lines (the host's
+                     sources are never read or changed)
+  tree/ID/pristine/  the unpacked source (a stack's; absent with --src,
+                     whose tree is the user's and never written)
+  tree/ID/src/       the working copy, built in src/build (QEMU's in-tree
+                     build directory: meson's paths there are relative, so
+                     a patched file rebuilds only its objects)
+  tree/ID/applied    the files the last patched build changed: restored
+                     from the pristine copy before the next build
+  bin/KEY/           a finished binary and what it was built from (info);
+                     KEY hashes the source, the configure flags and the
+                     patches, so a build asked for again is not rebuilt
+  timing.json        seconds per ninja step measured here (the estimate)"""
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+from .configs import ROOT, Table
+
+USAGE = """usage: tools/qemu-build [--stack NAME | --src DIR] [--patch FILE]... [OPTIONS]
+
+Builds qemu-system-x86_64 for x86_64-softmmu with what hvconform's
+configurations use (KVM, TCG, Hyper-V with hyperv-testdev and vmbus-bridge,
+pc and q35, virtio-serial, virtio-blk, migration for the saved L1) and
+prints the binary's path as its last line. Cached: the same source, flags
+and patches give the same binary without a build; a patched build reuses the
+unpatched one's objects (only what a patch touches is recompiled).
+
+  --stack NAME   the stack's Debian source package of QEMU (default debian12),
+                 fetched with apt-get source through a private apt state
+                 (its version: the one the stack's L1 runs, else the newest)
+  --src DIR      a QEMU source tree instead (copied; edits are picked up by
+                 the next build, deleted files are not)
+  --patch FILE   apply FILE (patch -p1) to the copy; repeatable, in order
+  --cache DIR    where sources, objects and binaries are kept (build/qemu)
+  --jobs N       ninja's parallel jobs (default: the CPU count); ninja runs
+                 under nice -n 19
+  --key          print the cache key of the request and exit (no build)
+  -h, --help     this text
+
+A first build takes minutes (measured here: see the estimate it prints);
+a rebuild for a patch to one file, seconds.
+Exit status: 0 built (the path is the last line), 1 build failure, 2 usage."""
+
+CONFIGURE = [
+    '--target-list=x86_64-softmmu',
+    # the runner gives -L where it must (the nested L1's /fw); elsewhere the
+    # binary finds the host's firmware packages at their absolute paths, as
+    # Debian's own build does (a prefix that is not theirs keeps
+    # get_relocated_path from moving them next to the binary)
+    '--prefix=/opt/hvconform-qemu',
+    '--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu',
+    # every optional feature off, then what the runs need: KVM (L2, direct
+    # kvm mode), TCG (direct tcg mode, and the host QEMU running a nested L1)
+    '--without-default-features', '--enable-kvm', '--enable-tcg',
+    '--disable-docs', '--disable-tools', '--disable-user', '--disable-werror',
+    '--disable-debug-info', '--disable-install-blobs',
+]
+BINARY = 'qemu-system-x86_64'
+NEED = ['meson', 'ninja-build', 'pkg-config', 'libglib2.0-dev', 'libpixman-1-dev', 'zlib1g-dev',
+        'python3-venv', 'dpkg-dev', 'patch', 'xz-utils', 'debian-archive-keyring', 'gcc', 'make']
+KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg'
+SECONDS_PER_STEP = 0.65     # 2 cores, other work running: 1440 steps in about 15 min
+TOOL_SALT = 'qemu-build 1'  # changes when a change here must give new binaries
+
+
+class Usage(Exception):
+    pass
+
+
+class BuildError(Exception):
+    pass
+
+
+def say(msg):
+    sys.stderr.write('qemu-build: %s\n' % msg)
+    sys.stderr.flush()
+
+
+def parse(argv, table):
+    o = {'stack': None, 'src': None, 'patches': [], 'cache': None, 'jobs': None, 'key': False,
+         'help': False}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ('-h', '--help'):
+            o['help'] = True
+            return o
+        if a == '--key':
+            o['key'] = True
+            i += 1
+            continue
+        if a.startswith('--') and '=' in a:
+            a, v = a.split('=', 1)
+            i += 1
+        elif a in ('--stack', '--src', '--patch', '--cache', '--jobs'):
+            if i + 1 >= len(argv):
+                raise Usage('%s needs a value' % a)
+            v = argv[i + 1]
+            i += 2
+        else:
+            raise Usage("unknown argument '%s'" % a)
+        if a == '--patch':
+            if not os.path.isfile(v):
+                raise Usage("--patch: cannot read '%s'" % v)
+            o['patches'].append(os.path.abspath(v))
+        elif a in ('--stack', '--src', '--cache', '--jobs'):
+            if o[a[2:]] is not None:
+                raise Usage('%s given twice' % a)
+            o[a[2:]] = v
+        else:
+            raise Usage("unknown option '%s'" % a)
+    if o['stack'] and o['src']:
+        raise Usage('--stack and --src exclude each other')
+    if o['src'] is not None:
+        if not os.path.isfile(os.path.join(o['src'], 'configure')) or \
+                not os.path.isfile(os.path.join(o['src'], 'VERSION')):
+            raise Usage("--src: '%s' is not a QEMU source tree (no configure, VERSION)" % o['src'])
+        o['src'] = os.path.realpath(o['src'])
+    else:
+        o['stack'] = o['stack'] or 'debian12'
+        if o['stack'] not in table.stacks:
+            raise Usage("--stack: '%s' is not a stack of tools/configs.cfg (%s)"
+                        % (o['stack'], ', '.join(table.stacks)))
+        if not table.stacks[o['stack']].get('source_suites'):
+            raise Usage("--stack: '%s' names no source_suites in tools/configs.cfg" % o['stack'])
+    if o['jobs'] is not None:
+        if not o['jobs'].isascii() or not o['jobs'].isdigit() or not 1 <= int(o['jobs']) <= 64:
+            raise Usage("--jobs: '%s' is not a whole number from 1 to 64" % o['jobs'])
+        o['jobs'] = int(o['jobs'])
+    o['cache'] = os.path.abspath(o['cache'] or os.path.join(ROOT, 'build', 'qemu'))
+    return o
+
+
+def tree_id(o, version=None):
+    """The working tree's name: one per stack and source version, or per --src path."""
+    if o['src']:
+        return 'src-' + hashlib.sha256(o['src'].encode()).hexdigest()[:12]
+    return '%s-%s' % (o['stack'], re.sub(r'[^A-Za-z0-9.+~-]', '_', version))
+
+
+def pkgversion(o):
+    return 'hvconform-' + (o['stack'] or 'src')
+
+
+def configure_args(o):
+    return CONFIGURE + ['--with-pkgversion=' + pkgversion(o)]
+
+
+def build_key(tree, configure, patches):
+    """The cache key: the source tree, the configure flags and each patch's
+    bytes, in order (a patch's name does not matter, its content does)."""
+    h = hashlib.sha256()
+    h.update(('%s\0%s\0%s\0' % (TOOL_SALT, tree, ' '.join(configure))).encode())
+    for p in patches:
+        with open(p, 'rb') as f:
+            h.update(hashlib.sha256(f.read()).digest())
+    return h.hexdigest()[:16]
+
+
+def patch_files(path):
+    """The files a unified diff changes (paths after -p1)."""
+    files = []
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = re.match(r'^(?:\+\+\+|---) (\S+)', line)
+            if m and m.group(1) != '/dev/null':
+                name = m.group(1).split('/', 1)[1] if '/' in m.group(1) else m.group(1)
+                if name not in files:
+                    files.append(name)
+    if not files:
+        raise BuildError('%s is not a unified diff (no ---/+++ lines)' % path)
+    return files
+
+
+def need_packages():
+    """Install what the build needs and the host lacks (the project's own
+    files install their dependencies: a fresh machine must work)."""
+    q = subprocess.run(['dpkg-query', '-W', '-f', '${Package} ${db:Status-Abbrev}\n'] + NEED,
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    have = {ln.split()[0] for ln in q.stdout.splitlines() if ln.split()[1:2] == ['ii']}
+    missing = [p for p in NEED if p not in have]
+    if not missing:
+        return
+    say('installing ' + ' '.join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    cmd = ['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + missing
+    if subprocess.run(cmd, env=env, stdout=sys.stderr).returncode:
+        subprocess.run(['apt-get', 'update', '-q'], stdout=sys.stderr)
+        if subprocess.run(cmd, env=env, stdout=sys.stderr).returncode:
+            raise BuildError('apt-get install %s failed' % ' '.join(missing))
+
+
+def main(argv):
+    table = Table()
+    try:
+        o = parse(argv, table)
+    except Usage as e:
+        say(str(e))
+        say('see tools/qemu-build --help')
+        return 2
+    if o['help']:
+        print(USAGE)
+        return 0
+    from . import qemusource
+    try:
+        os.makedirs(o['cache'], exist_ok=True)
+        version = None if o['src'] else qemusource.stack_version(o, table, quiet=o['key'])
+        key = build_key(tree_id(o, version), configure_args(o), o['patches'])
+        if o['key']:
+            print(key)
+            return 0
+        out = os.path.join(o['cache'], 'bin', key, BINARY)
+        if not o['src'] and os.access(out, os.X_OK):
+            say('cached: %s' % out)
+            print(out)
+            return 0
+        need_packages()
+        tdir = os.path.join(o['cache'], 'tree', tree_id(o, version))
+        os.makedirs(tdir, exist_ok=True)
+        with open(os.path.join(tdir, '.lock'), 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)    # one build per tree at a time
+            if not o['src'] and os.access(out, os.X_OK):     # built while we waited
+                print(out)
+                return 0
+            qemusource.prepare(o, table, tdir, version)
+            binary = qemusource.build(o, tdir, configure_args(o), o['patches'])
+            publish(binary, out, {'source': o['src'] or '%s %s' % (o['stack'], version),
+                                  'configure': configure_args(o),
+                                  'patches': o['patches']})
+        print(out)
+        return 0
+    except (BuildError, OSError) as e:
+        say('error: %s' % e)
+        return 1
+
+
+def publish(binary, out, info):
+    """Copy the built binary out of the tree (the next patched build
+    replaces the tree's), atomically, with its info beside it."""
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(binary, 'rb') as f:
+        info['sha256'] = hashlib.sha256(f.read()).hexdigest()
+    shutil.copy2(binary, out + '.tmp')
+    with open(os.path.join(os.path.dirname(out), 'info.json'), 'w') as f:
+        json.dump(info, f, indent=1)
+    os.replace(out + '.tmp', out)
+    say('built %s (sha256 %s)' % (out, info['sha256'][:16]))
+
+
+def timing(cache, steps=None, secs=None):
+    """Seconds per ninja step measured here (recorded when steps is given)."""
+    path = os.path.join(cache, 'timing.json')
+    try:
+        t = json.load(open(path))
+    except (OSError, ValueError):
+        t = {}
+    if steps:
+        if steps >= 100:        # a real measurement, not a relink
+            t['per_step'] = secs / steps
+            with open(path + '.tmp', 'w') as f:
+                json.dump(t, f)
+            os.replace(path + '.tmp', path)
+        return None
+    return t.get('per_step', SECONDS_PER_STEP)
+
+
+def now():
+    return time.monotonic()

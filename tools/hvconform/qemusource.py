@@ -1,0 +1,257 @@
+"""tools/qemu-build's source and build steps (qemubuild.py has the cache's
+layout): a stack's QEMU source package through a private apt state, the
+working copy with patches applied and undone, configure and ninja."""
+
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+from . import qemubuild
+from .configs import ROOT
+from .qemubuild import BuildError, say
+
+
+def apt_dir(o):
+    return os.path.join(o['cache'], 'apt-' + o['stack'])
+
+
+def apt_init(o, table):
+    """A private apt state whose only sources are deb-src lines of the
+    stack's suites (a suite ending in -security is on debian-security)."""
+    a = apt_dir(o)
+    for d in ('etc/apt.conf.d', 'etc/preferences.d', 'etc/sources.list.d', 'etc/trusted.gpg.d',
+              'lists/partial', 'cache/archives/partial'):
+        os.makedirs(os.path.join(a, d), exist_ok=True)
+    if not os.path.exists(os.path.join(a, 'status')):
+        open(os.path.join(a, 'status'), 'w').close()
+    if not os.access(qemubuild.KEYRING, os.R_OK):
+        raise BuildError('%s missing (package debian-archive-keyring)' % qemubuild.KEYRING)
+    lines = ['deb-src [signed-by=%s] http://deb.debian.org/%s %s main\n'
+             % (qemubuild.KEYRING, 'debian-security' if s.endswith('-security') else 'debian', s)
+             for s in table.stacks[o['stack']]['source_suites'].split()]
+    _write(os.path.join(a, 'etc', 'sources.list'), ''.join(lines))
+    conf = [('Dir::Etc', 'etc'), ('Dir::Etc::SourceList', 'etc/sources.list'),
+            ('Dir::Etc::SourceParts', 'etc/sources.list.d'), ('Dir::Etc::Parts', 'etc/apt.conf.d'),
+            ('Dir::Etc::Preferences', 'etc/preferences'), ('Dir::Etc::PreferencesParts', 'etc/preferences.d'),
+            ('Dir::Etc::Trusted', 'etc/trusted.gpg'), ('Dir::Etc::TrustedParts', 'etc/trusted.gpg.d'),
+            ('Dir::State', ''), ('Dir::State::Lists', 'lists'), ('Dir::State::status', 'status'),
+            ('Dir::Cache', 'cache')]
+    text = ''.join('%s "%s";\n' % (k, os.path.join(a, v)) for k, v in conf)
+    text += 'APT::Architecture "amd64";\nAcquire::Languages "none";\nAPT::Sandbox::User "root";\n'
+    _write(os.path.join(a, 'apt.conf'), text)
+    return a
+
+
+def _write(path, text):
+    try:
+        if open(path).read() == text:
+            return
+    except OSError:
+        pass
+    with open(path + '.tmp', 'w') as f:
+        f.write(text)
+    os.replace(path + '.tmp', path)
+
+
+def apt(o, args, cwd=None):
+    env = dict(os.environ, APT_CONFIG=os.path.join(apt_dir(o), 'apt.conf'))
+    return subprocess.run(args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+
+
+def source_versions(o):
+    r = apt(o, ['apt-cache', 'showsrc', 'qemu'])
+    versions, pkg = [], None
+    for line in r.stdout.splitlines():
+        if line.startswith('Package: '):
+            pkg = line.split()[1]
+        elif line.startswith('Version: ') and pkg == 'qemu':
+            versions.append(line.split()[1])
+    return versions
+
+
+def newest(versions):
+    best = versions[0]
+    for v in versions[1:]:
+        if subprocess.run(['dpkg', '--compare-versions', v, 'gt', best]).returncode == 0:
+            best = v
+    return best
+
+
+def stack_version(o, table, quiet=False):
+    """The source version to build: the one the stack's L1 runs (its cache's
+    versions file, a binNMU suffix dropped), else the newest in its suites."""
+    apt_init(o, table)
+    versions = source_versions(o)
+    if not versions:
+        if not quiet:
+            say('apt-get update of the private deb-src lists (%s)' % apt_dir(o))
+        r = apt(o, ['apt-get', 'update', '-q'])
+        if r.returncode or re.search(r'^(W|E): ', r.stdout, re.M):
+            raise BuildError('apt-get update of %s failed:\n%s' % (apt_dir(o), r.stdout[-1500:]))
+        versions = source_versions(o)
+        if not versions:
+            raise BuildError('no source package qemu in %s' % table.stacks[o['stack']]['source_suites'])
+    want = None
+    try:
+        for line in open(os.path.join(ROOT, 'build', 'nested', o['stack'], 'versions')):
+            if line.startswith('qemu_pkg='):
+                want = re.sub(r'\+b[0-9]+$', '', line.strip().split('=', 1)[1])
+    except OSError:
+        pass
+    if want in versions:
+        return want
+    if want and not quiet:
+        say('the stack runs QEMU %s, whose source is gone from the archive: building the newest' % want)
+    return newest(versions)
+
+
+def prepare(o, table, tdir, version):
+    """The working copy tdir/src, as pristine as its source, with o's patches applied."""
+    src = os.path.join(tdir, 'src')
+    if o['src']:
+        base = o['src']
+        sync_user_tree(o['src'], tdir)
+    else:
+        base = os.path.join(tdir, 'pristine')
+        if not os.path.isdir(base):
+            fetch_source(o, tdir, version)
+        if not os.path.isdir(src):
+            say('copying the source to its working tree')
+            shutil.rmtree(src + '.tmp', ignore_errors=True)
+            subprocess.run(['cp', '-a', base, src + '.tmp'], check=True)
+            os.rename(src + '.tmp', src)
+    restore(tdir, base)
+    apply(tdir, o['patches'])
+
+
+def fetch_source(o, tdir, version):
+    dl = os.path.join(tdir, 'dl')
+    shutil.rmtree(dl, ignore_errors=True)
+    os.makedirs(dl)
+    say('apt-get source qemu=%s (Debian\'s patches applied by dpkg-source)' % version)
+    r = apt(o, ['apt-get', 'source', '-q', 'qemu=' + version], cwd=dl)
+    dirs = [d for d in os.listdir(dl) if os.path.isdir(os.path.join(dl, d))]
+    if r.returncode or len(dirs) != 1:
+        raise BuildError('apt-get source qemu=%s failed:\n%s' % (version, r.stdout[-1500:]))
+    os.rename(os.path.join(dl, dirs[0]), os.path.join(tdir, 'pristine'))
+    shutil.rmtree(dl, ignore_errors=True)
+
+
+def sync_user_tree(user, tdir):
+    """Copy --src's tree (without its build and .git) into tdir/src; later,
+    only the files changed since the last copy."""
+    src, mark = os.path.join(tdir, 'src'), os.path.join(tdir, 'synced')
+    t = time.time()
+    if not os.path.isdir(src):
+        say('copying %s to %s' % (user, src))
+        shutil.rmtree(src + '.tmp', ignore_errors=True)
+        os.makedirs(src + '.tmp')
+        tar = subprocess.Popen(['tar', '-C', user, '--exclude=./build', '--exclude=./.git', '-cf', '-', '.'],
+                               stdout=subprocess.PIPE)
+        ok = subprocess.run(['tar', '-C', src + '.tmp', '-xf', '-'], stdin=tar.stdout).returncode
+        if tar.wait() or ok:
+            raise BuildError('cannot copy %s' % user)
+        os.rename(src + '.tmp', src)
+    else:
+        since = os.stat(mark).st_mtime
+        for dirpath, dirs, files in os.walk(user):
+            if dirpath == user:
+                dirs[:] = [d for d in dirs if d not in ('build', '.git')]
+            for f in files:
+                p = os.path.join(dirpath, f)
+                if os.path.isfile(p) and os.stat(p).st_mtime >= since:
+                    dst = os.path.join(src, os.path.relpath(p, user))
+                    os.makedirs(os.path.dirname(dst), exist_ok=True)
+                    shutil.copyfile(p, dst)
+    open(mark, 'w').close()
+    os.utime(mark, (t, t))
+
+
+def restore(tdir, base):
+    """Undo the last patched build: the files it changed come back from base
+    with a new time stamp, so ninja rebuilds what they feed."""
+    path = os.path.join(tdir, 'applied')
+    try:
+        files = json.load(open(path))
+    except (OSError, ValueError):
+        return
+    for name in files:
+        dst = os.path.join(tdir, 'src', name)
+        if os.path.isfile(os.path.join(base, name)):
+            shutil.copyfile(os.path.join(base, name), dst)
+        elif os.path.exists(dst):
+            os.remove(dst)
+    os.remove(path)
+
+
+def apply(tdir, patches):
+    if not patches:
+        return
+    files = []
+    for p in patches:
+        files += [f for f in qemubuild.patch_files(p) if f not in files]
+    with open(os.path.join(tdir, 'applied'), 'w') as f:     # first: an interrupted apply is undone too
+        json.dump(files, f)
+    for p in patches:
+        for dry in (['--dry-run'], []):
+            r = subprocess.run(['patch', '-p1', '--batch', '--forward', '-d', os.path.join(tdir, 'src'),
+                                '-i', p] + dry, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if r.returncode:
+                raise BuildError('%s does not apply to the source:\n%s' % (p, r.stdout[-1500:]))
+        say('applied ' + p)
+
+
+def build(o, tdir, configure, patches):
+    """Configure (once per flag set) and ninja; returns the binary's path."""
+    bdir = os.path.join(tdir, 'src', 'build')
+    stamp = os.path.join(tdir, 'configured')
+    want = json.dumps(configure)
+    have = open(stamp).read() if os.path.exists(stamp) else None
+    if have != want or not os.path.exists(os.path.join(bdir, 'build.ninja')):
+        shutil.rmtree(bdir, ignore_errors=True)
+        os.makedirs(bdir)
+        say('configuring (about 30 s): ../configure ' + ' '.join(configure))
+        with open(os.path.join(tdir, 'configure.log'), 'w') as log:
+            r = subprocess.run(['../configure'] + configure, cwd=bdir, stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+        if r.returncode:
+            tail = open(os.path.join(tdir, 'configure.log'), errors='replace').read()[-2000:]
+            raise BuildError('configure failed (%s):\n%s' % (os.path.join(tdir, 'configure.log'), tail))
+        _write(stamp, want)
+    ninja(o, bdir)
+    return os.path.join(bdir, qemubuild.BINARY)
+
+
+def ninja(o, bdir):
+    target = qemubuild.BINARY
+    dry = subprocess.run(['ninja', '-n', '-C', bdir, target], stdout=subprocess.PIPE, text=True)
+    m = re.findall(r'^\[\d+/(\d+)\]', dry.stdout, re.M)
+    steps = int(m[-1]) if m else 0
+    jobs = o['jobs'] or os.cpu_count() or 1
+    per = qemubuild.timing(o['cache'])
+    if steps > 50:
+        say('building %d steps with ninja -j%d under nice -n 19: about %d min here '
+            '(%.2f s per step measured on this machine; a rebuild after a patch takes seconds)'
+            % (steps, jobs, max(1, round(steps * per / 60)), per))
+    t0, last, tail = time.monotonic(), time.monotonic(), collections.deque(maxlen=40)
+    p = subprocess.Popen(['nice', '-n', '19', 'ninja', '-C', bdir, '-j', str(jobs), target],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors='replace')
+    for line in p.stdout:
+        tail.append(line.rstrip('\n'))
+        m = re.match(r'^\[(\d+)/(\d+)\]', line)
+        if m and steps > 50 and time.monotonic() - last >= 60:
+            last = time.monotonic()
+            done, total = int(m.group(1)), int(m.group(2))
+            left = (time.monotonic() - t0) / done * (total - done)
+            say('%d/%d steps after %d s, about %d s to go' % (done, total, time.monotonic() - t0, left))
+    if p.wait():
+        raise BuildError('ninja failed in %s:\n%s' % (bdir, '\n'.join(tail)))
+    secs = time.monotonic() - t0
+    if steps:
+        say('ninja: %d steps in %.1f s' % (steps, secs))
+        qemubuild.timing(o['cache'], steps, secs)
