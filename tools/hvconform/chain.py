@@ -11,6 +11,7 @@ profile said) is named in a note and deleted."""
 
 import concurrent.futures
 import os
+import signal
 import sys
 import threading
 import time
@@ -21,6 +22,8 @@ from .profile import DEATH_MARK, INTERMITTENT_MARK, marks
 MAX_RESTARTS = 20
 MAX_AT_ONCE = 16        # boot threads of one chain (they wait for the runner's slots)
 MAX_RERUNS = 3          # of one boot after its L1 failed (not the hypervisor's doing)
+# signals that stop a QEMU from outside (a user, a CI job's end), not a crash
+STOPPED = (signal.SIGHUP, signal.SIGINT, signal.SIGKILL, signal.SIGTERM)
 
 
 class ChainError(Exception):
@@ -236,11 +239,26 @@ class Chain:
                 p = self.start(first_after)
                 for name in ahead:
                     self.start(name, ahead=True)
-            order, ok = [], False
+            order, ok, silent = [], False, []
             while True:
                 self.wait(p)
                 if p.how == 'failed' and not order:
-                    raise ChainError('QEMU could not start the VM (status %d, see above)' % p.st)
+                    raise ChainError('QEMU could not start the VM (status %s, see above)' % p.st)
+                if p.out.n == 0 and p.how != 'timeout':
+                    # it died before its first byte (an L2 QEMU that crashed at
+                    # start): nothing ran, so nothing is a result; once more,
+                    # then it is QEMU that cannot run the VM
+                    silent.append(p)
+                    why = self.describe(p.st, p.how)
+                    if p.how == 'signal' and -(p.st or 0) in STOPPED:
+                        raise ChainError('the VM was %s before printing anything' % why)
+                    if len(silent) > 1:
+                        raise ChainError('the VM %s before printing anything, in two boots: QEMU could '
+                                         'not run it (see above)' % why)
+                    self.note('boot %d %s before printing anything: booting it again' % (p.n, why))
+                    with self.lock:
+                        p = self.start(p.after)
+                    continue
                 order.append(p)
                 s = p.state
                 if len(order) == 1:
@@ -276,7 +294,10 @@ class Chain:
             if self.pool:
                 self.pool.shutdown(wait=ok, cancel_futures=not ok)
         self.took = {q.after or '': round(q.secs, 2) for q in order}
-        unused = [q for q in self.started if q not in order]
+        for q in silent:
+            if os.path.exists(q.path):
+                os.remove(q.path)
+        unused = [q for q in self.started if q not in order and q not in silent]
         for q in unused:
             self.note('boot %d (after=%s) was started ahead, but the VM did not die in %s: '
                       'not part of the run, deleted%s' % (q.n, q.after, q.after,

@@ -48,6 +48,21 @@ def host_ended(vm, err):
     return 'host QEMU ended (%s): %s' % (how, err[-300:] or 'no message')
 
 
+def l2_how(status, info):
+    """How an L2 boot ended (the init's status): 'failed' is an L2 QEMU that
+    gave up with its own error before printing anything (the init makes that
+    127, as a crash; it names a signal in a stderr line of its own), as
+    direct.run's caller says of a QEMU that could not start."""
+    if status == 124:
+        return 'timeout'
+    if status != 127:
+        return 'exited'
+    if not info.get('printed') and info.get('stderr') and \
+            not any('ended by signal' in line for line in info['stderr']):
+        return 'failed'
+    return 'crashed'
+
+
 class Nested:
     """The L1 sessions of one invocation, one per stack (reused across boots).
     Boots from several threads share the running L1, one per slot
@@ -244,8 +259,10 @@ class Nested:
                         self.note('%s before L2 printed anything: retrying this boot' % why)
                         continue
                     return None, 'infra: ' + why, info['stderr']   # the runner reruns it
-                how = 'timeout' if status == 124 else 'crashed' if status == 127 else 'exited'
-                if how == 'crashed' and mode in REUSE_AFTER_CRASH:
+                how = l2_how(status, info)
+                if how == 'failed':
+                    outcome = 'keep'
+                elif how == 'crashed' and mode in REUSE_AFTER_CRASH:
                     vm.after_crash = True   # L1 stays; the next boot is watched
                     outcome = 'keep'
                 elif how == 'exited':

@@ -199,6 +199,33 @@ class ChainTest(unittest.TestCase):
                     self.run_chain(boot, [], workers)
                 self.assertEqual(len(boot.calls), 1)
 
+    def test_a_boot_dying_before_its_first_byte_runs_again(self):
+        """An L2 QEMU that crashed before printing anything: nothing ran, so
+        the boot runs again (an empty log was checked: exit 2, "empty log");
+        twice, it is QEMU that cannot run the VM (ChainError, exit 3); killed
+        from outside, no rerun."""
+        whole = FIRST.split('# running 2')[0] + '# hvconform: 1 passed, 0 failed, 0 skipped\n# hvconform: end\n'
+        for workers in (1, 2):
+            with self.subTest(workers=workers):
+                self.notes.clear()
+                boot = FakeBoot({None: [('', (127, 'crashed')), (whole, DONE)]})
+                paths = self.run_chain(boot, [], workers)
+                self.assertEqual([self.read(p) for p in paths], [whole])
+                self.assertEqual(len(boot.calls), 2)
+                self.assertTrue(self.noted('boot 1', 'before printing anything: booting it again'), self.notes)
+                self.assertEqual(self.files(), ['log.1'])
+                os.remove(self.log + '.1')
+                boot = FakeBoot({None: [('', (127, 'crashed'))] * 2})
+                with self.assertRaisesRegex(chain.ChainError, 'before printing anything, in two boots'):
+                    self.run_chain(boot, [], workers)
+                self.assertEqual(len(boot.calls), 2)
+                boot = FakeBoot({None: [('', (-9, 'signal'))]})
+                with self.assertRaisesRegex(chain.ChainError, 'signal -9 before printing anything'):
+                    self.run_chain(boot, [], workers)
+                self.assertEqual(len(boot.calls), 1)
+                for f in self.files():
+                    os.remove(os.path.join(self.dir, f))
+
     def test_death_in_a_resumed_boot_resumes_again(self):
         after_b = AFTER_B.split('ok 3')[0]          # dies in post.c
         boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(after_b, CRASH)],

@@ -26,6 +26,17 @@ class HostEndedTest(unittest.TestCase):
                          'host QEMU ended (exit status 1): qemu: could not load kernel')
 
 
+class L2HowTest(unittest.TestCase):
+    def test_an_l2_qemu_that_gave_up_before_printing_failed_to_start(self):
+        err = ['qemu-system-x86_64: -device nope: Device \'nope\' not found']
+        self.assertEqual(nested.l2_how(127, {'printed': False, 'stderr': err}), 'failed')
+        self.assertEqual(nested.l2_how(127, {'printed': True, 'stderr': err}), 'crashed')
+        self.assertEqual(nested.l2_how(127, {'printed': False, 'stderr': [
+            '(qemu-system-x86_64 ended by signal 6)']}), 'crashed')
+        self.assertEqual(nested.l2_how(124, {}), 'timeout')
+        self.assertEqual(nested.l2_how(33, {}), 'exited')
+
+
 class RemoveOlderTest(unittest.TestCase):
     def test_an_older_save_that_cannot_go_is_a_note(self):
         with tempfile.TemporaryDirectory() as d:
