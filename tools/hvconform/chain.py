@@ -115,8 +115,9 @@ class Chain:
     the boot must run again (not the hypervisor's doing). enter() runs first
     in every worker thread (the runner's note labels)."""
 
-    def __init__(self, boot, base, log, note, describe, workers=1, echo=True, enter=None):
+    def __init__(self, boot, base, log, note, describe, workers=1, echo=True, enter=None, deadline=None):
         self.boot, self.base, self.log, self.note = boot, list(base), log, note
+        self.deadline = deadline    # time.monotonic() the run must end by (--timeout), or None
         self.describe, self.echo = describe, echo
         self.enter = enter or (lambda: None)
         self.pieces = {}            # after (None: from the start) -> its latest Piece
@@ -204,6 +205,9 @@ class Chain:
             if reruns >= MAX_RERUNS:
                 raise ChainError('nested runner failed (%s): not the hypervisor under test; rerun'
                                  % how[7:])
+            if self.used_up():
+                raise ChainError('nested runner failed (%s) and the run\'s --timeout is used up: not '
+                                 'the hypervisor under test; rerun' % how[7:])
             reruns += 1
             s = read_state(p.path)
             if s.seed is not None and not any(w.startswith('seed=') for w in args):
@@ -215,6 +219,9 @@ class Chain:
         # how long it ran: from its first output (not its wait for a slot)
         p.st, p.how, p.secs = st, how, time.monotonic() - (p.out.first or tb)
         p.state = read_state(p.path)
+
+    def used_up(self):
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     def wait(self, p):
         """p's result, its output shown from now on (it is the chain's head)."""
@@ -255,6 +262,9 @@ class Chain:
                     if len(silent) > 1:
                         raise ChainError('the VM %s before printing anything, in two boots: QEMU could '
                                          'not run it (see above)' % why)
+                    if self.used_up():
+                        raise ChainError('the VM %s before printing anything; the run\'s --timeout is '
+                                         'used up' % why)
                     self.note('boot %d %s before printing anything: booting it again' % (p.n, why))
                     with self.lock:
                         p = self.start(p.after)
@@ -271,6 +281,10 @@ class Chain:
                     break
                 if not s.running:
                     self.note('the VM ended outside a test (%s): not resuming' % why)
+                    break
+                if self.used_up():
+                    self.note('the VM %s during %s; the run\'s --timeout is used up: not resuming'
+                              % (why, s.running))
                     break
                 if len(order) > MAX_RESTARTS:
                     self.note('the VM %s during %s; %d restarts used up: not resuming'

@@ -41,8 +41,9 @@ tools/configs.cfg; the QEMU command lines are printed on stderr.
         auto    kvm if /dev/kvm offers Hyper-V (probe boot of tests=hv.detect),
                 else nested if its L1 cache can be built, else tcg
   --smp N                VPs (default: the configuration's)
-  --timeout S            wall-clock limit per boot, 1..3600 s
-                         (default 120 nested, 60 kvm/tcg)
+  --timeout S            wall-clock limit of each boot and of the run's boots
+                         together (resumes, reruns), 1..3600 s (default:
+                         120 nested, 60 kvm/tcg, per boot only)
   --log FILE             serial log (default build/logs/BOOT-MODE-CONFIG.log)
   --junit FILE           also write JUnit XML
   --json FILE            also write the run's results as JSON (a matrix cell)

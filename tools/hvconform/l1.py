@@ -14,6 +14,7 @@ only restores onto the same devices."""
 
 import json
 import os
+import queue
 import re
 import selectors
 import shutil
@@ -42,11 +43,16 @@ L1_MEMORY = '512'
 KERNEL_ARGS = ('console=ttyS0 init_on_free=1 norandmaps softlockup_panic=1 watchdog_thresh=3 '
                'quiet loglevel=3 panic=-1 mitigations=off i8042.nokbd i8042.noaux')
 PORTS = (('l2', 'hvconform.l2.0'), ('ctl', 'hvconform.ctl'), ('l2b', 'hvconform.l2.1'))
+# a restored L1 answers its liveness check (L1.ping) within this: it takes
+# ~0.01-0.1 s; a damaged saved RAM file never answers
+LIVENESS = 10
 L1_GONE, L1_HUNG, L1_SETUP, L2_SILENT = l1jobs.L1_GONE, l1jobs.L1_HUNG, l1jobs.L1_SETUP, l1jobs.L2_SILENT
 
 
 class L1Error(Exception):
-    """The L1 VM could not be started, or failed outside any job."""
+    """The L1 VM could not be started, or failed outside any job. damaged:
+    the saved L1 it was restored from is suspect (L1saved rebuilds it)."""
+    damaged = False
 
 
 def l1_accel():
@@ -160,13 +166,35 @@ class L1:
         if restore is None:
             self.ready = self.wait_line('ready ', deadline, what='L1 to boot')
         else:
-            if ram:
-                self.qmp()
-                self.ignore_shared()
-                self.qmp_call('migrate-incoming', uri='exec:cat ' + restore)
-            self.resume(deadline, run)
+            try:
+                if ram:
+                    self.qmp()
+                    self.ignore_shared()
+                    self.qmp_call('migrate-incoming', uri='exec:cat ' + restore)
+                self.resume(deadline, run)
+            except (L1Error, OSError, ValueError) as e:
+                # QEMU refused the saved files and ended: its own message says why
+                # ("backing store size ... does not match", "load of migration failed")
+                raise self.failed('restoring L1 from %s' % restore, e)
         self.control = l1jobs.Control(self.conns['ctl'])
         self.control.start()
+
+    def failed(self, what, e, wait=2):
+        """An L1Error for what that failed with e, naming host QEMU's status and
+        its last words when it ended (they say why; e is often only a closed
+        socket). damaged: QEMU ended by itself (not killed from outside)."""
+        try:
+            st = self.proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            st = None
+        if st is None:
+            err = L1Error('%s failed: %s' % (what, e))
+        else:
+            err = L1Error('%s failed: host QEMU ended (%s): %s' % (
+                what, 'killed by signal %d' % -st if st < 0 else 'exit status %d' % st,
+                self.host_err()[-600:] or 'no message'))
+        err.damaged = st is not None and st >= 0
+        return err
 
     def resume(self, deadline, run=True):
         """A state saved while stopped restores stopped: wait for the
@@ -189,9 +217,33 @@ class L1:
         if self.qmp_call('query-status')['return']['status'] != 'running':
             self.qmp_call('cont')
 
+    def ping(self, timeout=LIVENESS):
+        """A restored L1 answers "ping SEQ" with "pong SEQ" (tools/nested/init):
+        its kernel and init run. A saved RAM file that is damaged restores
+        without an error into an L1 that never answers."""
+        with self.send_lock:
+            self.seq += 1
+            seq = self.seq
+        box = self.control.box(seq)
+        try:
+            with self.send_lock:
+                self.conns['ctl'].sendall(b'ping %d\n' % seq)
+            line = box.get(timeout=timeout)
+        except queue.Empty:
+            err = L1Error('the restored L1 did not answer for %d s (%s)' % (timeout, self.where()))
+            err.damaged = True
+            raise err
+        except (OSError, KeyError) as e:
+            raise self.failed('the restored L1\'s liveness check', e)
+        finally:
+            self.control.drop(seq)
+        if line is None:
+            raise self.failed('the restored L1\'s liveness check', 'its control channel closed')
+
     def host_err(self):
         try:
-            return open(os.path.join(self.work, 'host.err'), errors='replace').read().strip()[-2000:]
+            with open(os.path.join(self.work, 'host.err'), errors='replace') as f:
+                return f.read().strip()[-2000:]
         except OSError:
             return ''
 
@@ -240,7 +292,10 @@ class L1:
         c.setblocking(True)
         c.settimeout(timeout)
         self._qmp_file = c.makefile('rwb')
-        json.loads(self._qmp_file.readline())             # greeting
+        greeting = self._qmp_file.readline()
+        if not greeting:
+            raise L1Error('QMP closed before its greeting')
+        json.loads(greeting)
         self.qmp_call('qmp_capabilities')
 
     def qmp_call(self, name, **args):

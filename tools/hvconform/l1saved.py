@@ -80,9 +80,10 @@ def build_cache(stack, note):
 
 def state_key(cache, smp):
     """What a saved L1 depends on: its command line, the cache's inputs and
-    the host QEMU that saved it."""
+    the host QEMU that saved it; not where the cache is (a copy of a cache,
+    its saved L1 included, restores as it is)."""
     h = hashlib.sha256()
-    h.update(' '.join(l1mod.command(cache, smp, '/WORK', ram='/RAM')).encode())
+    h.update(' '.join(l1mod.command('/CACHE', smp, '/WORK', ram='/RAM')).encode())
     try:
         h.update(open(os.path.join(cache, 'stamp'), 'rb').read())
     except OSError:         # a hand-made cache (HVCONFORM_L1_CACHE) has no stamp
@@ -100,7 +101,7 @@ class Standby:
     """An L1 restored in a background thread and left paused until taken."""
 
     def __init__(self, cache, smp, path, meta):
-        self.smp, self.meta, self.error = smp, meta, None
+        self.smp, self.meta, self.error, self.path = smp, meta, None, path
         self.t0 = time.monotonic()
         self.vm = l1mod.L1(cache, smp)
         self.thread = threading.Thread(target=self._restore, args=(path,), daemon=True)
@@ -114,15 +115,20 @@ class Standby:
         self.secs = time.monotonic() - self.t0
 
     def take(self):
-        """The running L1 (waits for its restore to end)."""
+        """The running L1 (waits for its restore to end), checked alive."""
         self.thread.join()
         if self.error is None:
             try:
                 self.vm.cont()
-            except (l1mod.L1Error, OSError, ValueError) as e:
+                self.vm.ping()
+            except l1mod.L1Error as e:
                 self.error = e
+            except (OSError, ValueError) as e:
+                self.error = self.vm.failed('starting the restored L1', e)
         if self.error is not None:
             self.vm.close()
+            if isinstance(self.error, l1mod.L1Error):
+                raise self.error
             raise l1mod.L1Error(str(self.error))
         return self.vm
 
@@ -149,8 +155,12 @@ def saved(cache, stack, smp, keys, note):
             meta = json.load(open(state[:-len('.state')] + '.meta'))
         except (OSError, ValueError):
             meta = {}
-        if meta.get('key') == key and os.path.exists(state) and os.path.exists(ram_file(state)):
-            return state, meta
+        if meta.get('key') == key:
+            if whole(state, meta):
+                return state, meta
+            if os.path.exists(state):
+                note('the saved L1 %s is not whole (its files are not the sizes saved, %s): saving it '
+                     'again' % (state, meta.get('sizes')))
         note('saving a booted %s L1 (%d vCPUs) for later runs: one cold boot, ~10-20 s'
                   % (stack, smp))
         t = time.monotonic()
@@ -166,13 +176,36 @@ def saved(cache, stack, smp, keys, note):
             vm.close()
         os.replace(ram_file(state + '.tmp'), ram_file(state))
         os.replace(state + '.tmp', state)
-        meta = {'key': key, 'ready': vm.ready}
+        meta = {'key': key, 'ready': vm.ready, 'sizes': [os.path.getsize(state), os.path.getsize(ram_file(state))]}
         with open(state[:-len('.state')] + '.meta.tmp', 'w') as f:
             json.dump(meta, f)
         os.replace(state[:-len('.state')] + '.meta.tmp', state[:-len('.state')] + '.meta')
         remove_older(cache, smp, state, note)
         note('saved %s (%.1f s)' % (state, time.monotonic() - t))
         return state, meta
+
+
+def whole(state, meta):
+    """The saved files are there at the sizes they were saved with (a file
+    cut short is a damaged save; a save without sizes is an older tree's)."""
+    try:
+        sizes = [os.path.getsize(state), os.path.getsize(ram_file(state))]
+    except OSError:
+        return False
+    return meta.get('sizes', sizes) == sizes
+
+
+def discard(state, note, why):
+    """A saved L1 that failed to restore or to answer goes: the next
+    saved() makes it again (restores running from it keep their open files)."""
+    note('the saved L1 %s is damaged (%s): removing it, a new one is saved' % (state, why))
+    for path in (state, ram_file(state), state[:-len('.state')] + '.meta'):
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise NestedError('cannot remove the damaged saved L1 %s: %s' % (path, e.strerror or e))
 
 
 def remove_older(cache, smp, state, note):

@@ -20,7 +20,7 @@ import time
 from . import configs, qemubin
 from . import l1 as l1mod
 from . import l1jobs
-from .l1saved import NestedError, Standby, build_cache, cache_dir, saved  # noqa: F401 (the runner's names)
+from .l1saved import NestedError, Standby, build_cache, cache_dir, discard, saved  # noqa: F401 (the runner's names)
 
 # Host QEMU 7.2 TCG can abort running nested SVM (tcg_handle_interrupt asserts
 # the BQL), seen in many nested OVMF boots: such a boot is retried.
@@ -85,6 +85,7 @@ class Nested:
         self.keys = {}
         self.versions = {}
         self.closed = False
+        self.rebuilt = False        # a damaged saved L1 is saved again once
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
         if prefetch:            # the first restore overlaps the run's preparation
@@ -111,9 +112,12 @@ class Nested:
         ahead, else one restored now)."""
         t = time.monotonic()
         ahead = self.spare is not None and self.spare.smp == want
-        for attempt in (1, 2):
+        retried = False
+        while True:
             # the standby; if it died while it waited (killed, host trouble),
-            # one more restored now, in the foreground, before giving up
+            # one more restored now, in the foreground; if QEMU refused the
+            # saved files or the restored L1 did not answer, the saved L1 is
+            # damaged: it is saved again, once per run
             if self.spare is None or self.spare.smp != want:
                 self.close_spare()
                 self._standby(want)
@@ -125,9 +129,15 @@ class Nested:
                 vm = spare.take()
                 break
             except l1mod.L1Error as e:
-                if attempt == 2:
-                    raise NestedError('cannot restore the saved %s L1 (%s): %s' % (self.stack, self.cache, e))
-                self.note('the standby L1 failed (%s): restoring another' % e)
+                if e.damaged and not self.rebuilt:
+                    self.rebuilt = True
+                    discard(spare.path, self.note, e)
+                elif not e.damaged and not retried:
+                    retried = True
+                    self.note('the standby L1 failed (%s): restoring another' % e)
+                else:
+                    raise NestedError('cannot restore the saved %s L1 (%s)%s: %s' % (
+                        self.stack, self.cache, ', saved again' if self.rebuilt else '', e))
         waited = time.monotonic() - t
         meta = spare.meta
         vm.ready = meta.get('ready')
@@ -221,8 +231,13 @@ class Nested:
         'timeout' (L2 limit), 'crashed' (L2 QEMU died or failed), or 'infra'
         (L1 itself failed; status None). Safe to call from several threads."""
         tries = 1 + int(os.environ.get('NESTED_RETRIES', '2'))   # reruns of an L1 failure
+        deadline = time.monotonic() + timeout       # the reruns' too
         for attempt in range(tries):
             vm, slot = self._take(smp, longest)
+            left = int(deadline - time.monotonic())
+            if left < 1:
+                self._give(vm, slot, 'keep')
+                return 124, 'timeout', []
             outcome = 'kill'
             try:
                 # L2's COM1 and virtio console go to the file the init forwards
@@ -234,7 +249,7 @@ class Nested:
                 watch = REUSE_AFTER_CRASH.get(mode) if vm.after_crash else None
                 vm.after_crash = False
                 try:
-                    status, info = vm.run_job(slot, image, fields, timeout, out, first_output=watch)
+                    status, info = vm.run_job(slot, image, fields, left, out, first_output=watch)
                 except l1jobs.JobError as e:
                     outcome = 'keep'
                     raise NestedError(str(e))

@@ -162,6 +162,9 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
 def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, junit, json_out, label, qemu):
     smp = table.smp(config, o['smp'])
     timeout = o['timeout'] or (120 if mode == 'nested' else 60)
+    # a given --timeout bounds the run's boots together (reruns, resumes and
+    # the L1s they wait for included), not only each one
+    deadline = time.monotonic() + o['timeout'] if o['timeout'] else None
     if mode == 'tcg':
         l2args = ['-M', table.machines[machine]['qemu']]
         note('tcg: no Hyper-V (TCG offers no hv-* enlightenments); --config %s does not apply, '
@@ -199,6 +202,10 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         base.append('seed=%d' % (int.from_bytes(os.urandom(4), 'little') % 4000000000 + 1))
 
     def boot(args, out):
+        limit = timeout if deadline is None else deadline - time.monotonic()
+        if limit < 1:
+            return None, 'timeout'
+        limit = int(limit + 0.999)
         image = images.image_for(o['boot'], args, tmp)
         if mode == 'nested':
             boot_mode = 'iso-uefi' if (o['boot'], o['firmware']) == ('iso', 'uefi') else o['boot']
@@ -206,7 +213,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
                 # its seconds last time, for the slots' order (longest first)
                 after = next((w[6:] for w in args if w.startswith('after=')), '')
                 longest = (seen or {}).get(after, 0)
-                st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, timeout, out,
+                st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, limit, out,
                                                   longest)
             finally:
                 if os.path.basename(os.path.dirname(image)).startswith(images.OWN_COPY):
@@ -219,7 +226,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
                                   l2args, smp, tmp, qemu=qemu and qemu['path'])
         # the build's image path, not this run's temporary copy: a user can rerun it
         note('QEMU: ' + ' '.join(shlex.quote(images.ORIGINAL.get(c, c)) for c in cmd))
-        st, how = direct.run(cmd, timeout, out, os.path.join(tmp, 'qemu.err'))
+        st, how = direct.run(cmd, limit, out, os.path.join(tmp, 'qemu.err'))
         err = open(os.path.join(tmp, 'qemu.err'), errors='replace').read().strip()
         if err:
             sys.stderr.write(err + '\n')
@@ -230,8 +237,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     def enter():
         _cell.label = label
 
-    c = chain.Chain(boot, base, log, note, lambda st, how: describe(st, how, timeout), workers,
-                    echo=label is None, enter=enter)
+    c = chain.Chain(boot, base, log, note, lambda st, how: describe(st, how, timeout, deadline), workers,
+                    echo=label is None, enter=enter, deadline=deadline)
     try:
         pieces = c.run(first_after, ahead)
     except chain.ChainError as e:
@@ -260,9 +267,9 @@ def read_profile(path):
         raise cli.Usage('--profile: %s' % e)
 
 
-def describe(st, how, timeout):
+def describe(st, how, timeout, deadline=None):
     if how == 'timeout':
-        return 'timed out after %d s' % timeout
+        return 'timed out after %d s%s' % (timeout, ' (--timeout: the whole run\'s limit)' if deadline else '')
     if how == 'signal':
         return 'killed by signal %d' % -st
     if how == 'crashed':

@@ -226,6 +226,25 @@ class ChainTest(unittest.TestCase):
                 for f in self.files():
                     os.remove(os.path.join(self.dir, f))
 
+    def test_timeout_bounds_the_whole_run(self):
+        """--timeout is the run's limit: reruns of a failing L1 and resumes
+        after deaths stop when it is used up (a damaged L1 hung through 12
+        restores for 173 s with --timeout 10)."""
+        cut = 'TAP version 13\n# seed: 7\n1..4\n'
+        slow = {None: lambda: time.sleep(0.2)}
+        boot = FakeBoot({None: [(cut, (None, 'infra: L1 hung'))] * (chain.MAX_RERUNS + 1)}, slow)
+        self.chain = chain.Chain(boot, [], self.log, self.notes.append, lambda st, how: how, 1, echo=False,
+                                 deadline=time.monotonic() + 0.3)
+        with self.assertRaisesRegex(chain.ChainError, '--timeout is used up'):
+            self.chain.run(None, [])
+        self.assertEqual(len(boot.calls), 2)
+        boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)]}, slow)
+        self.chain = chain.Chain(boot, [], self.log, self.notes.append, lambda st, how: how, 1, echo=False,
+                                 deadline=time.monotonic() + 0.1)
+        paths = self.chain.run(None, [])
+        self.assertEqual(([self.read(p) for p in paths], len(boot.calls)), ([FIRST], 1))
+        self.assertTrue(self.noted('--timeout is used up: not resuming'), self.notes)
+
     def test_death_in_a_resumed_boot_resumes_again(self):
         after_b = AFTER_B.split('ok 3')[0]          # dies in post.c
         boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(after_b, CRASH)],

@@ -54,3 +54,78 @@ class RemoveOlderTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class DamagedSavedL1Test(unittest.TestCase):
+    """A saved L1 that QEMU refuses or that restores into a hang is saved
+    again once, with QEMU's own message in the notes; a second failure ends
+    the run (exit 3) with it. The restore and the save are stubs."""
+
+    def test_qemus_message_is_kept(self):
+        from hvconform import l1
+        vm = l1.L1(None, 2)
+        self.addCleanup(vm.close)
+        with open(os.path.join(vm.work, 'host.err'), 'wb') as err:
+            vm.proc = subprocess.Popen(['sh', '-c', 'echo "qemu-system-x86_64: backing store size 0x10000000 '
+                                        'does not match \'size\' option 0x20000000"; exit 1'], stdout=err)
+        e = vm.failed('restoring L1 from X', ValueError('Expecting value: line 1 column 1 (char 0)'))
+        self.assertIn('host QEMU ended (exit status 1): qemu-system-x86_64: backing store size', str(e))
+        self.assertTrue(e.damaged)
+
+    def restore(self, failures):
+        from hvconform import l1
+        d = tempfile.mkdtemp()
+        self.addCleanup(subprocess.run, ['rm', '-rf', d])
+        state = os.path.join(d, 'l1-smp2-k.state')
+        made, notes = [], []
+
+        def fake_saved(cache, stack, smp, keys, note):
+            if not os.path.exists(state):
+                made.append(state)          # saved again
+                for path in (state, state[:-6] + '.ram', state[:-6] + '.meta'):
+                    open(path, 'w').close()
+            return state, {}
+
+        class FakeStandby:
+            def __init__(self, cache, smp, path, meta):
+                self.smp, self.meta, self.path, self.secs = smp, meta, path, 0.1
+
+            def take(self):
+                if failures:
+                    e = l1.L1Error(failures.pop(0))
+                    e.damaged = True
+                    raise e
+                return type('VM', (), {'cmdline': ['qemu'], 'ready': None})()
+
+            def close(self):
+                pass
+        fake_saved(d, 'debian12', 2, {}, notes.append)
+        made.clear()
+        with mock.patch.dict(os.environ, {'HVCONFORM_L1_CACHE': d}), \
+                mock.patch.object(nested, 'saved', fake_saved), mock.patch.object(nested, 'Standby', FakeStandby):
+            n = nested.Nested('debian12', notes.append, prefetch=0)
+            try:
+                return n._restore(2), made, notes
+            except nested.NestedError as e:
+                return e, made, notes
+
+    def test_saved_again_once(self):
+        msg = 'host QEMU ended (exit status 1): qemu-system-x86_64: Not a migration stream'
+        vm, made, notes = self.restore([msg])
+        self.assertNotIsInstance(vm, Exception, vm)
+        self.assertEqual(len(made), 1, 'the damaged saved L1 was not saved again')
+        self.assertTrue(any('is damaged' in n and 'Not a migration stream' in n for n in notes), notes)
+        err, made, notes = self.restore([msg, 'the restored L1 did not answer for 10 s'])
+        self.assertIsInstance(err, nested.NestedError)
+        self.assertEqual(len(made), 1, 'saved again more than once')
+        self.assertIn('saved again: the restored L1 did not answer', str(err))
+
+    def test_a_file_cut_short_is_not_whole(self):
+        with tempfile.TemporaryDirectory() as d:
+            state = os.path.join(d, 'l1-smp2-k.state')
+            for path, size in ((state, 100), (l1saved.ram_file(state), 4096)):
+                with open(path, 'wb') as f:
+                    f.truncate(size)
+            self.assertTrue(l1saved.whole(state, {'sizes': [100, 4096]}))
+            os.truncate(l1saved.ram_file(state), 2048)
+            self.assertFalse(l1saved.whole(state, {'sizes': [100, 4096]}))
