@@ -11,7 +11,7 @@ USAGE = """usage: ./run-qemu.sh [OPTIONS] [-- KERNEL ARGS...]
 Boots the hvconform test kernel under QEMU, prints the serial output as it
 arrives, then the checker's report (tools/check-log) and exits with its verdict.
 Builds what it boots (make) and installs missing Debian packages
-(scripts/install-deps.sh) first. Configurations, machines and stacks are rows of
+(scripts/install-deps.sh: the list scripts/packages.txt) first. Configurations, machines and stacks are rows of
 tools/configs.cfg; the QEMU command lines are printed on stderr.
 
   --config NAME      the Hyper-V partition (default full): {configs}
@@ -39,7 +39,8 @@ tools/configs.cfg; the QEMU command lines are printed on stderr.
                 runs the kernel in L2 with Hyper-V enlightenments
         tcg     plain TCG: no Hyper-V at all, the Hyper-V tests SKIP
         auto    kvm if /dev/kvm offers Hyper-V (probe boot of tests=hv.detect),
-                else nested if its L1 cache can be built, else tcg
+                else nested; when neither works, exit 3 with each one's
+                reason (never tcg: it runs only when asked)
   --smp N                VPs (default: the configuration's)
   --timeout S            wall-clock limit of each boot and of the run's boots
                          together (resumes, reruns), 1..3600 s (default:
@@ -73,7 +74,8 @@ Exit status:
   2  not a log (tools/check-log: unreadable, empty, no TAP at all) or a
      usage error of this script
   3  environment error: QEMU / firmware / image missing, build or package
-     install failed, QEMU or the nested runner could not start the VM
+     install failed, QEMU or the nested runner could not start the VM, no
+     mode reaches Hyper-V (--mode auto)
 """
 
 VALUE_OPTS = ('--boot', '--firmware', '--mode', '--config', '--machine', '--stack', '--qemu', '--smp',

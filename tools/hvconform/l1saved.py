@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shlex
 import subprocess
 import threading
 import time
@@ -17,6 +18,7 @@ from . import l1 as l1mod
 from .configs import ROOT
 
 NESTED_DIR = os.path.join(ROOT, 'tools', 'nested')
+BUILD_TIMEOUT = 1800        # a first build downloads a kernel (debian13: ~60 packages)
 
 
 class NestedError(Exception):
@@ -24,7 +26,16 @@ class NestedError(Exception):
 
 
 def cache_dir(stack):
-    return os.environ.get('HVCONFORM_L1_CACHE') or os.path.join(ROOT, 'build', 'nested', stack)
+    """HVCONFORM_NESTED_DIR=DIR: where the stacks' caches and saved L1s are
+    built (DIR/STACK; default build/nested)."""
+    return os.environ.get('HVCONFORM_L1_CACHE') or os.path.join(
+        os.environ.get('HVCONFORM_NESTED_DIR') or os.path.join(ROOT, 'build', 'nested'), stack)
+
+
+def tail(text, n=12):
+    """A command's last n lines, indented under the message that names it."""
+    lines = [l.rstrip() for l in text.strip().split('\n') if l.strip()][-n:]
+    return ''.join('\n    ' + l[:300] for l in lines)
 
 
 _checked = {}       # stack -> cache dir, checked once per process
@@ -65,12 +76,20 @@ def build_cache(stack, note):
         pass
     if not os.path.exists(os.path.join(d, 'stamp')):
         note('building the %s L1 cache in %s (first time: ~20 s plus a download)' % (stack, d))
-    r = subprocess.run(['sh', os.path.join(NESTED_DIR, 'build-cache.sh'), '--stack', stack, d],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       timeout=1800)
+    cmd = ['sh', os.path.join(NESTED_DIR, 'build-cache.sh'), '--stack', stack, d]
+    # the failing command and its last lines: the reason, never an empty one
+    what = 'the %s L1 cache could not be built: `%s`' % (stack, ' '.join(shlex.quote(c) for c in cmd))
+    try:
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=BUILD_TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        raise NestedError('%s took over %d s; its last lines:%s'
+                          % (what, BUILD_TIMEOUT, tail((e.stdout or b'').decode(errors='replace'))))
     if r.returncode:
-        text = r.stdout.decode(errors='replace').strip()
-        raise NestedError('the %s L1 cache could not be built: %s' % (stack, text[-1500:]))
+        text = tail(r.stdout.decode(errors='replace'))
+        raise NestedError('%s ended with status %d%s' % (what, r.returncode,
+                                                         '; its last lines:' + text if text else
+                                                         ' and printed nothing'))
     with open(key_file + '.tmp', 'w') as f:
         f.write(quick_key(d))
     os.replace(key_file + '.tmp', key_file)

@@ -16,6 +16,7 @@ import time
 from . import BadInput, chain, cli, configs, direct, hostqemu, images, jsonfile, l1jobs, nested, qemubin, verdict
 from . import profile as profile_mod
 from .configs import ROOT, Table
+from .l1saved import tail
 from .tap import clean
 
 ENV, USAGE_RC = 3, 2
@@ -50,7 +51,8 @@ def prepare(o):
     if not o['no_deps'] and not os.environ.get('HVCONFORM_NO_DEPS'):
         if subprocess.run(['sh', os.path.join(ROOT, 'scripts', 'install-deps.sh')],
                           stdin=subprocess.DEVNULL, stdout=sys.stderr).returncode:
-            raise EnvError('missing Debian packages (scripts/install-deps.sh failed)')
+            raise EnvError('missing Debian packages: `sh scripts/install-deps.sh` failed '
+                           '(its install-pkgs lines above name them)')
     return qemu_version()
 
 
@@ -98,11 +100,13 @@ class Background:
 
 
 def kvm_probe(table, tmp, built=None, qemu=None):
-    """(ok, why): host KVM runs the kernel with the full flags and it sees Hv#1.
+    """(ok, why): host KVM runs the kernel with the full flags and it sees Hv#1;
+    why names the probe's command and ends with its last lines.
     built: waits for the kernel image, when it is still being built; qemu:
     the binary under test (--qemu), else the host's."""
     if not os.access('/dev/kvm', os.R_OK | os.W_OK):
-        return False, 'no usable /dev/kvm'
+        return False, ('/dev/kvm is missing' if not os.path.exists('/dev/kvm') else
+                       '/dev/kvm is not read-write for this user')
     if built:
         built()
     cmd = direct.qemu_command('kvm', 'kernel', 'bios', images.ELF, 'tests=hv.detect',
@@ -111,11 +115,19 @@ def kvm_probe(table, tmp, built=None, qemu=None):
     st, how = direct.run(cmd, 20, out.extend, os.path.join(tmp, 'probe.err'))
     if st == 33 and b'"Hv#1"' in out:
         return True, ''
-    err = open(os.path.join(tmp, 'probe.err'), errors='replace').read().strip().split('\n')[0]
-    return False, err or 'probe boot ended with status %s (%s)' % (st, how)
+    err = open(os.path.join(tmp, 'probe.err'), errors='replace').read()
+    serial = out.decode(errors='replace').replace('\r', '')
+    said = err.strip() and ('; its stderr:' + tail(err, 6)) or \
+        (serial.strip() and '; its serial output:' + tail(serial, 6)) or ' and printed nothing'
+    verdict = 'the kernel did not see "Hv#1"' if st in (33, 35) else describe(st, how, 20)
+    return False, 'the probe boot `%s` %s%s' % (' '.join(shlex.quote(images.ORIGINAL.get(c, c)) for c in cmd),
+                                                 verdict, said)
 
 
 def choose_mode(o, table, stack, tmp, built=None):
+    """The mode to run in. auto: kvm, else nested; a host where neither
+    reaches Hyper-V is an environment error naming both reasons (plain TCG
+    runs only when asked: it tests no Hyper-V at all)."""
     mode = o['mode']
     if mode in ('auto', 'kvm'):
         under_test = o.get('qemu_ids') or [{}]
@@ -125,13 +137,16 @@ def choose_mode(o, table, stack, tmp, built=None):
             return 'kvm'
         if mode == 'kvm':
             raise EnvError('--mode kvm: host KVM with Hyper-V enlightenments does not work: ' + why)
+        note('host KVM offers no Hyper-V: %s' % why)
         try:
             nested.build_cache(stack, note)
-            note('mode nested (host KVM: %s; nested runner ready)' % why)
-            return 'nested'
         except nested.NestedError as e:
-            note('mode tcg (host KVM: %s; nested: %s)' % (why, e))
-            return 'tcg'
+            # (a NestedError: --matrix reports it for this stack)
+            raise nested.NestedError('no mode reaches Hyper-V on this host (--mode auto):\n  kvm: %s\n'
+                                     '  nested: %s\n  (--mode tcg runs the suite without Hyper-V: '
+                                     'every Hyper-V test SKIPs)' % (why, e))
+        note('mode nested (nested runner ready)')
+        return 'nested'
     if mode == 'nested':
         nested.build_cache(stack, note)
     note('mode ' + mode)

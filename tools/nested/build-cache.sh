@@ -26,7 +26,13 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "build-cache: $*" >&2; }
-die() { echo "build-cache: error: $*" >&2; exit 1; }
+said=
+die() { said=1; echo "build-cache: error: $*" >&2; exit 1; }
+# set -e ends the script at any failing command: never without a word (a dpkg-query
+# that failed for one missing package once ended it silently). step: what it was doing.
+step=starting tmp=
+trap 'rc=$?; [ -n "${tmp:-}" ] && rm -rf "$tmp"
+	[ $rc -eq 0 ] || [ -n "$said" ] || echo "build-cache: error: failed while $step (status $rc)" >&2' EXIT
 usage() { sed -n 2p "$0" | sed 's/^# /usage: /' >&2; exit "${1:-2}"; }
 
 stack='' update='' cache=''
@@ -56,32 +62,19 @@ cache=$(cd "$cache" && pwd)
 exec 9>"$cache/.lock"
 flock 9 || die "cannot lock $cache/.lock"
 
-# CI may start from a bare Debian: install what is missing, updating the
-# host's package lists once if the first install fails for lack of them.
-updated=
-need() { # need PACKAGE...
-	missing= st="|$(dpkg-query -W -f '${Package} ${db:Status-Abbrev}|' "$@" 2>/dev/null)"
-	for p; do case $st in *"|$p ii"*) ;; *) missing="$missing $p" ;; esac; done
-	[ -z "$missing" ] && return 0
-	log "installing$missing"
-	# shellcheck disable=SC2086
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2; then
-		[ -z "$updated" ] || die "apt-get install$missing failed"
-		updated=1; apt-get update -q >&2 || die "apt-get update failed"
-		# shellcheck disable=SC2086
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2 ||
-			die "apt-get install$missing failed"
-	fi
-}
-# The stack interface: stack_need; stack_resolve (sets kpkg, kver, qemu_pkg,
+# A bare Debian may lack what this needs: the project's one package list
+# (scripts/packages.txt) is checked and completed here too, for a CACHE_DIR
+# built without ./run-qemu.sh. A failure names the packages.
+step="checking packages (scripts/install-deps.sh)"
+sh "$here/../../scripts/install-deps.sh" >&2 ||
+	die "packages missing, not installed (the install-pkgs lines above name them)"
+# The stack interface: stack_resolve (sets kpkg, kver, qemu_pkg,
 # sinputs); stack_kernel_deb DIR (sets kdebs, the kernel's
 # .deb files: Linux 7.x packages split vmlinuz and modules out of linux-image-*); stack_userland ROOT (QEMU,
 # libraries, ROOT/fw; sets qemu_ver).
 # shellcheck disable=SC1090
 . "$here/stack-$stack.sh"
-need busybox-static cpio kmod xz-utils zstd binutils gcc libc6-dev
-stack_need
-
+step="resolving the $stack stack's packages"
 stack_resolve
 # L1's modules: KVM (the vendor module picked by init), virtio_console for the
 # host's ports, and virtio_blk with what its device needs, for a payload disk.
@@ -98,10 +91,11 @@ if [ -s "$cache/kernel/vmlinuz" ] && [ -s "$cache/base.cpio" ] && [ -s "$cache/v
 fi
 
 tmp=$(mktemp -d "$cache/tmp.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'exit 130' INT TERM
 
 # 1. Kernel and modules, kept apart so a change elsewhere does not redo them.
 kstamp="$kpkg $kver $mods -- $alts $(sha256sum <"$here/kmods.sh" | cut -c1-16)"
+step="extracting the L1 kernel and its modules"
 if [ "$(cat "$cache/kernel/kstamp" 2>/dev/null)" != "$kstamp" ] || [ ! -s "$cache/kernel/vmlinuz" ]; then
 	mkdir -p "$tmp/dl"
 	stack_kernel_deb "$tmp/dl"
@@ -124,6 +118,7 @@ if [ "$(cat "$cache/kernel/kstamp" 2>/dev/null)" != "$kstamp" ] || [ ! -s "$cach
 fi
 
 # 2. The root tree.
+step="building L1's root tree"
 r=$tmp/root
 mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/lib/modules" \
 	"$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/fw"

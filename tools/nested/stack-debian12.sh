@@ -1,12 +1,10 @@
 # stack-debian12.sh — sourced by build-cache.sh: the debian12 stack is the
 # HOST's Debian 12 packages (QEMU 7.2 + its libraries as installed, copied with
 # ldd) and the Debian 12 cloud kernel (Linux 6.1) fetched with the host's apt.
-# Defines the stack interface (see build-cache.sh): stack_need, stack_resolve,
-# stack_kernel_deb, stack_userland.
+# Defines the stack interface (see build-cache.sh): stack_resolve, stack_kernel_deb,
+# stack_userland. Its host packages are in scripts/packages.txt.
 # Variables shared with build-cache.sh (read and set across the two files):
 # shellcheck shell=sh disable=SC2154,SC2034
-
-stack_need() { need qemu-system-x86 seabios ovmf; }
 
 # The kernel package: whatever linux-image-cloud-amd64 depends on right now.
 kpkg_resolve() {

@@ -16,8 +16,6 @@ suite=trixie
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 apt_dir=$cache/apt
 
-stack_need() { need debian-archive-keyring; }
-
 aptp() { APT_CONFIG=$apt_dir/apt.conf apt-get "$@"; }
 aptc() { APT_CONFIG=$apt_dir/apt.conf apt-cache "$@"; }
 apt_init() {
