@@ -3,7 +3,8 @@
 # install mechanism (scripts/install-deps.sh gives it scripts/packages.txt; the slow tests
 # their own: chromium, python3-yaml, npm). One dpkg-query for all of them, `apt-get update`
 # once and only when something must be installed, sudo -n when not root. Every apt-get has a
-# time limit (APT_TIMEOUT, default 900 s) and waits up to that for another apt's dpkg lock.
+# time limit (APT_TIMEOUT, default 3600 s: a bare machine installs ~400 packages, slow on a
+# loaded host) and waits up to that for another apt's dpkg lock.
 # A failure names the packages and apt's reason; a package apt does not know is named as
 # such. Never a silent exit.
 # Exit status: 0 all present (or installed), 1 install failed or not possible, 2 usage.
@@ -38,7 +39,7 @@ if [ "$(id -u)" -ne 0 ]; then
 		exit 1
 	fi
 fi
-t=${APT_TIMEOUT:-900}
+t=${APT_TIMEOUT:-3600}
 to=
 command -v timeout >/dev/null 2>&1 && to="timeout $t"
 out=$(mktemp "${TMPDIR:-/tmp}/install-pkgs.XXXXXX") || { say "cannot make a temporary file"; exit 1; }

@@ -14,6 +14,7 @@ import cases_host  # noqa: F401  (registers cases)
 import cases_reliability  # noqa: F401
 import cases_nested  # noqa: F401
 import cases_deps  # noqa: F401
+import cases_ci  # noqa: F401
 
 args = sys.argv[1:]
 slow = '--slow' in args

@@ -17,8 +17,12 @@ TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(TOOLS)
 CI = os.path.join(TOOLS, 'ci')
 DEBIAN_PY = '/usr/lib/python3/dist-packages'
-STACKS = ['debian12', 'debian13', 'debian13-backports']
-CONFIGS = ['full', 'enforce', 'nosynic']
+sys.path.insert(0, TOOLS)
+from hvconform.configs import Table  # noqa: E402
+
+# the examples' matrix is the table's (tools/readme-update writes it there)
+STACKS = Table().matrix['stacks']
+CONFIGS = Table().matrix['configs']
 RUN = ('./run-qemu.sh --stack "$STACK" --config "$CONFIG" --junit junit.xml '
        '--json "cells/$STACK-$CONFIG.json"')
 REPORT = 'tools/matrix-report --out matrix cells/*.json'
