@@ -11,6 +11,7 @@ struct hv_message_page hv_simp_pages[MAX_CPUS] __attribute__((aligned(4096)));
 uint8_t hv_siefp_pages[MAX_CPUS][4096] __attribute__((aligned(4096)));
 struct sint_record sint_records_vp[MAX_CPUS][HV_SINT_COUNT];
 static int auto_eoi[MAX_CPUS][HV_SINT_COUNT];
+struct synic_stray synic_strays[MAX_CPUS];
 
 /* this VP's */
 #define SIMP (&hv_simp_pages[cpu_index()])
@@ -40,6 +41,24 @@ void synic_sint_set(int sint, int vector, int masked, int aeoi)
 
 void synic_eom(void) { wrmsr(HV_X64_MSR_EOM, 0); }
 
+void synic_note_stray(int sint)
+{
+    struct synic_stray *s = &synic_strays[cpu_index()];
+    volatile struct hv_message *m = &SIMP->slot[sint];
+    if (!s->count++) *s = (struct synic_stray){ 1, sint, m->header.message_type, m->header.payload_size };
+}
+
+void synic_take_strays(void)
+{
+    if (!hv_has_synic() || !(rdmsr(HV_X64_MSR_SIMP) & HV_SIMP_ENABLE)) return;
+    for (int s = 0; s < HV_SINT_COUNT; s++) {
+        if (SIMP->slot[s].header.message_type == HV_MESSAGE_TYPE_NONE) continue;
+        synic_note_stray(s);
+        synic_clear_slot(s);
+        synic_eom();
+    }
+}
+
 /* Empty every slot and EOM until nothing more arrives for a while, so
  * messages still queued from the previous test land now, not later. A
  * message that says MessagePending (TLFS 6.0b 11.10, SynIC Message Flags: the
@@ -58,6 +77,7 @@ void synic_drain(void)
     while (owed ? !deadline_passed(owed_limit) : !deadline_passed(quiet) && !deadline_passed(limit)) {
         for (int s = 0; s < HV_SINT_COUNT; s++) {
             if (SIMP->slot[s].header.message_type == HV_MESSAGE_TYPE_NONE) continue;
+            synic_note_stray(s);
             if (synic_clear_slot(s)) {
                 owed |= 1u << s;
             } else {

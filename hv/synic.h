@@ -25,12 +25,24 @@ struct sint_record {
 extern struct sint_record sint_records_vp[MAX_CPUS][HV_SINT_COUNT];
 #define sint_records (sint_records_vp[0])
 
+/* Messages the harness took from a slot where no test was waiting for one
+ * (synic_drain, synic_take_strays, the helper's flush): per VP, how many
+ * and the first one's place and header. The caller (the suite) reads and
+ * clears them. */
+struct synic_stray { uint32_t count; int sint; uint32_t type, size; };
+extern struct synic_stray synic_strays[MAX_CPUS];
+/* Record the message in this VP's slot `sint` as a stray. */
+void synic_note_stray(int sint);
+/* Each non-empty slot of this VP: recorded as a stray, emptied, EOM. */
+void synic_take_strays(void);
+
 /* Installs the handlers; call once after hv_detect. */
 void synic_init(void);
 /* Known state: SCONTROL enabled, SIMP/SIEFP enabled on zeroed pages, every
  * SINT masked, EOM written, records cleared, interrupts off. */
 void synic_reset(void);
-/* Empty the slots and let queued messages arrive (bounded, 100 ms). */
+/* Empty the slots and let queued messages arrive (bounded, 100 ms); every
+ * message found is a stray (synic_note_stray). */
 void synic_drain(void);
 void synic_sint_set(int sint, int vector, int masked, int auto_eoi);
 void synic_eom(void);

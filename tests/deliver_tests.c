@@ -14,11 +14,12 @@ TEST_ROW(deliver, interrupt)
 {
     uint32_t conn;
     if (!need_msg_conn(t, TEST_SINT, &conn)) return;
-    post_input(0, conn, TEST_TYPE, 8);
+    struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 8);
     if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "post")) return;
     check(t, synic_wait_irq(TEST_SINT, 0, DELIVERY_TIMEOUT_US), "no interrupt on vector %#x within 200 ms", SINT_VECTOR(TEST_SINT));
     synic_wait_irq(TEST_SINT, 1, 20000);    /* a second one would be a duplicate */
     check(t, sint_records[TEST_SINT].count == 1, "%u interrupts for one message, want 1", sint_records[TEST_SINT].count);
+    expect_delivered(t, TEST_SINT, in, "unmasked SINT");
 }
 
 /* A masked SINT gets the message in its slot but no interrupt. */
@@ -40,10 +41,11 @@ TEST_ROW(deliver, auto_eoi)
     uint32_t conn;
     if (!need_msg_conn(t, TEST_SINT, &conn)) return;
     synic_sint_set(TEST_SINT, SINT_VECTOR(TEST_SINT), 0, 1);
-    post_input(0, conn, TEST_TYPE, 8);
+    struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 8);
     if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "post to an AutoEOI SINT")) return;
     if (!check(t, synic_wait_irq(TEST_SINT, 0, DELIVERY_TIMEOUT_US), "no interrupt within 200 ms")) return;
     check(t, !sint_records[TEST_SINT].in_service, "in-service bit of vector %#x still set inside the handler with AutoEOI", SINT_VECTOR(TEST_SINT));
+    expect_delivered(t, TEST_SINT, in, "AutoEOI SINT");
 }
 
 /* Two connections to two SINTs: each message lands in its own slot and

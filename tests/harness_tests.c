@@ -169,6 +169,7 @@ TEST(harness, helper_teardown, NORMATIVE, "harness self-check (not a TLFS rule; 
 {
     uint32_t id;
     if (!need_msg_conn(t, TEST_SINT, &id)) return;
+    leaves_messages(t);                 /* the held message, delivered by the teardown's flush */
     volatile struct hv_message *m = &hv_simp_page.slot[TEST_SINT];
     post_input(0, id, TEST_TYPE, 16);
     if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "the first post")) return;
@@ -180,4 +181,17 @@ TEST(harness, helper_teardown, NORMATIVE, "harness self-check (not a TLFS rule; 
     synic_eom();
     delay_us(100000);                   /* a host that crashes does it here */
     synic_drain();
+}
+
+/* Fails on purpose: run it by name (tests=harness.late_message,...). A
+ * message the test never looks at, as a hypervisor that refused a post but
+ * queued it anyway would leave: the end-of-test drain must fail the test
+ * (tests/suite.h suite_strays), and the next test must not see it. */
+TEST_F(harness, late_message, TEST_EXPLICIT, NORMATIVE, "harness self-check (not a TLFS rule; must hold for any verdict to count): a message found after a test that expected none fails that test (fails on purpose)")
+{
+    uint32_t id;
+    if (!need_msg_conn(t, TEST_SINT, &id)) return;
+    synic_sint_set(TEST_SINT, SINT_VECTOR(TEST_SINT), 1, 0);
+    post_input(0, id, TEST_TYPE, 8);
+    expect_status(t, post_at(0), HV_STATUS_SUCCESS, "a post the test then ignores");
 }

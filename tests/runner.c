@@ -114,6 +114,8 @@ static int run_one(struct tap *tap, const struct test *test)
     int faulted = fault_catch(run_body, &r, &f);
     uint64_t us = time_tsc_to_ns(rdtsc() - t0) / 1000;
     suite_quiesce();
+    char stray[200];
+    if (suite_strays(stray, sizeof stray) && !ctx.leaves_messages) fail(&ctx, "%s", stray);
     struct tap_diag d = { test_kind_name(test->kind), test->source, opts.verbose, ctx.checks, us, ctx.status_only };
     if (faulted) {
         char what[160], why[sizeof ctx.msg + 200];

@@ -18,6 +18,11 @@ void suite_reset(void);
 /* Called when a test ends, before its result is printed: what the test left
  * in flight lands while it is still the running one. */
 void suite_quiesce(void);
+/* Messages the harness found where the running test expected none (the
+ * end-of-test drain and flush, or a slot full before the test began): the
+ * count, the first described in buf; cleared. DESIGN.md: such a message
+ * fails that test, whenever it is found. */
+int suite_strays(char *buf, size_t size);
 /* Leave the host's VMBus as the run found it (UNLOAD of a contact still
  * open); called once after the last test, before the summary. */
 void suite_finish(void);

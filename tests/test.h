@@ -29,6 +29,7 @@ struct test_ctx {
     int checks, failures, skipped;
     char msg[320];
     char status_only[200];      /* set: what this test's verdict did not check (status_only()) */
+    int leaves_messages;        /* the test leaves messages for the harness to take (leaves_messages()) */
     uint64_t seed;              /* per-test seed, derived from seed= and the name */
     int verbose;
 };
@@ -72,6 +73,9 @@ void skip(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf
 /* The test checked the status only (delivery could not be watched): the
  * result's YAML block says so, `status_only: "why"`, for the checker. */
 void status_only(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The test leaves messages behind on purpose (why: its own steps say);
+ * otherwise a message the harness finds after the test fails it. */
+#define leaves_messages(t) ((t)->leaves_messages = 1)
 /* A diagnostic line (TAP comment) under the test's result; verbose only
  * unless the test fails. */
 void note(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -79,6 +79,22 @@ def nested_full(t):
     t.check(rc == 1, 'check-log without the profile did not fail the full run')
 
 
+@case('nested-late-message', lane='nested', needs_nested=True)
+def nested_late_message(t):
+    """A message found after a test that expected none fails that test, and
+    only that test (DESIGN.md; tests/suite.h suite_strays): the end-of-test
+    drain used to take it without a word."""
+    r = t.rq('--mode', 'nested', '--config', 'full', '--args',
+             'tests=harness.late_message,synic.deliver_one,post.conn_unknown', tag='late')
+    t.want_rc(r, 1)
+    late = r.tests().get('harness.late_message') or {}
+    t.check(late.get('status') == 'fail' and 'expected none' in late.get('detail', ''),
+            'harness.late_message: %s %r, want a failure naming the message found after it'
+            % (late.get('status'), late.get('detail', '')[:120]))
+    for name in ('synic.deliver_one', 'post.conn_unknown'):
+        t.check(r.status(name) == 'pass', '%s is %s after the late message, want pass' % (name, r.status(name)))
+
+
 def configs_matrix(t, configs, args):
     out = os.path.join(t.dir, 'matrix')
     rc, text = t.sh(['./run-qemu.sh', '--no-deps', '--mode', 'nested', '--matrix', '--out', out,
