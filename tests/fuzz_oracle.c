@@ -169,12 +169,14 @@ int fuzz_status_allowed(uint16_t st)
     }
 }
 
-int fuzz_may_succeed(const struct fz *f)
+int fuzz_refusing_row(const struct fz *f)
 {
     for (int field = 0; field < RF_COUNT; field++)
-        if (f->broken[field] >= 0 && !(rule_at(f->broken[field])->ok & RULE_OK(HV_STATUS_SUCCESS))) return 0;
-    return 1;
+        if (f->broken[field] >= 0 && !(rule_at(f->broken[field])->ok & RULE_OK(HV_STATUS_SUCCESS))) return f->broken[field];
+    return -1;
 }
+
+int fuzz_may_succeed(const struct fz *f) { return fuzz_refusing_row(f) < 0; }
 
 int fuzz_accepts(const struct fz *f, uint16_t st)
 {

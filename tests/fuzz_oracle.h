@@ -50,6 +50,11 @@ int fuzz_accepts(const struct fz *f, uint16_t st);
 /* May the input be accepted: nothing broken, or every broken row allows
  * SUCCESS (a reserved field a row reads as "refused or ignored"). */
 int fuzz_may_succeed(const struct fz *f);
+/* The class of a violation by an input that breaks rows: the first broken
+ * row (in field order) that does not allow SUCCESS, else -1 (then the
+ * first broken row). A reserved field read as "refused or ignored" names
+ * a violation only when nothing firmer is broken. */
+int fuzz_refusing_row(const struct fz *f);
 /* The input in words: "iter 3: conn valid 0x10, rsvdz 0, ...; breaks: ..." */
 int fuzz_describe(char *buf, size_t size, const struct fz *f);
 

@@ -237,9 +237,10 @@ static int iterate(struct run *u, struct fz *f, uint32_t iter, uint64_t *calls)
     uint16_t st = f->status;
     int bad = 1;
     if (st == HV_STATUS_SUCCESS && !fuzz_may_succeed(f))
-        violation(u, f->first, f, "invalid input accepted");
+        violation(u, fuzz_refusing_row(f), f, "invalid input accepted");
     else if (st != HV_STATUS_SUCCESS && f->first >= 0 && !fuzz_accepts(f, st))
-        violation(u, f->first, f, "refused with a status no broken rule allows%s",
+        violation(u, fuzz_refusing_row(f) >= 0 ? fuzz_refusing_row(f) : f->first, f,
+                  "refused with a status no broken rule allows%s",
                   fuzz_status_allowed(st) ? "" : " (nor HvCallPostMessage at all)");
     else if (!fuzz_status_allowed(st) && f->first < 0)
         violation(u, NEW(N_STATUS), f, "status not among those the TLFS gives HvCallPostMessage");

@@ -127,6 +127,8 @@ static void test_fuzz(void)
     f = fz_valid(); f.rsvdz = 5; fuzz_classify(&FENV, &f); CHECK_STR(row_name(f.first), "post.rsvdz_nonzero");
     CHECK(fuzz_may_succeed(&f) && fuzz_accepts(&f, HV_STATUS_INVALID_PARAMETER));
     f.type = 0; fuzz_classify(&FENV, &f); CHECK(!fuzz_may_succeed(&f));
+    CHECK_STR(row_name(f.first), "post.rsvdz_nonzero");             /* first broken, in field order */
+    CHECK_STR(row_name(fuzz_refusing_row(&f)), "post.type_zero");   /* but an acceptance is type_zero's */
     /* valid variations: refused, they are the valid row's */
     f = fz_valid(); f.out_gpa = 0x1234; fuzz_classify(&FENV, &f); CHECK_STR(row_name(f.varied), "abi.output_ignored");
     f.out_gpa = FENV.output_page; fuzz_classify(&FENV, &f); CHECK_INT(f.varied, -1);
