@@ -206,8 +206,8 @@ class Chain:
                 raise ChainError('nested runner failed (%s): not the hypervisor under test; rerun'
                                  % how[7:])
             if self.used_up():
-                raise ChainError('nested runner failed (%s) and the run\'s --timeout is used up: not '
-                                 'the hypervisor under test; rerun' % how[7:])
+                raise ChainError('the run\'s --timeout is used up (the last boot: %s): not the hypervisor '
+                                 'under test; rerun' % how[7:])
             reruns += 1
             s = read_state(p.path)
             if s.seed is not None and not any(w.startswith('seed=') for w in args):

@@ -42,9 +42,9 @@ tools/configs.cfg; the QEMU command lines are printed on stderr.
                 else nested; when neither works, exit 3 with each one's
                 reason (never tcg: it runs only when asked)
   --smp N                VPs (default: the configuration's)
-  --timeout S            wall-clock limit of each boot and of the run's boots
-                         together (resumes, reruns), 1..3600 s (default:
-                         120 nested, 60 kvm/tcg, per boot only)
+  --timeout S            wall-clock limit of each boot and (not with --matrix)
+                         of the run's boots together (resumes, reruns),
+                         1..3600 s (default: 120 nested, 60 kvm/tcg, per boot)
   --log FILE             serial log (default build/logs/BOOT-MODE-CONFIG.log)
   --junit FILE           also write JUnit XML
   --json FILE            also write the run's results as JSON (a matrix cell)

@@ -226,18 +226,18 @@ class Nested:
                 self._drop(vm, kill=outcome == 'kill')
             self.cond.notify_all()
 
-    def boot(self, mode, image, args_line, l2args, smp, timeout, out, longest=0):
-        """One L2 boot. Returns (status, how, stderr lines): how is 'exited',
+    def boot(self, mode, image, args_line, l2args, smp, timeout, out, longest=0, deadline=None):
+        """One L2 boot (each try at most timeout s, and none past deadline, the
+        run's --timeout). Returns (status, how, stderr lines): how is 'exited',
         'timeout' (L2 limit), 'crashed' (L2 QEMU died or failed), or 'infra'
         (L1 itself failed; status None). Safe to call from several threads."""
         tries = 1 + int(os.environ.get('NESTED_RETRIES', '2'))   # reruns of an L1 failure
-        deadline = time.monotonic() + timeout       # the reruns' too
         for attempt in range(tries):
             vm, slot = self._take(smp, longest)
-            left = int(deadline - time.monotonic())
-            if left < 1:
+            left = timeout if deadline is None else min(timeout, int(deadline - time.monotonic() + 0.999))
+            if left < 1:        # the run's --timeout went on reruns of failed L1s
                 self._give(vm, slot, 'keep')
-                return 124, 'timeout', []
+                return None, 'infra: L1 failed; the run\'s --timeout is used up', []
             outcome = 'kill'
             try:
                 # L2's COM1 and virtio console go to the file the init forwards

@@ -178,8 +178,10 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     smp = table.smp(config, o['smp'])
     timeout = o['timeout'] or (120 if mode == 'nested' else 60)
     # a given --timeout bounds the run's boots together (reruns, resumes and
-    # the L1s they wait for included), not only each one
-    deadline = time.monotonic() + o['timeout'] if o['timeout'] else None
+    # the L1s they wait for included), not only each one; a matrix cell's
+    # boots also wait for other cells' slots: there it is per boot
+    bounded = o['timeout'] and label is None and not o['matrix']
+    deadline = None                 # set as the first boot starts
     if mode == 'tcg':
         l2args = ['-M', table.machines[machine]['qemu']]
         note('tcg: no Hyper-V (TCG offers no hv-* enlightenments); --config %s does not apply, '
@@ -218,8 +220,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
 
     def boot(args, out):
         limit = timeout if deadline is None else deadline - time.monotonic()
-        if limit < 1:
-            return None, 'timeout'
+        if limit <= 0:      # not a result: the chain ends the run (ChainError)
+            return None, 'infra: no time left to boot'
         limit = int(limit + 0.999)
         image = images.image_for(o['boot'], args, tmp)
         if mode == 'nested':
@@ -229,7 +231,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
                 after = next((w[6:] for w in args if w.startswith('after=')), '')
                 longest = (seen or {}).get(after, 0)
                 st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, limit, out,
-                                                  longest)
+                                                  longest, deadline)
             finally:
                 if os.path.basename(os.path.dirname(image)).startswith(images.OWN_COPY):
                     # this boot's own copy (on L1's disk now)
@@ -252,6 +254,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     def enter():
         _cell.label = label
 
+    if bounded:
+        deadline = time.monotonic() + timeout
     c = chain.Chain(boot, base, log, note, lambda st, how: describe(st, how, timeout, deadline), workers,
                     echo=label is None, enter=enter, deadline=deadline)
     try:
