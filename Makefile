@@ -8,7 +8,7 @@ NASM     := nasm
 LD       := ld
 
 # Test files first, in the order their tests run; then everything else.
-TEST_ORDER := harness hv synic post deliver abi smp fuzz
+TEST_ORDER := harness hv synic post deliver queue abi smp fuzz
 TEST_SRCS := $(foreach g,$(TEST_ORDER),$(wildcard tests/$(g)_tests.c)) \
              $(filter-out $(foreach g,$(TEST_ORDER),tests/$(g)_tests.c),$(sort $(wildcard tests/*_tests.c)))
 CORE_SRCS := $(sort $(wildcard kernel/*.c hv/*.c)) \

@@ -26,6 +26,11 @@ int helper_evt_conn_create(int vp, int sint, uint32_t *conn_id);
 int helper_msg_conn_create_any(int vp, int sint, uint32_t *conn_id);
 /* Delete one message connection now (its port goes away). */
 int helper_msg_conn_destroy(uint32_t conn_id);
+/* Break one message connection now, as it stands: messages of it the host
+ * still holds are not delivered first (helper_msg_conn_destroy's are).
+ * What the host then does with them is the test's question (QEMU's testdev
+ * dies: deliver.conn_broken). */
+int helper_msg_conn_break(uint32_t conn_id);
 /* An id no connection uses. */
 uint32_t helper_unused_conn_id(void);
 /* Flush the running test's connections (the suite calls it when a test

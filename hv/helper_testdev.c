@@ -7,6 +7,7 @@
 #include "helper.h"
 #include "detect.h"
 #include "testdev_flush.h"
+#include "synic.h"
 #include "../kernel/cpu.h"
 #include "../kernel/smp.h"
 #include "../kernel/string.h"
@@ -17,8 +18,8 @@ enum { MSG_CONN_CREATE = 4, MSG_CONN_DESTROY = 5, EVT_CONN_CREATE = 6, EVT_CONN_
 #define MAX_CONNS 32
 
 /* kind: MSG_CONN_CREATE or EVT_CONN_CREATE. busy: the running test's; else
- * idle in the pool (below). */
-struct conn { uint32_t id; int kind, vp, sint, busy; };
+ * idle in the pool (below). gone: destroyed already, by unblock() (below). */
+struct conn { uint32_t id; int kind, vp, sint, busy, gone; };
 static struct conn conns[MAX_CONNS];
 static int nconns;
 static uint32_t next_id = FIRST_ID;
@@ -104,7 +105,7 @@ static int create(int cmd, int vp, int sint, uint32_t *id, int any_vp)
     *id = next_id++;
     ctl(cmd, vp, sint, *id);
     stale = 0;                  /* the new route committed the table */
-    conns[nconns++] = (struct conn){ *id, cmd, vp, sint, 1 };
+    conns[nconns++] = (struct conn){ *id, cmd, vp, sint, 1, 0 };
     return 0;
 }
 
@@ -135,16 +136,20 @@ static void destroy(const struct conn *c)
     drop(c);
 }
 
-int helper_msg_conn_destroy(uint32_t id)
+static int destroy_id(uint32_t id, int flush_first)
 {
     for (int i = 0; i < nconns; i++) {
         if (conns[i].id != id || conns[i].kind != MSG_CONN_CREATE) continue;
-        destroy(&conns[i]);
+        if (flush_first) destroy(&conns[i]);
+        else drop(&conns[i]);
         conns[i] = conns[--nconns];
         return 0;
     }
     return -1;
 }
+
+int helper_msg_conn_destroy(uint32_t id) { return destroy_id(id, 1); }
+int helper_msg_conn_break(uint32_t id) { return destroy_id(id, 0); }
 
 /* 24-bit, far above the 8-bit ids the test device can use */
 uint32_t helper_unused_conn_id(void) { return 0x00ABCDEF; }
@@ -152,10 +157,47 @@ uint32_t helper_unused_conn_id(void) { return 0x00ABCDEF; }
 /* helper_quiesce's answers for helper_reset: flush() per connection. */
 static int flushed[MAX_CONNS], quiesced;
 
+/* A SINT's route that isn't the one KVM acknowledges never hears of an EOM
+ * or EOI: KVM keeps one GSI per SINT (arch/x86/kvm/hyperv.c
+ * kvm_hv_irq_routing_update -> sint_to_gsi) and kvm_hv_notify_acked_sint
+ * signals that one only. So a connection whose SINT has a second one can
+ * hold a message its flush never gets out (deliver.eom_all_ports), and
+ * destroying it then would crash QEMU. The others to that SINT go (their
+ * flushes came back), and a connection made and destroyed on SPARE_SINT
+ * hands KVM QEMU's route table without them (QEMU commits routes only when
+ * it adds one), so the acknowledgement reaches the held message's route.
+ * 1 when the flush may be tried again. */
+#define SPARE_SINT 15
+static int unblock(int i)
+{
+    const struct conn *c = &conns[i];
+    int others = 0;
+    for (int k = 0; k < nconns; k++)
+        if (k != i && !conns[k].gone && conns[k].vp == c->vp && conns[k].sint == c->sint) {
+            if (flushed[k] == -1 || c->sint == SPARE_SINT) return 0;
+            others++;
+        }
+    if (!others || next_id > 0xFD) return 0;
+    testdev_settle();                       /* their markers' completions first, as before any drop */
+    for (int k = 0; k < nconns; k++)
+        if (k != i && !conns[k].gone && conns[k].vp == c->vp && conns[k].sint == c->sint) {
+            drop(&conns[k]);
+            conns[k].gone = 1;
+        }
+    uint32_t spare = next_id++;
+    ctl(MSG_CONN_CREATE, 0, SPARE_SINT, spare);
+    ctl(MSG_CONN_DESTROY, 0, 0, spare);
+    stale = 1u << SPARE_SINT;               /* the create committed; the destroy did not */
+    synic_eom();                            /* the held message's acknowledgement, before the flush posts */
+    return 1;
+}
+
 void helper_quiesce(void)
 {
     for (int i = 0; i < nconns; i++)
         flushed[i] = conns[i].busy ? flush(&conns[i]) : 0;   /* an idle one was not posted to */
+    for (int i = 0; i < nconns; i++)
+        if (flushed[i] == -1 && !conns[i].gone && unblock(i)) flushed[i] = flush(&conns[i]);
     quiesced = 1;
 }
 
@@ -179,8 +221,8 @@ void helper_reset(int host_caught_up)
         const struct conn *c = &conns[i];
         /* ids run out at 0xFD: start again from FIRST_ID with none alive, so
          * a message still queued in QEMU for an old id can't land in a new one */
-        keep[i] = flushed[i] == 0 && c->kind == MSG_CONN_CREATE && c->vp == 0 && next_id <= 0xF0;
-        for (int k = 0; k < i; k++) keep[i] &= conns[k].vp != c->vp || conns[k].sint != c->sint;
+        keep[i] = !c->gone && flushed[i] == 0 && c->kind == MSG_CONN_CREATE && c->vp == 0 && next_id <= 0xF0;
+        for (int k = 0; k < i; k++) keep[i] &= conns[k].gone || conns[k].vp != c->vp || conns[k].sint != c->sint;
     }
     /* seen without it: post.payload_239 refused (INSUFFICIENT_BUFFERS) by a
      * kept connection whose marker QEMU had not completed after a 10 ms
@@ -188,7 +230,7 @@ void helper_reset(int host_caught_up)
      * retried while the SIM page was off (QEMU aborted) */
     if (present && !host_caught_up) testdev_settle();
     for (int i = 0; i < nconns; i++)
-        if (!keep[i]) drop(&conns[i]);
+        if (!keep[i] && !conns[i].gone) drop(&conns[i]);
     int n = 0;
     for (int i = 0; i < nconns; i++) {
         if (!keep[i]) continue;

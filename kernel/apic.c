@@ -59,6 +59,8 @@ void apic_init(void)
 
 void apic_eoi(void) { wr(REG_EOI, 0); }
 
+void apic_sw_enable(int on) { wr(REG_SVR, (on ? 1u << 8 : 0) | APIC_SPURIOUS_VECTOR); }
+
 #define REG_ICR_LO 0x300
 #define REG_ICR_HI 0x310
 #define ICR_PENDING (1u << 12)

@@ -14,6 +14,9 @@ void apic_send_ipi_all_but_self(uint32_t icr_low);
 void apic_send_nmi(uint32_t dest);
 uint32_t apic_id(void);
 int apic_is_x2apic(void);
+/* Software enable (SVR bit 8) on or off: off, the APIC takes no fixed
+ * interrupt (the LVTs stay masked after it is on again). */
+void apic_sw_enable(int on);
 /* In-service bit for a vector (to check auto-EOI). */
 int apic_in_service(int vector);
 

@@ -7,6 +7,7 @@
 #include "../hv/synic.h"
 #include "../hv/vmbus.h"
 #include "../kernel/apic.h"
+#include "../kernel/cpu.h"
 #include "../kernel/fmt.h"
 #include "../kernel/string.h"
 
@@ -151,6 +152,11 @@ int expect_no_message(struct test_ctx *t, int sint, uint64_t us, const char *wha
                    m->header.message_type, m->header.payload_size);
     if (arrived) synic_clear_slot(sint);    /* leave the slot as a later post expects it */
     return ok;
+}
+
+unsigned gpa_bits(void)
+{
+    return cpuid(0x80000000u, 0).a >= 0x80000008u ? (cpuid(0x80000008u, 0).a & 0xFF) : 36;
 }
 
 void post_canary(struct hv_post_message_input *in)

@@ -43,6 +43,9 @@ int expect_status(struct test_ctx *t, uint16_t got, uint16_t want, const char *w
 int expect_status_in(struct test_ctx *t, uint16_t got, uint64_t ok, const char *what);
 /* "0x0005 HV_STATUS_INVALID_PARAMETER or ..." for a RULE_OK set. */
 void status_set_text(char *buf, size_t size, uint64_t ok);
+/* MAXPHYADDR (CPUID 0x80000008 EAX[7:0], else 36): GPAs from 1 << it on are
+ * outside the GPA space. */
+unsigned gpa_bits(void);
 /* The slot of `sint` stays empty for `us`. */
 int expect_no_message(struct test_ctx *t, int sint, uint64_t us, const char *what);
 

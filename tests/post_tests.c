@@ -4,6 +4,7 @@
  * here are the rows that need steps of their own: a full port, a port of
  * another kind or state, a missing VP, a partition without the privilege. */
 #include "hvtest.h"
+#include "rules.h"
 #include "runner.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
@@ -172,4 +173,42 @@ TEST_ROW(post, access_denied)
     }
     post_input(0, 1, TEST_TYPE, 8);
     expect_status(t, post_at(0), HV_STATUS_ACCESS_DENIED, "post without PostMessages");
+}
+
+/* The privilege first: every malformed input of the rule table that a
+ * plain post can carry (the control word, the input GPA, the input's
+ * fields; the rows whose statuses exclude SUCCESS), posted by a partition
+ * without PostMessages, is refused with ACCESS_DENIED. */
+TEST_ROW(post, access_denied_first)
+{
+    if (!need_hypercall(t)) return;
+    if (hv_can_post_messages()) {
+        skip(t, "partition holds the PostMessages privilege (CPUID 0x40000003 EBX bit 4); runs in a partition without it (run-qemu.sh --config enforce)");
+        return;
+    }
+    int n = 0;
+    for (int i = 0; i < rule_count(); i++) {
+        const struct rule *r = rule_at(i);
+        size_t off = 0;
+        uint64_t control = 0;
+        uint32_t conn = 1, type = TEST_TYPE, size = 8;
+        if ((r->ok & RULE_OK(HV_STATUS_SUCCESS)) || r->fault) continue;
+        switch (r->field) {
+        case RF_CONTROL: control = r->value; break;
+        case RF_INPUT_GPA: case RF_INPUT_SPAN: off = (size_t)r->value; break;
+        case RF_GPA_OUTSIDE: break;
+        case RF_SIZE: size = (uint32_t)r->value; break;
+        case RF_TYPE: type = (uint32_t)r->value; break;
+        case RF_CONN_ID: conn = (uint32_t)r->value; break;
+        case RF_CONN_RSVD: conn |= (uint32_t)r->value; break;
+        default: continue;
+        }
+        post_input(off, conn, type, size);
+        uint64_t gpa = r->field == RF_GPA_OUTSIDE ? 1ull << gpa_bits() : (uint64_t)(uintptr_t)(hv_input_pages + off);
+        uint16_t st = post_ctl(control, gpa, 0);
+        n++;
+        check(t, st == HV_STATUS_ACCESS_DENIED, "%s (as %s) without PostMessages: got 0x%04x %s, want 0x%04x %s", r->what,
+              r->name, st, hv_status_name(st), HV_STATUS_ACCESS_DENIED, hv_status_name(HV_STATUS_ACCESS_DENIED));
+    }
+    note(t, "%d malformed inputs posted", n);
 }

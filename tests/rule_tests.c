@@ -60,11 +60,6 @@ static int connection(struct test_ctx *t, const struct rule *r, uint32_t *conn, 
     }
 }
 
-static unsigned maxphyaddr(void)
-{
-    return cpuid(0x80000000u, 0).a >= 0x80000008u ? (cpuid(0x80000008u, 0).a & 0xFF) : 36;
-}
-
 static void set_synic(uint64_t which, int on)
 {
     uint64_t simp = (uint64_t)(uintptr_t)&hv_simp_page;
@@ -89,7 +84,7 @@ void rule_test(struct test_ctx *t)
 
     struct call c = { HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0, 0, HV_CALL_SENTINEL };
     if (r->field == RF_CONTROL) c.control |= r->value;
-    if (r->field == RF_GPA_OUTSIDE) c.in = 1ull << maxphyaddr();
+    if (r->field == RF_GPA_OUTSIDE) c.in = 1ull << gpa_bits();
     if (r->field == RF_OUTPUT_GPA) c.out = r->value;
     c.raw = r->field == RF_CALL && r->value != CALL_CPL3;
 

@@ -1,7 +1,9 @@
 /* Rule table, part 3: what the receiver of a posted message sees - the
  * SynIC chapter (TLFS 6.0b chapter 11, online 'Inter-Partition
  * Communication') - and posting across VPs. Each row is a test with its own
- * steps (deliver_tests.c, synic_tests.c, smp_tests.c, post_tests.c). */
+ * steps (deliver_tests.c, queue_tests.c, synic_tests.c, smp_tests.c,
+ * post_tests.c, abi_tests.c). New rows go at the end: fuzz.post's replays
+ * name rows by index. */
 #include "rules.h"
 #include "test.h"
 #include "../hv/tlfs.h"
@@ -51,6 +53,37 @@ const struct rule rules_synic[] = {
         "empty, the message remains queued'; 6.0b 11.3 'Partitions may disable delivery of messages ... by ... disabling the "
         "SIMP' and 'Messages successfully posted by a guest have been queued for delivery'",
         "a message queued behind a full slot survives SIMP disable and re-enable"),
+    OWN("deliver.eom_all_ports", NORMATIVE, IPC "(Message Buffer Queues), 6.0b 11.3: 'the hypervisor maintains one queue of "
+        "message buffers for each SINTx'; " MSRS "EOM Register: 'A write to the end of message (EOM) register by the guest "
+        "causes the hypervisor to scan the internal message buffer queue(s) associated with the virtual processor. If a message "
+        "buffer queue contains a queued message buffer, the hypervisor attempts to deliver the message.'",
+        "two connections (ports) to one SINT: each one's message queued behind the other's, slot emptied, EOM"),
+    OWN("deliver.conn_broken", NORMATIVE, IPC "(Reliability and Sequencing of Guest Message Buffers), 6.0b 11.3: 'Breaking a "
+        "connection will not affect undelivered (queued) messages.'",
+        "the connection broken while its message is queued behind a full slot, then slot emptied and EOM"),
+    OWN("deliver.pending_set", NORMATIVE, IPC "(SynIC Message Flags), 6.0b 11.10: 'The MessagePending flag indicates whether or "
+        "not there are any messages pending in the message queue of the synthetic interrupt source ... this flag may be set by "
+        "the hypervisor upon message delivery or at any time afterwards. The flag should be tested after the message slot has "
+        "been emptied'", "a message queued behind a full slot: MessagePending once the slot is emptied"),
+    OWN("deliver.eom_interrupt", NORMATIVE, MSRS "EOM Register: 'If a message is successfully delivered ... If the corresponding "
+        "SINTx is not masked, an edge-triggered interrupt is delivered (that is, the corresponding bit in the IRR is set).'",
+        "a queued message delivered by EOM to an unmasked SINT: its interrupt"),
+    OWN("deliver.post_trigger", NORMATIVE, MSG "queued messages stay queued 'until one of three events occur: Another message "
+        "buffer is queued. ... In all three cases, the hypervisor will scan one or more message buffer queues and attempt to "
+        "deliver additional messages.'", "slot emptied without EOM or EOI, then another post: the queued message arrives"),
+    OWN("deliver.scontrol_off", NORMATIVE, MSRS "SCONTROL Register: Enable 'When clear, message queuing and event flag "
+        "notifications cannot be directed to this virtual processor'; 6.0b 11.3 'Partitions may disable delivery of messages "
+        "to particular virtual processors by either disabling its SynIC or disabling the SIMP' and 'Messages successfully "
+        "posted by a guest have been queued for delivery'",
+        "SCONTROL cleared with a message queued: nothing delivered until it is set again, then the message"),
+    OWN("deliver.simp_off_queued", NORMATIVE, MSRS "EOM Register: 'Message delivery succeeds if the SIM page is enabled and the "
+        "message slot corresponding to the SINTx is empty'; " MSG "'If the SIM page is disabled ... the message remains queued'",
+        "the SIM page disabled with a message queued, its GPA's slot empty, EOM: nothing written there"),
+    OWN("deliver.apic_disabled", NORMATIVE, MSG "'If the APIC is software disabled or the SINTx is masked, the interrupt is "
+        "lost.'", "APIC software-disabled: the message lands, no interrupt then or after the APIC is enabled again"),
+    OWN("deliver.single_sender_order", NORMATIVE, IPC "(Reliability and Sequencing of Guest Message Buffers), 6.0b 11.3: "
+        "'If the receiving port is associated with a specific virtual processor, then messages will arrive in the same order "
+        "in which they were posted.'", "one VP posts numbered messages, retrying INSUFFICIENT_BUFFERS: each once, in order"),
     OWN("post.buffer_count", READING, "reading: " IPC "(Message Buffers), 6.0b 11.3: 'When a port is created, the hypervisor "
         "will allocate sixteen (16) message buffers'; 11.8 EOM: 'If a message is successfully delivered, its corresponding "
         "internal message buffer is dequeued and marked free'. Taken: with the slot full, the port holds 16 queued messages "
@@ -80,5 +113,20 @@ const struct rule rules_synic[] = {
         "6.0b 3.13: 'if the guest OS identity is cleared to zero after the hypercall page has been enabled, it will become "
         "disabled'; 6.0b 2.6 'If this register is subsequently zeroed, the hypercall code page will be disabled.'",
         "GUEST_OS_ID written 0: HV_X64_MSR_HYPERCALL's enable bit clears"),
+    OWN("abi.hypercall_enable_no_os_id", NORMATIVE, "TLFS online 'Hypercall Interface' (Establishing the Hypercall "
+        "Interface), 6.0b 3.13: 'If no guest OS identity has been specified, attempts to enable the hypercall will fail. The "
+        "enable bit will remain zero even if a one is written to it.'", "HV_X64_MSR_HYPERCALL enabled with GUEST_OS_ID = 0"),
+    OWN("post.access_denied_first", READING, "reading: TLFS online 'Hypercall Interface' (Ordering of Error Conditions): "
+        "'The order in which error conditions are detected and reported by the hypervisor is undefined ... Priority should be "
+        "given to those error codes offering greater security ... HV_STATUS_ACCESS_DENIED is the preferred status code over "
+        "one that would reveal some context or state information purely based upon privilege.' Taken: a partition without "
+        "PostMessages gets HV_STATUS_ACCESS_DENIED for each malformed input of the post.* and abi.* rows too",
+        "malformed inputs from a partition without PostMessages"),
+    OWN("abi.gpa_unmapped", READING, "reading: TLFS online 'Hypercall Interface' (Alignment Requirements), 6.0b 3.6: 'The "
+        "hypervisor will validate that the calling partition can read from the input page before executing the requested "
+        "hypercall. This validation consists of two checks: the specified GPA is mapped and the GPA is marked readable. If "
+        "either of these tests fails, the hypervisor generates a memory intercept message.' What the caller then sees is the "
+        "intercept handler's. Taken: an input GPA nothing backs posts nothing: a refusal (any status but SUCCESS) or a fault",
+        "input GPA in the GPA space's last page, unmapped, after a valid post"),
 };
 const int rules_synic_count = (int)(sizeof rules_synic / sizeof rules_synic[0]);
