@@ -148,7 +148,7 @@ TEST_ROW(deliver, stale_bytes)
     in = post_input(0, conn, TEST_TYPE, 8);
     post_canary(in);
     uint16_t st;
-    deadline_t d = deadline_after_us(50000);    /* the first one's buffer may be freed late (post_seq) */
+    deadline_t d = deadline_after_us(DELIVERY_TIMEOUT_US);    /* the first one's buffer may be freed late (post_seq) */
     while ((st = post_at(0)) == HV_STATUS_INSUFFICIENT_BUFFERS && !deadline_passed(d)) delay_us(50);
     if (!expect_status(t, st, HV_STATUS_SUCCESS, "post of 8 bytes")) return;
     if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "8 bytes: no message within 200 ms")) return;
@@ -162,14 +162,16 @@ TEST_ROW(deliver, stale_bytes)
 }
 
 /* Post numbered message `seq` to conn (a transient INSUFFICIENT_BUFFERS is
- * retried for 50 ms: the port's buffer count is post.buffer_count's rule,
- * not these tests'); wait until it is in TEST_SINT's slot. */
+ * retried for 200 ms: the port's buffer count is post.insufficient_buffers'
+ * rule, not these tests'; QEMU's test device refuses until its main loop
+ * has completed the previous message, seen later than 50 ms on a loaded
+ * host); wait until it is in TEST_SINT's slot. */
 static int post_seq(struct test_ctx *t, uint32_t conn, uint8_t seq, int wait)
 {
     struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 4);
     in->payload[0] = seq;
     uint16_t st;
-    deadline_t d = deadline_after_us(50000);
+    deadline_t d = deadline_after_us(DELIVERY_TIMEOUT_US);
     while ((st = post_at(0)) == HV_STATUS_INSUFFICIENT_BUFFERS && !deadline_passed(d)) delay_us(50);
     if (!expect_status(t, st, HV_STATUS_SUCCESS, seq ? "post behind a full slot" : "post")) return 0;
     return !wait || check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "message %u never reached the slot", seq);
