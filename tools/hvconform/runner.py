@@ -2,7 +2,6 @@
 its serial output, resume after a dying VM, and return the checker's verdict.
 See cli.USAGE for the interface and its exit statuses."""
 
-import fcntl
 import os
 import shlex
 import shutil
@@ -13,7 +12,7 @@ import tempfile
 import threading
 import time
 
-from . import BadInput, chain, cli, configs, direct, hostqemu, images, jsonfile, l1jobs, nested, qemubin, verdict
+from . import BadInput, chain, logfiles, cli, configs, direct, hostqemu, images, jsonfile, l1jobs, nested, qemubin, verdict
 from . import profile as profile_mod
 from .configs import ROOT, Table
 from .l1saved import tail
@@ -197,9 +196,9 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     avoid = prof.avoid if prof else []
     # the log, held to the end; its earlier pieces and outputs are gone from here on
     log, _lock = o.get('claimed') if log is None and o.get('claimed') else \
-        claim_log(log or o['log'], default_log(o, mode, stack, config, machine))
+        logfiles.claim(log or o['log'], default_log(o, mode, stack, config, machine), note)
     for path in (junit or o['junit'], json_out or o['json']):
-        remove(path)
+        logfiles.remove(path)
     base = [w for w in o['kargs'] if not w.startswith('after=')]
     if avoid:       # inputs this host can't survive, from the profile (never from the kernel)
         base.append('avoid=' + ','.join(avoid))
@@ -264,7 +263,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         raise EnvError(str(e))
     if first_after is None and not any(w.startswith('tests=') for w in o['kargs']):
         jsonfile.update(HISTORY, {hkey: c.took})
-    pieces = publish(pieces, log)
+    pieces = logfiles.publish(pieces, log)
     meta = {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,
             'versions': getattr(runner_nested, 'versions', None) or {}}
     if qemu:
@@ -319,57 +318,6 @@ def check(pieces, log, prof, junit, json_out, meta, label=None):
     return rc
 
 
-def claim_log(given, default):
-    """Lock the log path for this run: a concurrent run with the same default
-    path takes another name; with the same --log it is refused. What an
-    earlier run left at a claimed path (FILE and its pieces FILE.N, FILE.bN)
-    is removed: a run that fails early leaves no log, never the last one's."""
-    log = os.path.abspath(given or default)
-    os.makedirs(os.path.dirname(log), exist_ok=True)
-    for n in range(2, 100):
-        f = open(log + '.lock', 'w')
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except OSError:
-            f.close()
-            if given:
-                raise EnvError('another run is writing %s' % given)
-            log = '%s-%d.log' % (os.path.abspath(default)[:-4], n)
-    else:
-        raise EnvError('too many runs at once share %s' % default)
-    if log != os.path.abspath(given or default):
-        note('%s is in use by another run: this run logs to %s' % (given or default, log))
-    for name in os.listdir(os.path.dirname(log)):
-        rest = name[len(os.path.basename(log)) + 1:]
-        if name.startswith(os.path.basename(log) + '.') and (rest.isdigit() or
-                                                            rest[:1] == 'b' and rest[1:].isdigit()):
-            os.remove(os.path.join(os.path.dirname(log), name))
-    remove(log)
-    return log, f
-
-
-def remove(path):
-    if path:
-        try:
-            os.remove(path)
-        except FileNotFoundError:
-            pass
-
-
-def publish(pieces, log):
-    """One piece becomes the log; several stay as FILE.N and FILE holds them in order."""
-    if len(pieces) == 1:
-        os.replace(pieces[0], log)
-        return [log]
-    tmp = log + '.tmp'
-    with open(tmp, 'wb') as f:
-        for p in pieces:
-            f.write(open(p, 'rb').read())
-    os.replace(tmp, log)
-    return pieces
-
-
 def main(argv):
     table = Table()
     try:
@@ -388,9 +336,9 @@ def main(argv):
         # a given log, JUnit or JSON file is this run's from the start: a run
         # that fails before its check leaves none of them, never an earlier run's
         if o['log'] and not o['matrix']:
-            o['claimed'] = claim_log(o['log'], o['log'])
+            o['claimed'] = logfiles.claim(o['log'], o['log'], note)
         for path in (o['junit'], o['json']):
-            remove(path)
+            logfiles.remove(path)
         note('host ' + prepare(o))
         o['qemu_ids'] = [qemubin.identity(n, p) for n, p in o['qemu']]
         for ident in o['qemu_ids']:
@@ -415,7 +363,7 @@ def main(argv):
     except cli.Usage as e:
         note(str(e))
         return USAGE_RC
-    except (EnvError, nested.NestedError, images.ImageError) as e:
+    except (EnvError, logfiles.Busy, nested.NestedError, images.ImageError) as e:
         note('error: %s' % e)
         return ENV
     except OSError as e:        # a full disk, a read-only output directory, ...

@@ -331,3 +331,20 @@ def damaged_l1(t):
         r = t.rq('--mode', 'nested', '--args', 'tests=hv.detect', tag='short-ram', env=env, timeout=600)
         t.want_rc(r, 0)
         t.check('is not whole' in r.out, 'the RAM file cut short was not named')
+
+
+@case('nested-l2-crashes-at-start', lane='nested', needs_nested=True, slow=True)
+def l2_crashes_at_start(t):
+    """An L2 QEMU that aborts before printing anything (a stand-in binary,
+    tools/tests/data/qemu-crashes-at-start.c, through --qemu): the boot runs
+    again once, then the run ends with the reason and exit 3 (it was an empty
+    log, exit 2 "empty log")."""
+    binary = os.path.join(t.dir, 'qemu-system-x86_64')
+    rc, out = t.sh(['gcc', '-O1', '-Wall', '-Werror', '-o', binary, 'tools/tests/data/qemu-crashes-at-start.c'])
+    if not t.check(rc == 0, 'the stand-in QEMU did not build'):
+        return
+    r = t.rq('--mode', 'nested', '--qemu', binary, '--args', 'tests=hv.detect', tag='crash', timeout=600)
+    t.want_rc(r, 3)
+    t.check('before printing anything: booting it again' in r.out, 'the silent crash was not run again')
+    t.check('before printing anything, in two boots' in r.out, 'no reason naming the crash before any output')
+    t.check('empty log' not in r.out, 'the checker was handed an empty log')
