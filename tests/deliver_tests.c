@@ -133,34 +133,6 @@ TEST_ROW(deliver, polling)
     check(t, !synic_wait_irq(TEST_SINT, 0, 50000), "SINT%d with the Polling bit interrupted (vector %#x)", TEST_SINT, SINT_VECTOR(TEST_SINT));
 }
 
-/* Two messages through one connection, 200 pattern bytes then 8 with the
- * canary beyond them: the second's slot bytes 8..199 must not be the
- * first's (the canary is no pattern byte, so expect_delivered's leak check
- * can't see this; tests/pattern.h). */
-TEST_ROW(deliver, stale_bytes)
-{
-    uint32_t conn;
-    if (!need_msg_conn(t, TEST_SINT, &conn)) return;
-    synic_sint_set(TEST_SINT, SINT_VECTOR(TEST_SINT), 1, 0);
-    struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 200);
-    if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "post of 200 bytes")) return;
-    if (!expect_delivered(t, TEST_SINT, in, "200 bytes")) return;
-    in = post_input(0, conn, TEST_TYPE, 8);
-    post_canary(in);
-    uint16_t st;
-    deadline_t d = deadline_after_us(DELIVERY_TIMEOUT_US);    /* the first one's buffer may be freed late (post_seq) */
-    while ((st = post_at(0)) == HV_STATUS_INSUFFICIENT_BUFFERS && !deadline_passed(d)) delay_us(50);
-    if (!expect_status(t, st, HV_STATUS_SUCCESS, "post of 8 bytes")) return;
-    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "8 bytes: no message within 200 ms")) return;
-    volatile struct hv_message *m = &hv_simp_page.slot[TEST_SINT];
-    uint32_t first = 0, stale = 0;
-    for (uint32_t i = 8; i < 200; i++)
-        if (post_pattern(i) != 0 && m->payload[i] == post_pattern(i) && !stale++) first = i;
-    check(t, !stale, "%u slot bytes beyond PayloadSize 8 hold the earlier 200-byte message's bytes (first: byte %u = %#x)",
-          stale, first, stale ? m->payload[first] : 0);
-    synic_clear_slot(TEST_SINT);
-}
-
 /* Post numbered message `seq` to conn (a transient INSUFFICIENT_BUFFERS is
  * retried for 200 ms: the port's buffer count is post.insufficient_buffers'
  * rule, not these tests'; QEMU's test device refuses until its main loop
@@ -243,5 +215,33 @@ TEST_ROW(deliver, simp_reenable)
     if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "the message queued before the SIM page was disabled "
                "never arrived after re-enabling it")) return;
     check(t, hv_simp_page.slot[TEST_SINT].payload[0] == 1, "the slot holds message %u, want 1", hv_simp_page.slot[TEST_SINT].payload[0]);
+    synic_clear_slot(TEST_SINT);
+}
+
+/* Two messages through one connection, 200 pattern bytes then 8 with the
+ * canary beyond them: the second's slot bytes 8..199 must not be the
+ * first's (the canary is no pattern byte, so expect_delivered's leak check
+ * can't see this; tests/pattern.h). */
+TEST_ROW(deliver, stale_bytes)
+{
+    uint32_t conn;
+    if (!need_msg_conn(t, TEST_SINT, &conn)) return;
+    synic_sint_set(TEST_SINT, SINT_VECTOR(TEST_SINT), 1, 0);
+    struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 200);
+    if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "post of 200 bytes")) return;
+    if (!expect_delivered(t, TEST_SINT, in, "200 bytes")) return;
+    in = post_input(0, conn, TEST_TYPE, 8);
+    post_canary(in);
+    uint16_t st;
+    deadline_t d = deadline_after_us(DELIVERY_TIMEOUT_US);    /* the first one's buffer may be freed late (post_seq) */
+    while ((st = post_at(0)) == HV_STATUS_INSUFFICIENT_BUFFERS && !deadline_passed(d)) delay_us(50);
+    if (!expect_status(t, st, HV_STATUS_SUCCESS, "post of 8 bytes")) return;
+    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "8 bytes: no message within 200 ms")) return;
+    volatile struct hv_message *m = &hv_simp_page.slot[TEST_SINT];
+    uint32_t first = 0, stale = 0;
+    for (uint32_t i = 8; i < 200; i++)
+        if (post_pattern(i) != 0 && m->payload[i] == post_pattern(i) && !stale++) first = i;
+    check(t, !stale, "%u slot bytes beyond PayloadSize 8 hold the earlier 200-byte message's bytes (first: byte %u = %#x)",
+          stale, first, stale ? m->payload[first] : 0);
     synic_clear_slot(TEST_SINT);
 }
