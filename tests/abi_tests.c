@@ -48,32 +48,39 @@ TEST_ROW(abi, hypercall_enable_no_os_id)
           "enable bit set", (unsigned long long)msr, (unsigned long long)value);
 }
 
-struct unmapped_call { uint64_t gpa, result; };
-static void call_unmapped(void *arg)
+struct gpa_call { uint64_t gpa, result; };
+static void call_at(void *arg)
 {
-    struct unmapped_call *c = arg;
+    struct gpa_call *c = arg;
     c->result = hv_call(HVCALL_POST_MESSAGE, c->gpa, 0);
 }
 
-/* The input GPA is the GPA space's last page, which nothing backs: there is
- * no input to read, so nothing may be posted. A valid post goes first, so
- * a hypervisor that fell back on a stale copy of the last input would post
- * that one again. */
-TEST_ROW(abi, gpa_unmapped)
+#define MSR_APIC_BASE 0x1B
+
+/* Input GPAs with no RAM behind them: the GPA space's last page, which
+ * nothing backs, and the local APIC's MMIO page (IA32_APIC_BASE, on every
+ * x86 machine). There is no input to read, so nothing may be posted. A
+ * valid post goes first, so a hypervisor that fell back on a stale copy of
+ * the last input would post that one again. */
+TEST_ROW(abi, gpa_not_ram)
 {
     uint32_t conn;
     int echo;
     if (!need_valid_conn(t, &conn, &echo)) return;
-    struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 8);
-    if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "a valid post first")) return;
-    if (echo && !expect_delivered(t, TEST_SINT, in, "the valid post")) return;
-    struct unmapped_call c = { (1ull << gpa_bits()) - HV_PAGE, HV_CALL_SENTINEL };
-    struct fault f;
-    int faulted = fault_catch(call_unmapped, &c, &f);
-    uint16_t st = HV_RESULT_STATUS(c.result);
-    if (faulted) note(t, "the call raised %s", fault_mnemonic(f.vector));
-    else note(t, "status 0x%04x %s", st, hv_status_name(st));
-    check(t, faulted || st != HV_STATUS_SUCCESS, "input GPA %#llx (unmapped): got 0x0000 HV_STATUS_SUCCESS, want a refusal",
-          (unsigned long long)c.gpa);
-    if (echo) expect_no_message(t, TEST_SINT, 20000, "after a post from an unmapped input GPA");
+    const uint64_t gpas[2] = { (1ull << gpa_bits()) - HV_PAGE, rdmsr(MSR_APIC_BASE) & ~0xFFFull & ((1ull << gpa_bits()) - 1) };
+    static const char *const what[2] = { "unmapped: the GPA space's last page", "MMIO: the local APIC's page" };
+    for (int i = 0; i < 2; i++) {
+        struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 8);
+        if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "a valid post first")) return;
+        if (echo && !expect_delivered(t, TEST_SINT, in, "the valid post")) return;
+        struct gpa_call c = { gpas[i], HV_CALL_SENTINEL };
+        struct fault f;
+        int faulted = fault_catch(call_at, &c, &f);
+        uint16_t st = HV_RESULT_STATUS(c.result);
+        if (faulted) note(t, "input GPA %#llx (%s): %s", (unsigned long long)c.gpa, what[i], fault_mnemonic(f.vector));
+        else note(t, "input GPA %#llx (%s): status 0x%04x %s", (unsigned long long)c.gpa, what[i], st, hv_status_name(st));
+        check(t, faulted || st != HV_STATUS_SUCCESS, "input GPA %#llx (%s): got 0x0000 HV_STATUS_SUCCESS, want a refusal",
+              (unsigned long long)c.gpa, what[i]);
+        if (echo) expect_no_message(t, TEST_SINT, 20000, "after a post from an input GPA with no RAM behind it");
+    }
 }

@@ -122,11 +122,12 @@ const struct rule rules_synic[] = {
         "one that would reveal some context or state information purely based upon privilege.' Taken: a partition without "
         "PostMessages gets HV_STATUS_ACCESS_DENIED for each malformed input of the post.* and abi.* rows too",
         "malformed inputs from a partition without PostMessages"),
-    OWN("abi.gpa_unmapped", READING, "reading: TLFS online 'Hypercall Interface' (Alignment Requirements), 6.0b 3.6: 'The "
+    OWN("abi.gpa_not_ram", READING, "reading: TLFS online 'Hypercall Interface' (Alignment Requirements), 6.0b 3.6: 'The "
         "hypervisor will validate that the calling partition can read from the input page before executing the requested "
         "hypercall. This validation consists of two checks: the specified GPA is mapped and the GPA is marked readable. If "
         "either of these tests fails, the hypervisor generates a memory intercept message.' What the caller then sees is the "
-        "intercept handler's. Taken: an input GPA nothing backs posts nothing: a refusal (any status but SUCCESS) or a fault",
-        "input GPA in the GPA space's last page, unmapped, after a valid post"),
+        "intercept handler's. Taken: an input GPA with no RAM behind it (unmapped, or MMIO) posts nothing: a refusal (any "
+        "status but SUCCESS) or a fault", "input GPA in the GPA space's last page (unmapped), then in the local APIC's MMIO "
+        "page, each after a valid post"),
 };
 const int rules_synic_count = (int)(sizeof rules_synic / sizeof rules_synic[0]);
