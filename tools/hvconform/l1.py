@@ -44,7 +44,7 @@ KERNEL_ARGS = ('console=ttyS0 init_on_free=1 norandmaps softlockup_panic=1 watch
                'quiet loglevel=3 panic=-1 mitigations=off i8042.nokbd i8042.noaux')
 PORTS = (('l2', 'hvconform.l2.0'), ('ctl', 'hvconform.ctl'), ('l2b', 'hvconform.l2.1'))
 # a restored L1 answers its liveness check (L1.ping) within this: it takes
-# ~0.01-0.1 s; a damaged saved RAM file never answers
+# 0.01-0.3 s (L1 pages its RAM in); a damaged saved RAM file never answers
 LIVENESS = 10
 L1_GONE, L1_HUNG, L1_SETUP, L2_SILENT = l1jobs.L1_GONE, l1jobs.L1_HUNG, l1jobs.L1_SETUP, l1jobs.L2_SILENT
 
