@@ -307,6 +307,10 @@ class Chain:
                 self.ending = True
             if self.pool:
                 self.pool.shutdown(wait=ok, cancel_futures=not ok)
+            if not ok:      # a boot that ended without a byte leaves no file
+                for q in self.started:
+                    if q.done.is_set() and q.out is not None and q.out.n == 0 and os.path.exists(q.path):
+                        os.remove(q.path)
         self.took = {q.after or '': round(q.secs, 2) for q in order}
         for q in silent:
             if os.path.exists(q.path):

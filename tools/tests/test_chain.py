@@ -219,6 +219,7 @@ class ChainTest(unittest.TestCase):
                 with self.assertRaisesRegex(chain.ChainError, 'before printing anything, in two boots'):
                     self.run_chain(boot, [], workers)
                 self.assertEqual(len(boot.calls), 2)
+                self.assertEqual(self.files(), [], 'empty boots left their files')
                 boot = FakeBoot({None: [('', (-9, 'signal'))]})
                 with self.assertRaisesRegex(chain.ChainError, 'signal -9 before printing anything'):
                     self.run_chain(boot, [], workers)
