@@ -117,7 +117,7 @@ class Chain:
 
     def __init__(self, boot, base, log, note, describe, workers=1, echo=True, enter=None, deadline=None):
         self.boot, self.base, self.log, self.note = boot, list(base), log, note
-        self.deadline = deadline    # time.monotonic() the run must end by (--timeout), or None
+        self.deadline = deadline    # () -> time.monotonic() the run must end by (--timeout), or None
         self.describe, self.echo = describe, echo
         self.enter = enter or (lambda: None)
         self.pieces = {}            # after (None: from the start) -> its latest Piece
@@ -221,7 +221,8 @@ class Chain:
         p.state = read_state(p.path)
 
     def used_up(self):
-        return self.deadline is not None and time.monotonic() >= self.deadline
+        end = self.deadline() if self.deadline else None
+        return end is not None and time.monotonic() >= end
 
     def wait(self, p):
         """p's result, its output shown from now on (it is the chain's head)."""

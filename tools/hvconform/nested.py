@@ -86,6 +86,7 @@ class Nested:
         self.versions = {}
         self.closed = False
         self.rebuilt = False        # a damaged saved L1 is saved again once
+        self.saving = 0.0           # seconds that took (setup: no boot's time)
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
         if prefetch:            # the first restore overlaps the run's preparation
@@ -132,6 +133,9 @@ class Nested:
                 if e.damaged and not self.rebuilt:
                     self.rebuilt = True
                     discard(spare.path, self.note, e)
+                    t0 = time.monotonic()
+                    self._standby(want)     # saved again, now
+                    self.saving += time.monotonic() - t0
                 elif not e.damaged and not retried:
                     retried = True
                     self.note('the standby L1 failed (%s): restoring another' % e)
@@ -227,14 +231,15 @@ class Nested:
             self.cond.notify_all()
 
     def boot(self, mode, image, args_line, l2args, smp, timeout, out, longest=0, deadline=None):
-        """One L2 boot (each try at most timeout s, and none past deadline, the
-        run's --timeout). Returns (status, how, stderr lines): how is 'exited',
+        """One L2 boot (each try at most timeout s, and none past deadline(),
+        the run's --timeout). Returns (status, how, stderr lines): how is 'exited',
         'timeout' (L2 limit), 'crashed' (L2 QEMU died or failed), or 'infra'
         (L1 itself failed; status None). Safe to call from several threads."""
         tries = 1 + int(os.environ.get('NESTED_RETRIES', '2'))   # reruns of an L1 failure
         for attempt in range(tries):
             vm, slot = self._take(smp, longest)
-            left = timeout if deadline is None else min(timeout, int(deadline - time.monotonic() + 0.999))
+            end = deadline() if deadline else None
+            left = timeout if end is None else min(timeout, int(end - time.monotonic() + 0.999))
             if left < 1:        # the run's --timeout went on reruns of failed L1s
                 self._give(vm, slot, 'keep')
                 return None, 'infra: L1 failed; the run\'s --timeout is used up', []

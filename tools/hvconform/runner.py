@@ -180,7 +180,14 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     # the L1s they wait for included), not only each one; a matrix cell's
     # boots also wait for other cells' slots: there it is per boot
     bounded = o['timeout'] and label is None and not o['matrix']
-    deadline = None                 # set as the first boot starts
+    start = []                      # when the first boot starts
+
+    def deadline():
+        """When the run must end (--timeout), or None; a damaged saved L1's
+        new save is setup, not the run's time."""
+        if not bounded or not start:
+            return None
+        return start[0] + timeout + getattr(runner_nested, 'saving', 0)
     if mode == 'tcg':
         l2args = ['-M', table.machines[machine]['qemu']]
         note('tcg: no Hyper-V (TCG offers no hv-* enlightenments); --config %s does not apply, '
@@ -218,7 +225,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         base.append('seed=%d' % (int.from_bytes(os.urandom(4), 'little') % 4000000000 + 1))
 
     def boot(args, out):
-        limit = timeout if deadline is None else deadline - time.monotonic()
+        limit = timeout if deadline() is None else deadline() - time.monotonic()
         if limit <= 0:      # not a result: the chain ends the run (ChainError)
             return None, 'infra: no time left to boot'
         limit = int(limit + 0.999)
@@ -253,9 +260,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     def enter():
         _cell.label = label
 
-    if bounded:
-        deadline = time.monotonic() + timeout
-    c = chain.Chain(boot, base, log, note, lambda st, how: describe(st, how, timeout, deadline), workers,
+    start.append(time.monotonic())
+    c = chain.Chain(boot, base, log, note, lambda st, how: describe(st, how, timeout, bounded), workers,
                     echo=label is None, enter=enter, deadline=deadline)
     try:
         pieces = c.run(first_after, ahead)
@@ -285,9 +291,9 @@ def read_profile(path):
         raise cli.Usage('--profile: %s' % e)
 
 
-def describe(st, how, timeout, deadline=None):
+def describe(st, how, timeout, bounded=False):
     if how == 'timeout':
-        return 'timed out after %d s%s' % (timeout, ' (--timeout: the whole run\'s limit)' if deadline else '')
+        return 'timed out after %d s%s' % (timeout, ' (--timeout: the whole run\'s limit)' if bounded else '')
     if how == 'signal':
         return 'killed by signal %d' % -st
     if how == 'crashed':

@@ -235,13 +235,13 @@ class ChainTest(unittest.TestCase):
         slow = {None: lambda: time.sleep(0.2)}
         boot = FakeBoot({None: [(cut, (None, 'infra: L1 hung'))] * (chain.MAX_RERUNS + 1)}, slow)
         self.chain = chain.Chain(boot, [], self.log, self.notes.append, lambda st, how: how, 1, echo=False,
-                                 deadline=time.monotonic() + 0.3)
+                                 deadline=lambda end=time.monotonic() + 0.3: end)
         with self.assertRaisesRegex(chain.ChainError, '--timeout is used up'):
             self.chain.run(None, [])
         self.assertEqual(len(boot.calls), 2)
         boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)]}, slow)
         self.chain = chain.Chain(boot, [], self.log, self.notes.append, lambda st, how: how, 1, echo=False,
-                                 deadline=time.monotonic() + 0.1)
+                                 deadline=lambda end=time.monotonic() + 0.1: end)
         paths = self.chain.run(None, [])
         self.assertEqual(([self.read(p) for p in paths], len(boot.calls)), ([FIRST], 1))
         self.assertTrue(self.noted('--timeout is used up: not resuming'), self.notes)
