@@ -57,6 +57,11 @@ static const struct { const char *key; uint32_t bit; } avoid_keys[] = {
     { "conn_missing_vp", AVOID_CONN_MISSING_VP },
 };
 
+const char *const require_names[REQUIRE_COUNT] = {
+    "hyperv", "hypercall", "synic", "nosynic", "post", "nopost", "helper", "vmbus",
+};
+#define REQUIRE_KEYS "hyperv, hypercall, synic, nosynic, post, nopost, helper, vmbus, vps=N"
+
 #define AVOID_KEYS "payload_240, scontrol_off, simp_off, conn_missing_vp"
 #define FAIL(...) do { fmt_snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
@@ -136,6 +141,29 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
                 if (last) break;
                 p = c + 1;
             }
+        } else if (streq(key, "require")) {
+            if (!val || !*val) FAIL("require= needs a comma-separated list of items (" REQUIRE_KEYS ")");
+            for (char *p = val;;) {
+                char *c = p;
+                while (*c && *c != ',') c++;
+                int last = *c == '\0', known = 0;
+                *c = '\0';
+                for (int k = 0; k < REQUIRE_COUNT; k++)
+                    if (streq(p, require_names[k])) { o->require |= 1u << k; known = 1; }
+                if (p[0] == 'v' && p[1] == 'p' && p[2] == 's' && p[3] == '=') {
+                    uint64_t v;
+                    if (parse_u64(p + 4, &v) || v == 0 || v > 255)
+                        FAIL("require=: vps= needs a VP count from 1 to 255, got '%s'", p + 4);
+                    o->require_vps = (int)v;
+                    known = 1;
+                }
+                if (!known) FAIL("require=: unknown item '%s' (known: " REQUIRE_KEYS ")", p);
+                if (last) break;
+                p = c + 1;
+            }
+            uint32_t r = o->require;
+            if ((r & REQUIRE_SYNIC && r & REQUIRE_NOSYNIC) || (r & REQUIRE_POST && r & REQUIRE_NOPOST))
+                FAIL("require=: an item and its opposite (synic/nosynic, post/nopost) both given");
         } else if (streq(key, "after")) {
             if (!val || !valid_pattern(val)) FAIL("after= needs a test name");
             o->after = val;

@@ -18,6 +18,8 @@
  *   scontrol_off  never disables the target VP's SCONTROL around a call
  *   simp_off      never disables the target VP's SIM page around a call
  *   conn_missing_vp  no helper connection to a missing VP (post.vp_index_missing SKIPs)
+ * and `require=ITEM[,ITEM]`: what the guest must have (REQUIRE_* below, and
+ * vps=N), else the run bails out with what is missing.
  * Pure, host-tested.
  * Each key at most once (tests= may repeat: the patterns add up). Anything
  * unknown, malformed or repeated is an error with a message; the caller
@@ -42,6 +44,20 @@ enum opt_console { OPT_CONSOLE_COM1 = 0, OPT_CONSOLE_VIRTIO };
 #define AVOID_SCONTROL_OFF (1u << 1)
 #define AVOID_SIMP_OFF     (1u << 2)
 #define AVOID_CONN_MISSING_VP (1u << 3)
+/* require=: what the configuration needs of the guest (tools/configs.cfg
+ * `require`, passed by the runner); a guest lacking one is a Bail out with
+ * the reason (tests/suite.h suite_require), never a run of SKIPs. */
+#define REQUIRE_HYPERV    (1u << 0)     /* the Hyper-V interface, "Hv#1" */
+#define REQUIRE_HYPERCALL (1u << 1)     /* AccessHypercallMsrs */
+#define REQUIRE_SYNIC     (1u << 2)     /* AccessSynicRegs */
+#define REQUIRE_NOSYNIC   (1u << 3)     /* ... absent */
+#define REQUIRE_POST      (1u << 4)     /* the PostMessages privilege */
+#define REQUIRE_NOPOST    (1u << 5)     /* ... absent */
+#define REQUIRE_HELPER    (1u << 6)     /* a host helper that makes message connections */
+#define REQUIRE_VMBUS     (1u << 7)     /* VMBus's message connection 1 accepts a post */
+#define REQUIRE_COUNT 8
+/* The names, in bit order ("hyperv", ...); vps=N is apart. Pure. */
+extern const char *const require_names[REQUIRE_COUNT];
 
 struct options {
     const char *tests[OPT_MAX_PATTERNS];
@@ -56,6 +72,8 @@ struct options {
     uint32_t bench_iters;       /* bench_iters=; 0 = not given (time-budgeted default) */
     int helper;                 /* enum opt_helper: helper= */
     uint32_t avoid;             /* avoid=: AVOID_* bits */
+    uint32_t require;           /* require=: REQUIRE_* bits */
+    int require_vps;            /* require=...,vps=N: at least N VPs running; 0 = not required */
     int console;                /* enum opt_console: console= */
     char text[OPT_MAX_TEXT];    /* storage the pointers above point into */
 };

@@ -185,6 +185,10 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     }
 
     suite_preamble(&tap, &opts);
+    if (suite_require(&tap, &opts, err, sizeof err)) {
+        suite_finish();
+        bail(&tap, err);
+    }
     if (opts.bench) {       /* the latency benchmark instead of the suite (tests/bench.h) */
         int bad = bench_run(&tap, &opts);
         suite_finish();

@@ -98,6 +98,57 @@ void suite_preamble(struct tap *t, const struct options *o)
     tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
 
+/* Each REQUIRE_* item (tests/cmdline.h): does the guest have it, and why not. */
+static int has_item(int k, const char **why)
+{
+    static const char *const not_hyperv_call = "partition lacks AccessHypercallMsrs (CPUID 0x40000003 EAX bit 5)";
+    switch (1u << k) {
+    case REQUIRE_HYPERV: *why = hv_absent_reason(); return !*why;
+    case REQUIRE_HYPERCALL: *why = not_hyperv_call; return hv_has_hypercall_msrs();
+    case REQUIRE_SYNIC: *why = "no SynIC: CPUID 0x40000003 EAX bit 2 (AccessSynicRegs) clear"; return hv_has_synic();
+    case REQUIRE_NOSYNIC: *why = "the partition has a SynIC (CPUID 0x40000003 EAX bit 2)"; return !hv_has_synic();
+    case REQUIRE_POST: *why = "no PostMessages privilege (CPUID 0x40000003 EBX bit 4)"; return hv_can_post_messages();
+    case REQUIRE_NOPOST: *why = "the partition holds the PostMessages privilege (CPUID 0x40000003 EBX bit 4)";
+        return !hv_can_post_messages();
+    case REQUIRE_HELPER: *why = helper_absent_reason(); return helper_name() != 0;
+    case REQUIRE_VMBUS: {
+        static char text[120];
+        if (!hv_has_synic() || !hv_can_post_messages()) { *why = "no SynIC or no PostMessages privilege to reach VMBus"; return 0; }
+        uint16_t st = vmbus_probe();
+        fmt_snprintf(text, sizeof text, "VMBus's message connection 1 refused a post (0x%04x %s)", st, hv_status_name(st));
+        *why = text;
+        return st == HV_STATUS_SUCCESS;
+    }
+    }
+    *why = "unknown item";
+    return 0;
+}
+
+int suite_require(struct tap *t, const struct options *o, char *why, size_t whylen)
+{
+    char found[240];
+    size_t n = 0;
+    const char *missing = 0, *reason = 0;
+    if (!o->require && !o->require_vps) return 0;
+    for (int k = 0; k < REQUIRE_COUNT; k++) {
+        if (!(o->require & (1u << k))) continue;
+        const char *r;
+        int yes = has_item(k, &r);
+        n += (size_t)fmt_snprintf(found + n, sizeof found - n, "%s%s %s", n ? ", " : "", require_names[k], yes ? "yes" : "no");
+        if (!yes && !missing) { missing = require_names[k]; reason = r; }
+    }
+    fmt_snprintf(found + n, sizeof found - n, "%svps %d", n ? ", " : "", smp_cpus());
+    tap_comment(t, "found (require=): %s", found);
+    if (!missing && smp_cpus() < o->require_vps) {
+        fmt_snprintf(why, whylen, "the configuration requires %d VPs and %d run here (%s)", o->require_vps, smp_cpus(),
+                     smp_startup_page() ? "the others did not start" : smp_startup_source());
+        return -1;
+    }
+    if (!missing) return 0;
+    fmt_snprintf(why, whylen, "the configuration requires %s, which this guest lacks: %s", missing, reason ? reason : "");
+    return -1;
+}
+
 /* When a test ends, before its result is printed, so a VM death in it is
  * the test's: what it left in flight lands, its connections are flushed,
  * and every VP's SynIC starts over (the last EOM is here). Every message

@@ -11,6 +11,10 @@
 int suite_time_init(char *why, size_t whylen);
 /* Detect the platform, print its description as TAP comments. */
 void suite_preamble(struct tap *t, const struct options *o);
+/* What the guest has of require='s items, printed ("# found: ..."); 0,
+ * or -1 with the first missing item and why in `why` (the caller bails
+ * out: a configuration that lost its device fails, it does not SKIP). */
+int suite_require(struct tap *t, const struct options *o, char *why, size_t whylen);
 /* Bring the machine back to the state tests start from; called before each
  * test, whatever the previous test left (the part the host must finish
  * runs in suite_quiesce, itself first when no test ran before). */

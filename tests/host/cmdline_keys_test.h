@@ -9,6 +9,20 @@ static void test_cmdline_keys(void)
     CHECK_INT(opt.bench, 0);
     CHECK_UINT(opt.bench_iters, 0);
 
+    /* require= */
+    PARSE_OK("require=hyperv,synic,post,helper,vmbus,vps=2");
+    CHECK_UINT(opt.require, REQUIRE_HYPERV | REQUIRE_SYNIC | REQUIRE_POST | REQUIRE_HELPER | REQUIRE_VMBUS);
+    CHECK_INT(opt.require_vps, 2);
+    PARSE_OK("require=nopost,nosynic,hypercall");
+    CHECK_UINT(opt.require, REQUIRE_NOPOST | REQUIRE_NOSYNIC | REQUIRE_HYPERCALL);
+    CHECK_INT(opt.require_vps, 0);
+    PARSE_BAD("require=", "require=");
+    PARSE_BAD("require=testdev", "unknown item 'testdev'");
+    PARSE_BAD("require=vps=0", "vps=");
+    PARSE_BAD("require=vps=x", "vps=");
+    PARSE_BAD("require=post,nopost", "opposite");
+    PARSE_BAD("require=hyperv require=synic", "given twice");
+
     /* avoid= */
     CHECK_UINT(opt.avoid, 0);
     PARSE_OK("avoid=payload_240");

@@ -91,6 +91,12 @@ class Table:
             args += ['-device', d]
         return args
 
+    def requires(self, config, smp):
+        """The kernel's require= value for a configuration run with smp VPs
+        (what its guest must find; vps=N always)."""
+        items = self.configs[config].get('require', '').split() + ['vps=%d' % smp]
+        return ','.join(items)
+
     def smp(self, config, override=None):
         return int(override) if override else int(self.configs[config].get('smp', '1'))
 
@@ -108,10 +114,10 @@ class Table:
 def describe_markdown(table=None):
     """The README's configuration tables, generated."""
     t = table or Table()
-    out = ['| config | VPs | QEMU flags (L2) | partition |', '|---|---|---|---|']
+    out = ['| config | VPs | QEMU flags (L2) | requires | partition |', '|---|---|---|---|---|']
     for name, c in t.configs.items():
-        out.append('| `%s` | %s | `%s` | %s |' % (name, c.get('smp', '1'),
-                   ' '.join(t.l2_args(name, 'pc')[2:]), c.get('description', '')))
+        out.append('| `%s` | %s | `%s` | %s | %s |' % (name, c.get('smp', '1'),
+                   ' '.join(t.l2_args(name, 'pc')[2:]), c.get('require', '') or '—', c.get('description', '')))
     out += ['', '| machine | QEMU machine | extra CPU flags | firmware | boot | what |', '|---|---|---|---|---|---|']
     for name, m in t.machines.items():
         out.append('| `%s` | `%s` | %s | %s | %s | %s |' % (name, m['qemu'], '`%s`' % m['cpu'] if m.get('cpu') else '—',

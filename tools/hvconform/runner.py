@@ -210,6 +210,9 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
     if avoid:       # inputs this host can't survive, from the profile (never from the kernel)
         base.append('avoid=' + ','.join(avoid))
         note('profile %s: avoid=%s' % (profile, ','.join(avoid)))
+    if mode != 'tcg' and not any(w.startswith('require=') for w in base):
+        # what the configuration's guest must have: missing, the kernel bails out
+        base.append('require=' + table.requires(config, smp))
     if mode == 'nested' and not any(w.startswith('console=') for w in base):
         # L2 has a virtio console beside COM1 (tools/nested/init): the same
         # bytes with one exit per line instead of two per byte

@@ -95,6 +95,19 @@ def nested_late_message(t):
         t.check(r.status(name) == 'pass', '%s is %s after the late message, want pass' % (name, r.status(name)))
 
 
+@case('nested-requirement-missing', lane='nested', needs_nested=True)
+def nested_requirement_missing(t):
+    """full requires the test device (tools/configs.cfg require): a guest
+    without it (helper=none stands for a device that dropped out) fails the
+    run with that reason; it used to SKIP 40-odd tests and exit 0."""
+    r = t.rq('--mode', 'nested', '--config', 'full', '--args', 'helper=none tests=hv.*,post.success', tag='noreq')
+    t.want_rc(r, 1)
+    bails = [b for p in r.pieces() for b in p.bail]
+    t.check(bails and 'requires helper' in bails[0], 'no Bail out naming the missing helper: %s' % bails[:1])
+    t.check('found (require=): hyperv yes' in r.out, 'the kernel did not print what it found')
+    t.check(not r.tests(), 'tests ran in a guest that lacks what its configuration requires: %s' % list(r.tests())[:3])
+
+
 def configs_matrix(t, configs, args):
     out = os.path.join(t.dir, 'matrix')
     rc, text = t.sh(['./run-qemu.sh', '--no-deps', '--mode', 'nested', '--matrix', '--out', out,
