@@ -241,7 +241,7 @@ int bench_run(struct tap *tap, const struct options *o)
 {
     const char *name = "bench.run";
     const struct tap_diag diag = { "reading", "reading: not a TLFS rule; a latency measurement, failed only when an "
-                                   "operation being measured fails", o->verbose, 0, 0, 0 };
+                                   "operation being measured fails", o->verbose, 0, 0, 0, 0 };
     tap_plan(tap, 1);
     tap_running(tap, name);
     suite_reset();

@@ -130,6 +130,7 @@ TEST_ROW(deliver, polling)
     struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 8);
     if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "post to a polling SINT")) return;
     expect_delivered(t, TEST_SINT, in, "polling SINT");
+    observe(t, "delivery=polling_interrupt");
     check(t, !synic_wait_irq(TEST_SINT, 0, 50000), "SINT%d with the Polling bit interrupted (vector %#x)", TEST_SINT, SINT_VECTOR(TEST_SINT));
 }
 
@@ -168,6 +169,7 @@ TEST_ROW(deliver, port_field)
         synic_eom();
     }
     note(t, "Port fields: %#llx, %#llx, %#llx", (unsigned long long)port[0], (unsigned long long)port[1], (unsigned long long)port[2]);
+    observe(t, "delivery=same_port");
     check(t, port[0] != port[1], "messages through two connections to two ports both carry Port %#llx", (unsigned long long)port[0]);
     check(t, port[0] == port[2], "one port's messages carry Port %#llx, then %#llx", (unsigned long long)port[0], (unsigned long long)port[2]);
 }

@@ -48,7 +48,9 @@ TEST(harness, gp_caught, NORMATIVE, "Intel SDM Vol. 2 RDMSR: 'Specifying a reser
     struct fault f;
     uint64_t v = 0;
     int faulted = fault_catch(do_bad_rdmsr, &v, &f);
+    observe(t, "fault=none");
     check(t, faulted, "rdmsr %#x did not fault (read %#llx)", BOGUS_MSR, (unsigned long long)v);
+    observe(t, "fault=%s", faulted ? fault_mnemonic(f.vector) : "none");
     check(t, f.vector == VEC_GP && f.error_code == 0, "got %s[%04x], want #GP[0000]", fault_mnemonic(f.vector), f.error_code);
 }
 

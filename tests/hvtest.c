@@ -118,6 +118,7 @@ uint16_t post_ctl(uint64_t extra, uint64_t in, uint64_t out)
 
 int expect_status(struct test_ctx *t, uint16_t got, uint16_t want, const char *what)
 {
+    observe(t, "got=0x%04x", got);
     return check(t, got == want, "%s: got 0x%04x %s, want 0x%04x %s", what, got, hv_status_name(got), want, hv_status_name(want));
 }
 
@@ -136,6 +137,7 @@ int expect_status_in(struct test_ctx *t, uint16_t got, uint64_t ok, const char *
     char list[200];
     if (got < 64 && (ok & RULE_OK(got))) return check(t, 1, "%s", what);
     status_set_text(list, sizeof list, ok);
+    observe(t, "got=0x%04x", got);
     return check(t, 0, "%s: got 0x%04x %s, want %s", what, got, hv_status_name(got), list);
 }
 
@@ -148,6 +150,7 @@ int expect_no_message(struct test_ctx *t, int sint, uint64_t us, const char *wha
     apic_eoi();
     int arrived = synic_wait_message(sint, us);
     volatile struct hv_message *m = &hv_simp_page.slot[sint];
+    observe(t, "delivery=unexpected_message");
     int ok = check(t, !arrived, "%s: a message arrived anyway (type %#x size %u)", what,
                    m->header.message_type, m->header.payload_size);
     if (arrived) synic_clear_slot(sint);    /* leave the slot as a later post expects it */
@@ -166,23 +169,29 @@ void post_canary(struct hv_post_message_input *in)
 
 int expect_delivered(struct test_ctx *t, int sint, const struct hv_post_message_input *in, const char *what)
 {
+    observe(t, "delivery=none");
     if (!check(t, synic_wait_message(sint, DELIVERY_TIMEOUT_US), "%s: no message in SINT%d's slot within %d ms",
                what, sint, DELIVERY_TIMEOUT_US / 1000)) return 0;
     volatile struct hv_message *m = &hv_simp_page.slot[sint];
     uint32_t n = in->payload_size;
+    observe(t, "delivery=type");
     int ok = check(t, m->header.message_type == in->message_type, "%s: delivered type %#x, want %#x", what, m->header.message_type, in->message_type);
+    observe(t, "delivery=size");
     ok &= check(t, m->header.payload_size == n, "%s: delivered size %u, want %u", what, m->header.payload_size, n);
+    observe(t, "delivery=header");
     ok &= check(t, (m->header.message_flags & ~HV_MESSAGE_FLAG_PENDING) == 0 && m->header.reserved[0] == 0 && m->header.reserved[1] == 0,
                 "%s: header flags %#x reserved %#x %#x, want reserved bits zero", what,
                 m->header.message_flags, m->header.reserved[0], m->header.reserved[1]);
     uint32_t bad = HV_MESSAGE_PAYLOAD_MAX;
     for (uint32_t i = 0; i < n && i < HV_MESSAGE_PAYLOAD_MAX; i++)
         if (m->payload[i] != in->payload[i]) { bad = i; break; }
+    observe(t, "delivery=payload");
     ok &= check(t, bad == HV_MESSAGE_PAYLOAD_MAX, "%s: payload byte %u is %#x, want %#x", what, bad,
                 bad < HV_MESSAGE_PAYLOAD_MAX ? m->payload[bad] : 0, bad < HV_MESSAGE_PAYLOAD_MAX ? in->payload[bad] : 0);
     uint32_t leak = HV_MESSAGE_PAYLOAD_MAX;
     for (uint32_t i = n; i < HV_MESSAGE_PAYLOAD_MAX; i++)
         if (in->payload[i] == POST_CANARY && m->payload[i] == POST_CANARY) { leak = i; break; }
+    observe(t, "delivery=beyond_size");
     ok &= check(t, leak == HV_MESSAGE_PAYLOAD_MAX, "%s: input byte %u beyond PayloadSize %u reached the receiver (canary %#x)",
                 what, leak, n, POST_CANARY);
     synic_clear_slot(sint);

@@ -90,11 +90,16 @@ TEST_ROW(post, insufficient_buffers)
     struct flood r;
     if (!flooded(t, &r)) return;
     if (!expect_status(t, r.refusal, HV_STATUS_INSUFFICIENT_BUFFERS, "post while the slot and the port's buffers are full")) return;
+    observe(t, "queue=short");
     check(t, r.accepted >= PORT_BUFFERS, "refused after %d accepted posts, while the port's %d buffers can't all be in use",
           r.accepted, PORT_BUFFERS);
+    observe(t, "delivery=extra_message");
     check(t, !r.extra, "a message arrived after every accepted one was drained: the refused post was delivered, or one twice");
+    observe(t, "delivery=lost");
     check(t, !r.lost, "%d accepted messages never delivered", r.lost);
+    observe(t, "delivery=%s", r.dup ? "duplicate" : "out_of_order");
     check(t, !r.dup && !r.reordered, "drained out of posting order: %d duplicated, %d out of order", r.dup, r.reordered);
+    observe(t, "delivery=pending_clear");
     check(t, !r.pending_missing, "MessagePending stayed clear after emptying the slot %d times while messages were queued",
           r.pending_missing);
 }
@@ -105,6 +110,7 @@ TEST_ROW(post, buffer_count)
 {
     struct flood r;
     if (!flooded(t, &r)) return;
+    observe(t, "queue=%s", r.accepted < PORT_BUFFERS ? "short" : "long");
     check(t, r.accepted == PORT_BUFFERS || r.accepted == PORT_BUFFERS + 1,
           "%d posts accepted behind a full slot before a refusal (0x%04x %s), want %d queued (+1 in the slot)",
           r.accepted, r.refusal, hv_status_name(r.refusal), PORT_BUFFERS);

@@ -106,6 +106,7 @@ void rule_test(struct test_ctx *t)
     uint16_t st = HV_RESULT_STATUS(c.result);
     if (faulted) {
         int from_ok = r->value != CALL_CPL3 || f.from_user;
+        observe(t, "fault=%s", fault_mnemonic(f.vector));
         check(t, r->fault && f.vector == r->fault && from_ok, "%s: got %s%s, want %s%s%s", r->what,
               fault_mnemonic(f.vector), f.from_user ? " at CPL3" : "", r->fault ? fault_mnemonic(r->fault) : "",
               r->fault && r->ok ? " or " : "", r->ok ? want : "");
@@ -113,6 +114,7 @@ void rule_test(struct test_ctx *t)
         return;
     }
     if (!r->ok) {
+        observe(t, "got=0x%04x", st);
         check(t, 0, "%s: got status 0x%04x %s, want %s", r->what, st, hv_status_name(st), fault_mnemonic(r->fault));
     } else if (!expect_status_in(t, st, r->ok, r->what)) {
         if (echo && st == HV_STATUS_SUCCESS && synic_wait_message(TEST_SINT, 20000)) synic_clear_slot(TEST_SINT);

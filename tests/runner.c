@@ -115,11 +115,17 @@ static int run_one(struct tap *tap, const struct test *test)
     uint64_t us = time_tsc_to_ns(rdtsc() - t0) / 1000;
     suite_quiesce();
     char stray[200];
-    if (suite_strays(stray, sizeof stray) && !ctx.leaves_messages) fail(&ctx, "%s", stray);
-    struct tap_diag d = { test_kind_name(test->kind), test->source, opts.verbose, ctx.checks, us, ctx.status_only };
+    if (suite_strays(stray, sizeof stray) && !ctx.leaves_messages) {
+        observe(&ctx, "delivery=late_message");
+        fail(&ctx, "%s", stray);
+    }
+    struct tap_diag d = { test_kind_name(test->kind), test->source, opts.verbose, ctx.checks, us,
+                          ctx.status_only, ctx.observed };
     if (faulted) {
-        char what[160], why[sizeof ctx.msg + 200];
+        char what[160], why[sizeof ctx.msg + 200], token[32];
         fault_describe(what, sizeof what, &f);
+        fmt_snprintf(token, sizeof token, "fault=%s", fault_mnemonic(f.vector));
+        observed_add(&ctx, token);
         fmt_snprintf(why, sizeof why, "unexpected %s%s%s", what,
                      ctx.failures ? "; earlier: " : "", ctx.failures ? ctx.msg : "");
         tap_fail(tap, test->name, why, &d);
@@ -129,6 +135,7 @@ static int run_one(struct tap *tap, const struct test *test)
         tap_skip(tap, test->name, ctx.msg, &d);
         return RESULT_SKIPPED;
     } else if (ctx.checks == 0) {
+        observed_add(&ctx, "check=0");
         tap_fail(tap, test->name, "the test made no check (a harness bug, not a pass)", &d);
     } else {
         tap_pass(tap, test->name, &d);
@@ -176,7 +183,7 @@ void hvconform_main(const char *bootpath, const char *cmdline)
     if (opts.list) {
         for (int i = 0; i < n; i++) {
             const struct test *t = &tests[selected[i]];
-            struct tap_diag d = { test_kind_name(t->kind), t->source, opts.verbose, 0, 0, 0 };
+            struct tap_diag d = { test_kind_name(t->kind), t->source, opts.verbose, 0, 0, 0, 0 };
             tap_listed(&tap, t->name, &d);
         }
         tap_plan(&tap, 0);

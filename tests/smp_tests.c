@@ -182,8 +182,12 @@ TEST_ROW(smp, concurrent_posts)
     for (int i = 0; i < sent0; i++) lost += !seen[0][i];
     for (int i = 0; i < vp1_sent; i++) lost += !seen[1][i];
     note(t, "VP 0 sent %d, VP 1 sent %d (%d refusals)", sent0, vp1_sent, vp1_refusals);
+    observe(t, "queue=refused");
     check(t, sent0 == PER_SENDER && vp1_sent == PER_SENDER, "accepted: VP 0 %d, VP 1 %d of %d each within the retry bound", sent0, vp1_sent, PER_SENDER);
+    observe(t, "delivery=lost");
     check(t, lost == 0, "%d accepted messages never arrived", lost);
+    observe(t, "delivery=duplicate");
     check(t, dup == 0, "%d messages arrived twice", dup);
+    observe(t, "delivery=out_of_order");
     check(t, order_ok, "a sender's messages arrived out of order");
 }

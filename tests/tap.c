@@ -109,7 +109,7 @@ static const char *kind_of(const struct tap_diag *d) { return d && d->kind ? d->
 /* One whole line "<prefix><key>: "..."\n". */
 static void quoted_line(struct block *b, const char *prefix, const char *key, const char *value)
 {
-    char src[600], line[640];
+    char src[700], line[740];
     quoted(src, sizeof src, value);
     fmt_snprintf(line, sizeof line, "%s%s: %s\n", prefix, key, src);
     block_put(b, line);
@@ -121,11 +121,12 @@ static void source_line(struct block *b, const char *prefix, const char *source)
 }
 
 /* The YAML block after the result line in b, then both out. */
-static void diag(struct block *b, const struct tap_diag *d)
+static void diag(struct block *b, const struct tap_diag *d, int failed)
 {
     add(b, "  ---\n  kind: %s\n", kind_of(d));
     source_line(b, "  ", d ? d->source : "");
     if (d && d->status_only && d->status_only[0]) quoted_line(b, "  ", "status_only", d->status_only);
+    if (failed && d && d->observed && d->observed[0]) quoted_line(b, "  ", "observed", d->observed);
     if (d && d->verbose) add(b, "  checks: %d\n  time_us: %llu\n", d->checks, d->time_us);
     add(b, "  ...\n");
     block_flush(b);
@@ -136,7 +137,7 @@ void tap_pass(struct tap *t, const char *name, const struct tap_diag *d)
     struct block b = { t, 0, "" };
     t->passed++;
     result(&b, "ok", name, 0, 0);
-    diag(&b, d);
+    diag(&b, d, 0);
 }
 
 void tap_fail(struct tap *t, const char *name, const char *why, const struct tap_diag *d)
@@ -144,7 +145,7 @@ void tap_fail(struct tap *t, const char *name, const char *why, const struct tap
     struct block b = { t, 0, "" };
     t->failed++;
     result(&b, "not ok", name, 0, why && *why ? why : "failed (no reason given)");
-    diag(&b, d);
+    diag(&b, d, 1);
 }
 
 void tap_skip(struct tap *t, const char *name, const char *why, const struct tap_diag *d)
@@ -152,7 +153,7 @@ void tap_skip(struct tap *t, const char *name, const char *why, const struct tap
     struct block b = { t, 0, "" };
     t->skipped++;
     result(&b, "ok", name, "SKIP ", why && *why ? why : "no reason given");
-    diag(&b, d);
+    diag(&b, d, 0);
 }
 
 void tap_listed(struct tap *t, const char *name, const struct tap_diag *d)

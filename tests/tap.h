@@ -8,13 +8,18 @@
  *     ---
  *     kind: normative
  *     source: "TLFS HvCallPostMessage (online page) / 6.0b 11.11: ..."
+ *     observed: "got=0x0000"   (a failure: what failed, as tokens)
  *     checks: 3            (verbose only)
  *     time_us: 140         (verbose only)
  *     ...
  *
  * kind is `normative` (a TLFS rule) or `reading` (the suite's reading of a
  * sentence the TLFS leaves open); source is a double-quoted string with "
- * and \ escaped, on one line. */
+ * and \ escaped, on one line. observed is what a profile pins (profiles/
+ * README.md): comma-separated tokens, one per failing check - got=0xNNNN (a
+ * status), fault=#XX (an exception), delivery=NAME (a named delivery
+ * difference), check=N (the Nth check, not named), RULE:TOKEN (fuzz.post's
+ * classes) - so a deviation that changes is seen by the checker. */
 #ifndef TESTS_TAP_H
 #define TESTS_TAP_H
 
@@ -34,6 +39,7 @@ struct tap_diag {
     int checks;
     unsigned long long time_us;
     const char *status_only;    /* non-empty: "status_only: ..." in the YAML block */
+    const char *observed;       /* tap_fail: the test's observed tokens ("" or NULL: none) */
 };
 
 void tap_begin(struct tap *t, tap_sink out, const char *version, const char *bootpath);

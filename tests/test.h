@@ -30,6 +30,10 @@ struct test_ctx {
     char msg[320];
     char status_only[200];      /* set: what this test's verdict did not check (status_only()) */
     int leaves_messages;        /* the test leaves messages for the harness to take (leaves_messages()) */
+    /* what failed, as tokens a profile pins (tests/tap.h `observed:`),
+     * e.g. "got=0x0003,fault=#GP": one per failing check, each once */
+    char observed[640];
+    char obs_next[64];          /* observe()'s token for the next check */
     uint64_t seed;              /* per-test seed, derived from seed= and the name */
     int verbose;
 };
@@ -76,6 +80,13 @@ void status_only(struct test_ctx *t, const char *fmt, ...) __attribute__((format
 /* The test leaves messages behind on purpose (why: its own steps say);
  * otherwise a message the harness finds after the test fails it. */
 #define leaves_messages(t) ((t)->leaves_messages = 1)
+/* The token the next check() or fail() records in `observed` if it fails
+ * (a status "got=0x%04x", a fault "fault=#GP", a delivery difference
+ * "delivery=NAME"); without one a failing check records "check=N", its
+ * ordinal in the test. */
+void observe(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A token into `observed` now (once). */
+void observed_add(struct test_ctx *t, const char *token);
 /* A diagnostic line (TAP comment) under the test's result; verbose only
  * unless the test fails. */
 void note(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -34,7 +34,7 @@ static const char *tap_take(void)
 #define TAP_OUT(want) CHECK_STR(tap_take(), want)
 
 /* the YAML block after every result, for D */
-static const struct tap_diag D = { "normative", "TLFS 3.6 'x' \"q\" \\ y", 0, 0, 0, 0 };
+static const struct tap_diag D = { "normative", "TLFS 3.6 'x' \"q\" \\ y", 0, 0, 0, 0, 0 };
 #define Y "  ---\n  kind: normative\n  source: \"TLFS 3.6 'x' \\\"q\\\" \\\\ y\"\n  ...\n"
 
 static void test_tap(void)
@@ -169,12 +169,12 @@ static void test_tap(void)
 
     /* verbose blocks carry checks and time; a reading says so; a long
      * source is cut but stays one quoted line */
-    struct tap_diag v = { "reading", "reading: a", 1, 3, 140, 0 };
+    struct tap_diag v = { "reading", "reading: a", 1, 3, 140, 0, 0 };
     tap_reset();
     tap_pass(&t, "hv.v", &v);
     TAP_OUT("ok 5 - hv.v\n  ---\n  kind: reading\n  source: \"reading: a\"\n  checks: 3\n  time_us: 140\n  ...\n");
     /* a pass that checked the status only says so in its block */
-    struct tap_diag so = { "normative", "TLFS x", 0, 1, 0, "no \"echo\"" };
+    struct tap_diag so = { "normative", "TLFS x", 0, 1, 0, "no \"echo\"", 0 };
     tap_reset();
     tap_pass(&t, "hv.so", &so);
     TAP_OUT("ok 6 - hv.so\n  ---\n  kind: normative\n  source: \"TLFS x\"\n  status_only: \"no \\\"echo\\\"\"\n  ...\n");
@@ -193,4 +193,17 @@ static void test_tap(void)
     lv.verbose = 1;
     tap_listed(&t, "post.x", &lv);
     TAP_OUT("# test post.x\n#   kind: normative\n#   source: \"TLFS 3.6 'x' \\\"q\\\" \\\\ y\"\n");
+    /* a failure carries what was observed, quoted; a pass or skip does not */
+    struct tap_diag o = D;
+    o.observed = "got=0x0003,delivery=\"x\"";
+    tap_reset();
+    tap_fail(&t, "post.o", "got 3", &o);
+    CHECK(strstr(tap_text, "\n  observed: \"got=0x0003,delivery=\\\"x\\\"\"\n  ...\n") != NULL);
+    tap_reset();
+    tap_pass(&t, "post.p", &o);
+    CHECK(strstr(tap_text, "observed:") == NULL);
+    o.observed = "";
+    tap_reset();
+    tap_fail(&t, "post.q", "x", &o);
+    CHECK(strstr(tap_text, "observed:") == NULL);
 }

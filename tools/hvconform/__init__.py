@@ -2,7 +2,8 @@
 
 tap      THE TAP parser of the kernel's serial logs: pieces, results, plan, bail, death,
          YAML diagnostic blocks; also what the runner needs after a boot (running test, seed).
-profile  profiles/*.txt: known deviations, their marks, `avoid` lines.
+profile  profiles/*.txt: known deviations, the outcome each pins, `avoid` lines.
+outcome  a result against its profile listing: observed tokens, host records, replays.
 verdict  a profile applied to parsed pieces: report lines, counts, JUnit, JSON.
 """
 

@@ -1,13 +1,21 @@
 """One configuration's run as a chain of boots ("pieces"): each boot after
 the first resumes after the test its predecessor died in.
 
-Boots ahead: where the profile says a test kills the VM ("VM dies:", not
-"Intermittent:"), the boot that resumes after that test is started at once,
+Boots ahead: where the profile says a test kills the VM (it pins only
+deaths), the boot that resumes after that test is started at once,
 beside the others (nested mode: one per L1 slot), instead of after the death.
 Each such boot is the one a sequential run would make after the death: same
 arguments, same seed (chosen before the first boot). Only pieces that link
 up are the run: one the chain does not reach (the VM did not die where the
-profile said) is named in a note and deleted."""
+profile said) is named in a note and deleted.
+
+Replays: where the VM died in a test whose profile listing pins a death
+beside other outcomes (an intermittent death), the boot that died runs once
+more with the same arguments and seed; the verdict excuses the death only
+when the replay does not die there again (outcome.judge). The replay's
+result is a `replay:` line in the dead piece's host record (LOG.N.host,
+beside QEMU's stderr), its serial output LOG.replayN."""
+
 
 import concurrent.futures
 import os
@@ -17,7 +25,6 @@ import threading
 import time
 
 from . import tapstate
-from .profile import DEATH_MARK, INTERMITTENT_MARK, marks
 
 MAX_RESTARTS = 20
 MAX_AT_ONCE = 16        # boot threads of one chain (they wait for the runner's slots)
@@ -36,7 +43,10 @@ class Streamer:
     lines are not shown (a rerun's lines already on stdout)."""
 
     def __init__(self, path, hide=0, echo=False):
+        self.path = path
         self.f = open(path, 'wb')
+        if os.path.exists(path + HOST):         # a rerun's: this boot writes its own
+            os.remove(path + HOST)
         self.lock = threading.Lock()
         self.n, self.hide, self.echo = 0, hide, False
         self.held = bytearray()     # what came before the piece was shown
@@ -78,6 +88,25 @@ class Streamer:
         with self.lock:
             self.f.close()
 
+    def host(self, lines):
+        """The host's record of this boot (how it ended, QEMU's stderr), beside the piece."""
+        add_host(self.path, lines)
+
+
+HOST = '.host'
+
+
+def add_host(path, lines):
+    with open(path + HOST, 'a', encoding='utf-8', errors='replace') as f:
+        f.write(''.join(l.replace('\n', ' ') + '\n' for l in lines))
+
+
+def move(src, dst):
+    """A piece and its host record."""
+    os.replace(src, dst)
+    if os.path.exists(src + HOST):
+        os.replace(src + HOST, dst + HOST)
+
 
 def read_state(path):
     with open(path, 'rb') as f:
@@ -104,8 +133,7 @@ def speculate(kargs, profile, workers, seen=None):
                                               for w in kargs):
         return []
     names = [name for name, e in profile.entries.items()
-             if DEATH_MARK in marks(e.reason) and INTERMITTENT_MARK not in marks(e.reason)
-             and (seen is None or name in seen)]
+             if e.sure_death and (seen is None or name in seen)]
     # the longest first, so that the boots side by side end together
     return sorted(names, key=lambda n: -(seen or {}).get(n, 0))
 
@@ -115,9 +143,11 @@ class Chain:
     the boot must run again (not the hypervisor's doing). enter() runs first
     in every worker thread (the runner's note labels)."""
 
-    def __init__(self, boot, base, log, note, describe, workers=1, echo=True, enter=None, deadline=None):
+    def __init__(self, boot, base, log, note, describe, workers=1, echo=True, enter=None, deadline=None,
+                 replay=()):
         self.boot, self.base, self.log, self.note = boot, list(base), log, note
         self.deadline = deadline    # () -> time.monotonic() the run must end by (--timeout), or None
+        self.replay_in = set(replay)    # tests whose deaths are replayed (intermittent)
         self.describe, self.echo = describe, echo
         self.enter = enter or (lambda: None)
         self.pieces = {}            # after (None: from the start) -> its latest Piece
@@ -238,6 +268,27 @@ class Chain:
             raise p.error
         return p
 
+    def replay(self, p):
+        """Boot p's arguments (and seed) once more; its verdict on p's death
+        goes into p's host record: reproduced (died in the same test again)
+        or not reproduced."""
+        s, args = p.state, list(p.args)
+        if s.seed is not None and not any(w.startswith('seed=') for w in args):
+            args.append('seed=%d' % s.seed)
+        q = Piece(p.n, p.after, '%s.replay%d' % (self.log, p.n))
+        self.note('boot %d died in %s, whose death the profile pins beside other outcomes '
+                  '(intermittent): replaying it with the same arguments' % (p.n, s.running))
+        self._boot(q, args)
+        r = q.state
+        again = r.has_tap and not r.complete and not r.bail and r.running == s.running
+        what = ('died in %s again' % s.running if again else
+                'ran to its end' if r.complete else 'bailed out' if r.bail else
+                'died in %s instead' % r.running if r.running else 'ended outside a test')
+        line = 'replay: %s: the replay (same arguments: %s) %s; log %s' % (
+            'reproduced' if again else 'not reproduced', ' '.join(args), what, q.path)
+        add_host(p.path, [line])
+        self.note(line)
+
     def run(self, first_after, ahead):
         """The chain from first_after (None: the start); ahead: tests whose
         resume boots start now. Returns the pieces' files, in chain order."""
@@ -287,6 +338,8 @@ class Chain:
                     self.note('the VM %s during %s; the run\'s --timeout is used up: not resuming'
                               % (why, s.running))
                     break
+                if s.running in self.replay_in:
+                    self.replay(p)
                 if len(order) > MAX_RESTARTS:
                     self.note('the VM %s during %s; %d restarts used up: not resuming'
                               % (why, s.running, MAX_RESTARTS))
@@ -321,12 +374,13 @@ class Chain:
             self.note('boot %d (after=%s) was started ahead, but the VM did not die in %s: '
                       'not part of the run, deleted%s' % (q.n, q.after, q.after,
                                                           ' (it failed: %s)' % q.error if q.error else ''))
-            if os.path.exists(q.path):
-                os.remove(q.path)
+            for f in (q.path, q.path + HOST):
+                if os.path.exists(f):
+                    os.remove(f)
         paths = []
         for k, q in enumerate(order, 1):
             path = '%s.%d' % (self.log, k)
-            os.replace(q.path, path)
+            move(q.path, path)
             paths.append(path)
         self.note('%.2f s, %d boot(s)%s; log %s' % (
             time.monotonic() - t0, len(order), ' (and %d unused)' % len(unused) if unused else '',

@@ -1,9 +1,11 @@
 """A run's output files: its log path claimed (locked) for the run, what an
-earlier run left there removed, and the pieces of a crash-resumed run
-published as the log."""
+earlier run left there removed (pieces, host records, replays), and the
+pieces of a crash-resumed run published as the log."""
 
 import fcntl
 import os
+
+from . import chain
 
 
 class Busy(Exception):
@@ -33,10 +35,13 @@ def claim(given, default, note):
         note('%s is in use by another run: this run logs to %s' % (given or default, log))
     for name in os.listdir(os.path.dirname(log)):
         rest = name[len(os.path.basename(log)) + 1:]
+        rest = rest[:-len(chain.HOST)] if rest.endswith(chain.HOST) else rest     # a piece's host record
         if name.startswith(os.path.basename(log) + '.') and (rest.isdigit() or
-                                                            rest[:1] == 'b' and rest[1:].isdigit()):
+                                                            rest[:1] == 'b' and rest[1:].isdigit() or
+                                                            rest[:6] == 'replay' and rest[6:].isdigit()):
             os.remove(os.path.join(os.path.dirname(log), name))
     remove(log)
+    remove(log + chain.HOST)
     return log, f
 
 
@@ -51,7 +56,7 @@ def remove(path):
 def publish(pieces, log):
     """One piece becomes the log; several stay as FILE.N and FILE holds them in order."""
     if len(pieces) == 1:
-        os.replace(pieces[0], log)
+        chain.move(pieces[0], log)
         return [log]
     tmp = log + '.tmp'
     with open(tmp, 'wb') as f:

@@ -23,11 +23,31 @@ def read_log(path):
 
 
 def load(path):
-    """The Piece of a LOG file; BadInput when it holds no TAP at all."""
+    """The Piece of a LOG file; BadInput when it holds no TAP at all. piece.host: the
+    lines of the runner's host record beside it (LOG.host: how the boot ended, QEMU's
+    stderr, the replay of a death), [] without one."""
     piece = parse(*reversed(read_log(path)))
     if not piece.started:
         raise BadInput("%s: not a TAP log: no '%s' line" % (piece.label, VERSION))
+    piece.host = read_host(path)
     return piece
+
+
+HOST_SUFFIX = '.host'
+
+
+def read_host(path):
+    """The lines of LOG.host (the runner writes it for a boot that did not end normally)."""
+    if path == '-':
+        return []
+    try:
+        with open(path + HOST_SUFFIX, 'rb') as f:
+            text = f.read().decode('utf-8', errors='replace')
+    except FileNotFoundError:
+        return []
+    except OSError as e:
+        raise BadInput('%s%s: cannot read: %s' % (path, HOST_SUFFIX, e.strerror or e))
+    return [l.strip() for l in text.split('\n') if l.strip()]
 
 
 def merge(pieces):

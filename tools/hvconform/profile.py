@@ -1,13 +1,18 @@
-"""Profiles (profiles/README.md): known deviations of one hypervisor and configuration.
+"""Profiles (profiles/README.md): what one hypervisor and configuration does instead of the TLFS.
 
     prof = read(path)                 BadInput on anything malformed (file:line in the message)
-    prof.entries                      {test name: Entry(reason, where)}, in file order
+    prof.entries                      {test name: Listing}, in file order
+    prof.get(name)                    the Listing of a test, or None
     prof.avoid                        [KEY] of `avoid KEY reason` lines, in file order
     prof.avoid_reasons                {KEY: Entry(reason, where)}
-    prof.get(name)                    Entry or None
     prof.check_known(names, label)    BadInput when an entry names a test not in names
-    marks(reason)                     the leading marks of a reason (MARKS: 'VM dies:', 'Intermittent:',
-                                      'Passes otherwise:')
+
+A line is `NAME OUTCOME REASON`. OUTCOME pins what the log shows (compared by verdict.py):
+    got=0x0003,delivery=same_port     the failing test's observed tokens (YAML `observed:`)
+    died / died="TEXT"                a VM death; with TEXT, the host's record of it holds TEXT
+    pass                              the test may pass (with other lines: the deviation is a race)
+A test may have several lines: each is an outcome the log may show (alternatives; fuzz.post's
+classes are its tokens RULE:TOKEN, each on its line).
 """
 
 import collections
@@ -17,32 +22,63 @@ from . import BadInput
 from .tap import NAME_RE, clean
 
 AVOID_RE = re.compile(r'^[a-z0-9_]+$')
+# an observed token (tests/tap.h): got=0xNNNN, fault=#XX, check=N, NAME=word (delivery=, queue=),
+# each optionally after RULE: (fuzz.post's classes)
+TOKEN_RE = re.compile(r'^(?:[a-z0-9_]+(?:\.[a-z0-9_]+)+:)?(?:got=0x[0-9a-f]{4}|fault=(?:#[A-Z]{2}|none)'
+                      r'|check=[0-9]+|(?!got=|fault=|check=)[a-z_]+=[a-z0-9_]+)$')
+DIED_RE = re.compile(r'^died(?:="([^"]+)")?(?=\s|$)')
 Entry = collections.namedtuple('Entry', 'reason where')
-
-# A profile entry excuses a VM death only when its reason says so up front:
-# the author must know the test kills the VM, not just that it fails.
-DEATH_MARK = 'VM dies:'
-# A deviation that shows only on some runs (a race in the hypervisor) says so
-# up front too; a pass of such a test is reported, not counted as stale.
-INTERMITTENT_MARK = 'Intermittent:'
-# With `VM dies:`, the entry excuses only the death: when the VM lives the
-# test must pass (a `not ok` is a failure). For a hypervisor crash that can
-# hit a test whose own verdict must still count, e.g. the fuzzer's.
-PASSES_MARK = 'Passes otherwise:'
-MARKS = (DEATH_MARK, INTERMITTENT_MARK, PASSES_MARK)
+# one line of a test: tokens (frozenset; empty for pass and died), death (None, or the
+# host text a death must show, '' for any death), passes (bool)
+Pin = collections.namedtuple('Pin', 'tokens death passes reason where')
 
 
-def marks(reason):
-    """The leading marks of a profile reason, e.g. {'Intermittent:', 'VM dies:'}."""
-    found, rest = set(), reason
-    while True:
-        for m in MARKS:
-            if rest.startswith(m):
-                found.add(m)
-                rest = rest[len(m):].lstrip()
-                break
-        else:
-            return found
+def pin_text(pin):
+    if pin.passes:
+        return 'pass'
+    if pin.death is not None:
+        return 'died="%s"' % pin.death if pin.death else 'died'
+    return ','.join(sorted(pin.tokens))
+
+
+class Listing:
+    """The profile's lines for one test."""
+
+    def __init__(self, name):
+        self.name, self.pins = name, []
+
+    @property
+    def reason(self):
+        return ' | '.join(p.reason for p in self.pins)
+
+    @property
+    def where(self):
+        return self.pins[0].where
+
+    @property
+    def tokens(self):
+        return frozenset(t for p in self.pins for t in p.tokens)
+
+    @property
+    def deaths(self):
+        return [p for p in self.pins if p.death is not None]
+
+    @property
+    def may_pass(self):
+        return any(p.passes for p in self.pins)
+
+    @property
+    def sure_death(self):
+        """Only deaths pinned: the VM dies in this test on every run."""
+        return bool(self.deaths) and len(self.deaths) == len(self.pins)
+
+    @property
+    def intermittent_death(self):
+        """A death and something else pinned: a death must not reproduce on a replay."""
+        return bool(self.deaths) and not self.sure_death
+
+    def text(self, which=None):
+        return ' | '.join(pin_text(p) for p in (which if which is not None else self.pins))
 
 
 class Profile:
@@ -70,6 +106,26 @@ class Profile:
                                % (e.where, name, label, len(known)))
 
 
+def parse_outcome(text, where):
+    """(Pin fields without reason/where, rest of the line) of `OUTCOME REASON`."""
+    m = DIED_RE.match(text)
+    if m:
+        return (frozenset(), m.group(1) or '', False), text[m.end():].strip()
+    if text.startswith('died='):
+        raise BadInput('%s: bad death pin (want died or died="TEXT"): %s' % (where, clean(text, 60)))
+    word, _, rest = text.partition(' ')
+    rest = rest.strip()
+    if word == 'pass':
+        return (frozenset(), None, True), rest
+    tokens = word.split(',')
+    bad = [t for t in tokens if not TOKEN_RE.match(t)]
+    if bad:
+        raise BadInput("%s: '%s' is not an outcome: want got=0xNNNN, fault=#XX, delivery=NAME, "
+                       'check=N, RULE:TOKEN (comma-joined), died, died="TEXT" or pass, then the '
+                       'reason (profiles/README.md)' % (where, clean(bad[0], 60)))
+    return (frozenset(tokens), None, False), rest
+
+
 def parse(text, path):
     """The Profile in text (read from path, for messages)."""
     p = Profile(path)
@@ -87,21 +143,22 @@ def parse(text, path):
         name = parts[0]
         if not NAME_RE.match(name):
             raise BadInput("%s: bad test name '%s' in profile" % (where, clean(name, 60)))
-        _add(p.entries, name, parts, where, 'profile entry %s' % name, name)
-        m = marks(p.entries[name].reason)
-        if PASSES_MARK in m and DEATH_MARK not in m:
-            raise BadInput("%s: %s: '%s' needs '%s' (alone the entry would excuse nothing)"
-                           % (where, name, PASSES_MARK, DEATH_MARK))
+        if len(parts) < 2:
+            raise BadInput('%s: profile entry %s has no outcome and no reason' % (where, name))
+        fields, reason = parse_outcome(parts[1].strip(), where)
+        if not reason:
+            raise BadInput('%s: profile entry %s has no reason' % (where, name))
+        listing = p.entries.setdefault(name, Listing(name))
+        pin = Pin(*fields, reason=reason, where=where)
+        for q in listing.pins:
+            if pin_text(q) == pin_text(pin):
+                raise BadInput('%s: %s %s listed twice (first at %s)' % (where, name, pin_text(pin), q.where))
+        listing.pins.append(pin)
+    for name, listing in p.entries.items():
+        if all(q.passes for q in listing.pins):
+            raise BadInput("%s: %s pins only 'pass': that excuses nothing (a test that always "
+                           'passes needs no entry)' % (listing.where, name))
     return p
-
-
-def _add(table, key, parts, where, what, label):
-    """One keyed line with its mandatory reason (parts[1]), each key once."""
-    if len(parts) < 2 or not parts[1].strip():
-        raise BadInput('%s: %s has no reason' % (where, what))
-    if key in table:
-        raise BadInput('%s: %s listed twice (first at %s)' % (where, label, table[key].where))
-    table[key] = Entry(parts[1].strip(), where)
 
 
 def _avoid(p, parts, where):
@@ -110,7 +167,11 @@ def _avoid(p, parts, where):
     key = parts[0]
     if not AVOID_RE.match(key):
         raise BadInput("%s: bad avoid key '%s' (want [a-z0-9_]+)" % (where, clean(key, 60)))
-    _add(p.avoid_reasons, key, parts, where, 'avoid %s' % key, 'avoid %s' % key)
+    if len(parts) < 2 or not parts[1].strip():
+        raise BadInput('%s: avoid %s has no reason' % (where, key))
+    if key in p.avoid_reasons:
+        raise BadInput('%s: avoid %s listed twice (first at %s)' % (where, key, p.avoid_reasons[key].where))
+    p.avoid_reasons[key] = Entry(parts[1].strip(), where)
 
 
 def read(path):

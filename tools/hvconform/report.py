@@ -15,7 +15,7 @@ import html
 import re
 
 GROUPS = ('harness', 'hv', 'synic', 'post', 'deliver', 'abi', 'smp', 'fuzz')
-STATUSES = ('pass', 'fail', 'known', 'skip', 'died', 'stale', 'intermittent')
+STATUSES = ('pass', 'fail', 'known', 'skip', 'died', 'stale', 'intermittent', 'status_only')
 CONFIGS = ('full', 'enforce', 'nosynic')
 MACHINES = ('pc', 'gen1', 'gen2')
 DEFAULT_MACHINE = 'pc'
@@ -32,15 +32,18 @@ LOOKS = {
     'died': ('DIED', '#6a1b9a', '#ffffff', 'the VM died during this test'),
     'stale': ('stale', '#ffab91', '#bf360c', 'passed, but the profile lists it (stale entry: a failure)'),
     'intermittent': ('intermittent', '#fff59d', '#5d4037',
-                     'profile marks it intermittent (a race): reported, not a failure'),
+                     'passed; the profile pins a race that did not show: reported, not a failure'),
+    'status_only': ('status only', '#dcedc8', '#33691e',
+                    'passed on the status alone: no echo connection, delivery not checked'),
     'reading': ('differs', '#90caf9', '#0d47a1',
                 'reading: the hypervisor differs from this reading of text the TLFS leaves open'),
     'agree': ('agrees', '#b2dfdb', '#004d40', 'reading: the hypervisor agrees with the reading'),
     'notrun': (NOT_RUN, '#ffffff', '#9e9e9e', 'not run in this cell (not in its selection)'),
 }
-LEGEND_ORDER = ('pass', 'fail', 'known', 'skip', 'died', 'stale', 'intermittent', 'reading',
+LEGEND_ORDER = ('pass', 'status_only', 'fail', 'known', 'skip', 'died', 'stale', 'intermittent', 'reading',
                 'agree', 'notrun')
-SUM_KEYS = ('passed', 'failed', 'known', 'skipped', 'readings_agree', 'readings_differ', 'died')
+SUM_KEYS = ('passed', 'failed', 'known', 'skipped', 'readings_agree', 'readings_differ', 'died',
+            'status_only')
 
 _BAD_CHARS = re.compile('[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e'
                         '\u2066-\u2069\ufeff\ud800-\udfff]')
@@ -177,7 +180,7 @@ def counts(cell, tests):
         k = look(t)
         key = {'pass': 'passed', 'fail': 'failed', 'stale': 'failed', 'died': 'failed',
                'known': 'known', 'skip': 'skipped', 'agree': 'readings_agree',
-               'reading': 'readings_differ', 'intermittent': 'passed'}[k]
+               'reading': 'readings_differ', 'intermittent': 'passed', 'status_only': 'status_only'}[k]
         c[key] += 1
         if k == 'died':
             c['died'] += 1

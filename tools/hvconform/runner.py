@@ -247,6 +247,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
                     shutil.rmtree(os.path.dirname(image), ignore_errors=True)
             for line in err:
                 note('L2 stderr: ' + line)
+            if how != 'exited' and not how.startswith('infra'):
+                out.host(['died: ' + describe(st, how, timeout)] + ['stderr: ' + l for l in err])
             return st, how
         cmd = direct.qemu_command(mode, o['boot'], o['firmware'], image, ' '.join(args),
                                   l2args, smp, tmp, qemu=qemu and qemu['path'])
@@ -258,14 +260,17 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
             sys.stderr.write(err + '\n')
         if how == 'exited' and st == 1 and out.n == 0 and err:
             how = 'failed'
+        if how not in ('exited', 'failed'):
+            out.host(['died: ' + describe(st, how, timeout)] + ['stderr: ' + l for l in err.split('\n') if l])
         return st, how
 
     def enter():
         _cell.label = label
 
     start.append(time.monotonic())
+    replay = [n for n, e in prof.entries.items() if e.intermittent_death] if prof else []
     c = chain.Chain(boot, base, log, note, lambda st, how: describe(st, how, timeout, bounded), workers,
-                    echo=label is None, enter=enter, deadline=deadline)
+                    echo=label is None, enter=enter, deadline=deadline, replay=replay)
     try:
         pieces = c.run(first_after, ahead)
     except chain.ChainError as e:

@@ -10,7 +10,10 @@
 sentence of the TLFS read one way) are counted apart: `readings: N agree, N differ`; a
 differing reading is reported (READING) and does not fail the run. A reading's VM death, a
 stale profile entry on it and structural errors still fail it. Skips of either kind count
-in `N skipped`.
+in `N skipped`. A profile excuses only the outcome it pins (outcome.judge): a listed test that
+fails or dies differently is a FAIL or DIED saying both. A pass whose YAML block says
+`status_only: "why"` (delivery not checked) is listed apart (STATUS-ONLY, `status only: N`),
+not counted in `N passed`.
 """
 
 import json
@@ -18,13 +21,15 @@ import re
 import xml.etree.ElementTree as ET
 
 from . import BadInput
-from .profile import DEATH_MARK, INTERMITTENT_MARK, PASSES_MARK, Profile, marks
+from . import outcome
+from .profile import Profile
 from .tap import clean, load, merge
 
 # the prefixes of the summary's lines that count as failed (self.failed)
 ERROR, BAIL, FAIL, DIED, STALE = 'ERROR ', 'BAIL  ', 'FAIL  ', 'DIED  ', 'STALE '
 FAILING = (ERROR, BAIL, FAIL, DIED, STALE)
-BUCKETS = ('pass', 'fail', 'skip', 'known', 'stale', 'died', 'pskip', 'quiet', 'agree', 'differ')
+BUCKETS = ('pass', 'fail', 'skip', 'known', 'stale', 'died', 'pskip', 'quiet', 'agree', 'differ',
+           'status_only')
 
 
 def xml_safe(text):
@@ -34,15 +39,10 @@ def xml_safe(text):
 
 
 def status_of(r, entry):
-    """The result's status after the profile: pass|fail|known|skip|died|stale|intermittent."""
-    m = marks(entry.reason) if entry else set()
-    if r.status == 'pass':
-        return 'intermittent' if INTERMITTENT_MARK in m else 'stale' if entry else 'pass'
-    if r.status == 'fail':
-        return 'known' if entry and PASSES_MARK not in m else 'fail'
-    if r.status == 'skip':
-        return 'skip'
-    return 'known' if DEATH_MARK in m else 'died'
+    """The result's status after the profile: pass|fail|known|skip|died|stale|intermittent|
+    status_only (outcome.judge; its detail lands on r.mismatch)."""
+    s, r.mismatch = outcome.judge(r, entry)
+    return s
 
 
 def check(logs, prof=None, junit=None, json_out=None, quiet=False, write=print, json_extra=None):
@@ -67,6 +67,9 @@ class Verdict:
         self.results, cross = merge(pieces)
         self.errors = [e for p in pieces for e in p.errors] + cross
         self.bails = [p.bail for p in pieces if p.bail]
+        for p in pieces:                         # a death's host record (the runner's)
+            for r in p.results:
+                r.host = getattr(p, 'host', None) or []
         b = self.b = {k: [] for k in BUCKETS}
         for r in self.results:
             r.profile = self.profile.get(r.name) if r.name else None
@@ -106,24 +109,34 @@ class Verdict:
         out += [BAIL + 'Bail out! %s (%s)' % (clean(reason, 300, middle=True), where) for reason, where in self.bails]
         for r in b['fail']:
             out.append(FAIL + '%s - %s (%s)%s' % (r.name, clean(r.diag, 300), r.where,
-                       "; the profile excuses only its VM death ('%s')" % PASSES_MARK if r.profile else ''))
+                       '; ' + clean(r.mismatch, 300) if r.mismatch else ''))
             out += ['      ' + clean(e, 300) for e in r.extra]
-        out += ['KNOWN %s - %s (%s) known deviation: %s' % (r.name, clean(r.diag, 300), r.where,
-                                                          clean(r.profile.reason, 300)) for r in b['known']]
+        out += ['KNOWN %s - %s (%s) known deviation: %s%s' % (
+            r.name, clean(r.diag, 300), r.where,
+            clean(outcome.host_text(r), 200) + ': ' if r.status == 'died' and outcome.host_text(r) else '',
+            clean(r.mismatch + '; ' if r.mismatch else '', 200) + clean(outcome.reason(r, r.profile), 300))
+            for r in b['known']]
         out += ['INTERMITTENT %s passed this run (%s: %s)'
                 % (r.name, r.profile.where, clean(r.profile.reason, 200)) for r in b['quiet']]
         out += [STALE + 'profile stale: %s now passes (%s: %s)'
                 % (r.name, r.profile.where, clean(r.profile.reason, 200)) for r in b['stale']]
         for r in b['died']:
             line = DIED + '%s (%s; %s)' % (r.what, r.where, r.why)
-            if r.profile:
-                line += "; listed in the profile, but its reason isn't marked '%s'" % DEATH_MARK
+            if outcome.host_text(r):
+                line += '; host: ' + clean(outcome.host_text(r), 300)
+            if r.mismatch:
+                line += '; ' + clean(r.mismatch, 300)
             out.append(line)
             out += ['      ' + clean(e, 300) for e in r.extra[:-1]]
         for r in b['differ']:
             out.append('READING %s - %s (%s)%s' % (r.name, clean(r.diag, 300), r.where,
                        '; source: ' + clean(r.source, 200) if r.source else ''))
             out += ['      ' + clean(e, 300) for e in r.extra]
+        out += ['STATUS-ONLY %s - passed on the status alone: %s (%s)' % (r.name, clean(r.yaml['status_only'], 200), r.where)
+                for r in b['status_only']]
+        if b['status_only']:
+            out.append('status only: %d (passes that checked the status, not the delivery)'
+                       % len(b['status_only']))
         if b['known'] or self.profile:
             out.append('known deviations: %d' % len(b['known']))
         if b['agree'] or b['differ']:
@@ -160,7 +173,7 @@ class Verdict:
                     readings = ET.SubElement(suites, 'testsuite', name='hvconform.readings')
                 suite = readings
             tc = case(suite, r.name or 'vm death', r.name.split('.', 1)[0] if r.name else 'check-log', r)
-            body = '\n'.join([r.diag] + r.extra + [r.where])
+            body = '\n'.join([r.diag] + r.extra + [r.where] + ([r.mismatch] if r.mismatch else []))
             s = r.verdict
             if s == 'known':
                 mark(suite, tc, 'skipped', 'known deviation: ' + r.profile.reason, body)
@@ -207,11 +220,16 @@ class Verdict:
         b = self.b
         tests = [{'name': r.name, 'status': r.verdict, 'kind': r.kind, 'source': r.source,
                   'detail': r.diag, 'where': r.where,
+                  'observed': sorted(outcome.observed(r)) if r.status == 'fail' else None,
+                  'host': outcome.host_text(r) or None if r.status == 'died' else None,
+                  'profile_outcome': r.profile.text() if r.profile else None,
+                  'mismatch': r.mismatch,
                   'profile_reason': r.profile.reason if r.profile else None} for r in self.results]
         last = self.pieces[-1] if self.pieces else None
         return {'version': 1, 'log': self.log_name(), 'pieces': [p.label for p in self.pieces],
                 'summary': {'passed': len(b['pass']), 'failed': self.failed, 'skipped': len(b['skip']),
-                            'known': len(b['known']), 'readings_agree': len(b['agree']),
+                            'known': len(b['known']), 'status_only': len(b['status_only']),
+                            'readings_agree': len(b['agree']),
                             'readings_differ': len(b['differ']), 'died': len(b['died']),
                             'bailed': bool(self.bails), 'complete': bool(last and last.complete)},
                 'errors': self.errors,

@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from hvconform import chain, profile  # noqa: E402
+from hvconform import chain, profile, tap, verdict  # noqa: E402
 
 # the first boot dies in post.b; a boot after=post.b (or post.c) prints the rest
 FIRST = ('TAP version 13\n# seed: 5\n1..4\n# running 1 post.a\nok 1 - post.a\n'
@@ -71,9 +71,9 @@ class ChainTest(unittest.TestCase):
         old, sys.stdout = sys.stdout, Capture()
         self.addCleanup(setattr, sys, 'stdout', old)
 
-    def run_chain(self, boot, base, workers, ahead=()):
+    def run_chain(self, boot, base, workers, ahead=(), replay=()):
         self.chain = chain.Chain(boot, base, self.log, self.notes.append,
-                                 lambda st, how: '%s %s' % (how, st), workers, echo=False)
+                                 lambda st, how: '%s %s' % (how, st), workers, echo=False, replay=replay)
         return self.chain.run(None, list(ahead))
 
     def read(self, path):
@@ -96,6 +96,32 @@ class ChainTest(unittest.TestCase):
         self.assertEqual(list(self.chain.deaths), ['post.b'])
         self.assertEqual(self.files(), ['log.1', 'log.2'])
         self.assertTrue(self.noted('during post.b', 'booting again with after=post.b'), self.notes)
+
+    def replayed(self, second):
+        """The first boot dies in post.b, which the profile pins as an
+        intermittent death; the replay (same arguments, the seed it printed)
+        prints `second`; then the verdict on the run's pieces (the fake
+        pieces are no valid resume: only post.b's line is looked at)."""
+        boot = FakeBoot({None: [(FIRST, CRASH), second], 'post.b': [(AFTER_B, DONE)]})
+        paths = self.run_chain(boot, ['avoid=x'], 1, replay=['post.b'])
+        self.assertEqual(boot.calls[:2], [['avoid=x'], ['avoid=x', 'seed=5']], 'the replay must be the same boot')
+        self.assertEqual(self.read(self.log + '.replay1'), second[0])
+        prof = profile.parse('post.b died a race\npost.b pass otherwise\n', 'p.txt')
+        return verdict.Verdict([tap.load(p) for p in paths], prof)
+
+    def test_intermittent_death_reproduced_by_the_replay_fails(self):
+        v = self.replayed((FIRST, CRASH))
+        self.assertIn('replay: reproduced', self.read(self.log + '.1.host'))
+        self.assertTrue([l for l in v.report() if l.startswith('DIED') and 'died there again' in l], v.report())
+        self.assertFalse([l for l in v.report() if l.startswith('KNOWN post.b')], v.report())
+
+    def test_intermittent_death_not_reproduced_is_known(self):
+        whole = (FIRST + 'ok 2 - post.b\n# running 3 post.c\nok 3 - post.c\n# running 4 post.d\nok 4 - post.d\n'
+                 '# hvconform: 4 passed, 0 failed, 0 skipped\n# hvconform: end\n')
+        v = self.replayed((whole, DONE))
+        self.assertIn('replay: not reproduced', self.read(self.log + '.1.host'))
+        self.assertFalse([l for l in v.report() if l.startswith('DIED')], v.report())
+        self.assertTrue([l for l in v.report() if l.startswith('KNOWN post.b') and 'did not reproduce' in l])
 
     def test_resume_boot_started_ahead_is_used(self):
         started, seen = threading.Event(), {}
@@ -265,13 +291,15 @@ class ChainTest(unittest.TestCase):
 
 PROFILE = """\
 # known deviations
-post.a VM dies: triple fault
-post.b VM dies: hangs
-post.c VM dies: resets
-post.d Intermittent: VM dies: sometimes
-post.e VM dies: Intermittent: sometimes
-post.f wrong status, the VM dies: not up front
-post.g wrong status
+post.a died triple fault
+post.b died hangs
+post.c died="signal 6" resets
+post.d died sometimes
+post.d pass otherwise
+post.e died="signal 11" sometimes
+post.e got=0x0003 otherwise
+post.f got=0x0005 wrong status, the VM dies: not up front
+post.g got=0x0005 wrong status
 avoid big_mem the host cannot
 """
 
@@ -301,9 +329,7 @@ class SpeculateTest(unittest.TestCase):
         self.assertEqual(chain.speculate([], self.prof, 2, {}), [], 'a whole run with no death')
 
     def test_constructed_profile(self):
-        p = profile.Profile('mem')
-        p.entries['post.x'] = profile.Entry('VM dies: boom', 'mem:1')
-        p.entries['post.y'] = profile.Entry('Intermittent: VM dies: boom', 'mem:2')
+        p = profile.parse('post.x died boom\npost.y died boom\npost.y pass else\n', 'mem')
         self.assertEqual(chain.speculate([], p, 3), ['post.x'])
 
 

@@ -73,7 +73,7 @@ class ResumedPieces(CheckerCase):
 class CutLine(CheckerCase):
     """A dying VM cuts its last line mid-write (`ok 5 - hv`, `not ok 30 - sm` with --smp 2):
     with no newline and no end marker, that line is not a result; the death is the running
-    test's, which the profile's `VM dies:` covers."""
+    test's, which the profile's `died` pin covers."""
 
     def cut(self, tail):
         return self.write('cut.log', read('truncated.log') + tail)

@@ -1,4 +1,4 @@
-"""Profiles: entries, marks, `avoid KEY reason` lines (the runner's avoid= argument),
+"""Profiles: entries and their pinned outcomes, `avoid KEY reason` lines (the runner's avoid= argument),
 --print-avoid, --known-tests (an entry naming a test the kernel doesn't have is an error)."""
 
 import unittest
@@ -7,7 +7,9 @@ from support import CheckerCase
 from hvconform import BadInput, profile
 
 TEXT = ('# QEMU 8.2, full\n'
-        'post.payload_241  VM dies: Intermittent: aborts (hw/hyperv/hyperv.c)\n'
+        'post.payload_241  died="signal 6"  aborts (hw/hyperv/hyperv.c)\n'
+        'post.payload_241  got=0x0003,delivery=none  refused (hw/hyperv/hyperv.c)\n'
+        'post.payload_241  pass  a race (hw/hyperv/hyperv.c)\n'
         'avoid payload_240   QEMU asserts on a 240-byte payload (hw/hyperv/hyperv.c:123)\n'
         'avoid scontrol_off  reason with # inside\n')
 
@@ -18,8 +20,11 @@ class Parse(unittest.TestCase):
         self.assertEqual(list(p.entries), ['post.payload_241'])
         self.assertEqual(p.get('post.payload_241').where, 'p.txt:2')
         self.assertIsNone(p.get('post.other'))
-        self.assertEqual(profile.marks(p.get('post.payload_241').reason),
-                         {profile.DEATH_MARK, profile.INTERMITTENT_MARK})
+        e = p.get('post.payload_241')
+        self.assertEqual(e.tokens, {'got=0x0003', 'delivery=none'})
+        self.assertEqual([d.death for d in e.deaths], ['signal 6'])
+        self.assertTrue(e.may_pass and e.intermittent_death and not e.sure_death)
+        self.assertEqual(e.text(), 'died="signal 6" | delivery=none,got=0x0003 | pass')
         self.assertEqual(p.avoid, ['payload_240', 'scontrol_off'])
         self.assertEqual(p.avoid_reasons['scontrol_off'].reason, 'reason with # inside')
 
@@ -39,9 +44,15 @@ class Parse(unittest.TestCase):
         self.bad('avoid a r\navoid a r\n', 'p.txt:2: avoid a listed twice (first at p.txt:1)')
 
     def test_bad_entries(self):
-        self.bad('post.x\n', 'p.txt:1: profile entry post.x has no reason')
-        self.bad('post.x r\npost.x r\n', 'p.txt:2: post.x listed twice (first at p.txt:1)')
-        self.bad('postx r\n', "bad test name 'postx'")
+        self.bad('post.x\n', 'p.txt:1: profile entry post.x has no outcome and no reason')
+        self.bad('post.x got=0x0003\n', 'p.txt:1: profile entry post.x has no reason')
+        self.bad('post.x r\n', "p.txt:1: 'r' is not an outcome")
+        self.bad('post.x got=3 r\n', "'got=3' is not an outcome")
+        self.bad('post.x died=x r\n', 'bad death pin')
+        self.bad('post.x pass r\n', "post.x pins only 'pass'")
+        self.bad('post.x got=0x0003 r\npost.x got=0x0003 s\n',
+                 'p.txt:2: post.x got=0x0003 listed twice (first at p.txt:1)')
+        self.bad('postx got=0x0003 r\n', "bad test name 'postx'")
 
     def test_known(self):
         p = profile.parse(TEXT, 'p.txt')
@@ -73,11 +84,11 @@ class Cli(CheckerCase):
 
     def test_known_tests(self):
         self.check(['--known-tests', 'kernel_list.log', '--profile',
-                    self.write('p.txt', 'harness.gp_caught reason\n'), 'kernel_tcg.log'], 0,
+                    self.write('p.txt', 'harness.gp_caught fault=none reason\n'), 'kernel_tcg.log'], 0,
                    ['KNOWN harness.gp_caught'], last='7 passed, 0 failed, 0 skipped')
 
     def test_unknown_test(self):
-        prof = self.write('p.txt', '# c\nharness.time reason\npost.payload_241 reason\n')
+        prof = self.write('p.txt', '# c\nharness.time check=1 reason\npost.payload_241 got=0x0003 reason\n')
         self.check(['--known-tests', 'kernel_list.log', '--profile', prof, 'kernel_tcg.log'], 2,
                    ['%s:3: post.payload_241 is not a test of this kernel (kernel_list.log lists 8 test(s))' % prof],
                    ['passed,'])

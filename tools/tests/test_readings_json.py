@@ -41,7 +41,7 @@ class Readings(CheckerCase):
         self.check([log], 1, ['DIED  VM died during post.padding'])
 
     def test_stale_profile_on_reading_fails(self):
-        prof = self.write('p.txt', 'post.padding QEMU ignores it (hw/hyperv/hyperv.c)\n')
+        prof = self.write('p.txt', 'post.padding got=0x0000 QEMU ignores it (hw/hyperv/hyperv.c)\n')
         self.check(['--profile', prof, self.write('r.log', LOG)], 1, ['STALE profile stale: post.padding'])
 
     def test_no_readings_no_line(self):
@@ -78,11 +78,13 @@ class Json(CheckerCase):
         self.assertEqual(cell['log'], log)
         self.assertEqual(cell['summary'], {'passed': 1, 'failed': 0, 'skipped': 1, 'known': 0,
                                            'readings_agree': 1, 'readings_differ': 1, 'died': 0,
-                                           'bailed': False, 'complete': True})
+                                           'status_only': 0, 'bailed': False, 'complete': True})
         t = {x['name']: x for x in cell['tests']}
         self.assertEqual(t['post.rsvdz'], {'name': 'post.rsvdz', 'status': 'fail', 'kind': 'reading',
                                            'source': 'reading: offset 4 is RsvdZ',
                                            'detail': 'got 0x0000, want 0x0005', 'where': log + ':12',
+                                           'observed': ['got=0x0000'], 'host': None,
+                                           'profile_outcome': None, 'mismatch': None,
                                            'profile_reason': None})
         self.assertEqual(t['post.skipped']['detail'], 'no SynIC')
         self.assertIsNone(t['post.skipped']['source'])
@@ -100,7 +102,8 @@ class Json(CheckerCase):
         cell = self.load(['--profile', 'profile_dies.txt', 'truncated.log'], 0)
         t = {x['name']: x for x in cell['tests']}
         self.assertEqual(t['post.cross_page']['status'], 'known')
-        self.assertTrue(t['post.cross_page']['profile_reason'].startswith('VM dies:'))
+        self.assertTrue(t['post.cross_page']['profile_reason'].startswith('illustrative fixture'))
+        self.assertEqual(t['post.cross_page']['profile_outcome'], 'died')
         self.assertFalse(cell['summary']['complete'])
         cell = self.load(['--profile', 'profile_intermittent.txt', 'good.log'], 0)
         self.assertIn('intermittent', [x['status'] for x in cell['tests']])
