@@ -55,8 +55,12 @@ EFI_OBJS := $(patsubst %.c,$(BUILD)/efi/%.o,$(EFI_C)) $(patsubst %.asm,$(BUILD)/
 EFI_CFLAGS := $(filter-out -fno-pic -fno-pie -mcmodel=small,$(KCFLAGS)) \
               -fpic -fshort-wchar -DGNU_EFI_USE_MS_ABI \
               -isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64
+# --allow-multiple-definition: GNU-EFI 3.0.18 (Debian 13) defines memset and
+# memcpy in libefi.a's init.o, which the link pulls in for InitializeLib; the
+# first definition is kept, ours (kernel/string.c, before -lefi). A duplicate
+# among our own objects still fails the kernel's link (the same sources).
 EFI_LDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -z noexecstack \
-               -T $(EFI_LDS) -L$(EFI_LIBDIR)
+               --allow-multiple-definition -T $(EFI_LDS) -L$(EFI_LIBDIR)
 
 efi: $(BUILD)/BOOTX64.EFI $(BUILD)/hvconform-efi.img
 

@@ -186,21 +186,13 @@ def patch_files(path):
 
 
 def need_packages():
-    """Install what the build needs and the host lacks (the project's own
-    files install their dependencies: a fresh machine must work)."""
-    q = subprocess.run(['dpkg-query', '-W', '-f', '${Package} ${db:Status-Abbrev}\n'] + NEED,
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    have = {ln.split()[0] for ln in q.stdout.splitlines() if ln.split()[1:2] == ['ii']}
-    missing = [p for p in NEED if p not in have]
-    if not missing:
-        return
-    say('installing ' + ' '.join(missing))
-    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    cmd = ['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + missing
-    if subprocess.run(cmd, env=env, stdout=sys.stderr).returncode:
-        subprocess.run(['apt-get', 'update', '-q'], stdout=sys.stderr)
-        if subprocess.run(cmd, env=env, stdout=sys.stderr).returncode:
-            raise BuildError('apt-get install %s failed' % ' '.join(missing))
+    """Install what the build needs and the host lacks, through the project's
+    one install mechanism (tools/ci/install-pkgs.sh: it names a package it
+    cannot install, with apt's reason)."""
+    r = subprocess.run(['sh', os.path.join(ROOT, 'tools', 'ci', 'install-pkgs.sh')] + NEED,
+                       stdin=subprocess.DEVNULL, stdout=sys.stderr)
+    if r.returncode:
+        raise BuildError('the packages the build needs could not be installed (the install-pkgs lines above say why)')
 
 
 def main(argv):

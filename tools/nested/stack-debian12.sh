@@ -1,6 +1,10 @@
 # stack-debian12.sh — sourced by build-cache.sh: the debian12 stack is the
 # HOST's Debian 12 packages (QEMU 7.2 + its libraries as installed, copied with
 # ldd) and the Debian 12 cloud kernel (Linux 6.1) fetched with the host's apt.
+# On a host that is not Debian 12 (its packages would be another QEMU and
+# Linux under this stack's name), the same packages come from a private
+# bookworm apt state instead, as the debian13 stack's come from trixie
+# (stack-debian13.sh, sourced at the end with suite=bookworm).
 # Defines the stack interface (see build-cache.sh): stack_resolve, stack_kernel_deb,
 # stack_userland. Its host packages are in scripts/packages.txt.
 # Variables shared with build-cache.sh (read and set across the two files):
@@ -77,3 +81,12 @@ stack_userland() {
 	qemu_ver=$("$q" --version | sed -n 's/^QEMU emulator version //p')
 	[ -n "$qemu_ver" ] || die "$q --version printed no version"
 }
+
+# /etc/os-release names the host's release (VERSION_CODENAME, Debian 9 on)
+host_codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null | tr -d '"')
+if [ "$host_codename" != bookworm ]; then
+	log "stack debian12: the host is ${host_codename:-not Debian 12}: QEMU, firmware and kernel from a private bookworm apt state ($cache/apt)"
+	suite=bookworm
+	# shellcheck disable=SC1091
+	. "$here/stack-debian13.sh"
+fi

@@ -11,8 +11,9 @@
 # trixie and pins those packages to it (stack-debian13-backports.sh).
 # Variables shared with build-cache.sh (read and set across the two files):
 # shellcheck shell=sh disable=SC2154,SC2034
-suite=trixie
-: "${backports:=}" "${pins:=}"
+# suite: trixie, unless the file sourcing this one set it (stack-debian12.sh on a
+# host that is not Debian 12: bookworm)
+: "${suite:=trixie}" "${backports:=}" "${pins:=}"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 apt_dir=$cache/apt
 
