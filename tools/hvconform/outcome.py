@@ -8,7 +8,7 @@ result and whether the profile pins it.
                            intermittent|status_only; detail says how the profile and the log
                            differ ("profile: got=0x0003; log: got=0x0000"), or how a death was
                            excused, or None
-    host_text(r)           the host's record of a death (its `died:`/`stderr:` lines), or ''
+    host_text(r)           the host's record of a death (its `ended:`/`stderr:` lines), or ''
     replay_of(r)           'reproduced', 'not reproduced' or None: the runner's replay of a death
     reason(r, listing)     the reasons of the lines that pin what the log shows
 """
@@ -31,7 +31,7 @@ def observed(r):
 
 
 def host_lines(r):
-    return [l for l in (getattr(r, 'host', None) or []) if l.startswith(('died:', 'stderr:'))]
+    return [l for l in (getattr(r, 'host', None) or []) if l.startswith(('ended:', 'stderr:'))]
 
 
 def host_text(r):

@@ -248,7 +248,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
             for line in err:
                 note('L2 stderr: ' + line)
             if how != 'exited' and not how.startswith('infra'):
-                out.host(['died: ' + describe(st, how, timeout)] + ['stderr: ' + l for l in err])
+                out.host(['ended: ' + describe(st, how, timeout)] + ['stderr: ' + l for l in err])
             return st, how
         cmd = direct.qemu_command(mode, o['boot'], o['firmware'], image, ' '.join(args),
                                   l2args, smp, tmp, qemu=qemu and qemu['path'])
@@ -261,7 +261,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         if how == 'exited' and st == 1 and out.n == 0 and err:
             how = 'failed'
         if how not in ('exited', 'failed'):
-            out.host(['died: ' + describe(st, how, timeout)] + ['stderr: ' + l for l in err.split('\n') if l])
+            out.host(['ended: ' + describe(st, how, timeout)] + ['stderr: ' + l for l in err.split('\n') if l])
         return st, how
 
     def enter():

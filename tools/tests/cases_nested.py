@@ -150,6 +150,34 @@ def nested_matrix(t):
     restores_ok(t, text, workers=2)
 
 
+@case('nested-replay', lane='nested', needs_nested=True)
+def nested_replay(t):
+    """An intermittent death the runner's replay reproduces fails the run (issue 22):
+    a profile pins post.simp_disabled's death (QEMU's test device asserts, every time)
+    beside a pass, as if it were a race; the runner replays the boot that died with the
+    same arguments and seed, the replay dies there again, and the death is a DIED that
+    says so. With the death pinned alone it is known, and no replay runs."""
+    prof = os.path.join(t.dir, 'intermittent.txt')
+    with open(prof, 'w') as f:
+        f.write('post.simp_disabled died="msg_cb: Assertion" illustrative: pinned as a race\n'
+                'post.simp_disabled pass illustrative: as if it passed on some runs\n')
+    args = ('--mode', 'nested', '--config', 'full', '--args', 'tests=post.simp_disabled,post.success')
+    r = t.rq(*args, '--profile', prof, tag='replay')
+    t.want_rc(r, 1)
+    t.check(re.search(r'^DIED  VM died during post\.simp_disabled .*died there again', r.out, re.M),
+            'no DIED line saying the replay reproduced the death')
+    host = r.piece_paths()[0] + '.host'
+    text = open(host).read() if os.path.exists(host) else ''
+    t.check('replay: reproduced' in text and 'msg_cb: Assertion' in text,
+            'the host record %s lacks the replay or QEMU\'s assertion: %r' % (host, text[:300]))
+    with open(prof, 'w') as f:
+        f.write('post.simp_disabled died="msg_cb: Assertion" illustrative: a sure death\n')
+    r = t.rq(*args, '--profile', prof, tag='sure')
+    t.want_rc(r, 0)
+    t.check(r.status('post.simp_disabled') == 'known' and 'replaying' not in r.out,
+            'a sure death: %s, replayed: %s' % (r.status('post.simp_disabled'), 'replaying' in r.out))
+
+
 @case('nested-fuzz-normative', lane='nested', needs_nested=True)
 def nested_fuzz_normative(t):
     """fuzz.post is normative (issue 22): against QEMU, which breaks rows of the

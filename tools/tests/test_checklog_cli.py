@@ -125,7 +125,7 @@ CASES = [
     ('profile_death_host_pinned', 0, ['--profile', 'profile_assert.txt', 'died_host.log'],
      ['KNOWN post.cross_page - VM died during post.cross_page', 'msg_handler: Assertion'], ['DIED'], None),
     ('profile_death_host_differs', 1, ['--profile', 'profile_assert.txt', 'died_reproduced.log'],
-     ['DIED  VM died during post.cross_page', 'host: QEMU crashed or aborted (qemu-system-x86_64 ended by signal 11)',
+     ['DIED  VM died during post.cross_page', 'host: died: QEMU crashed or aborted (qemu-system-x86_64 ended by signal 11)',
       'profile: died="msg_handler: Assertion"'], ['KNOWN post.cross_page'], None),
     ('profile_intermittent_death_reproduced', 1, ['--profile', 'profile_signal11.txt', 'died_reproduced.log'],
      ['DIED  VM died during post.cross_page', 'died there again: not intermittent'], ['KNOWN post.cross_page'], None),
