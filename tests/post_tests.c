@@ -116,6 +116,21 @@ TEST_ROW(post, buffer_count)
           r.accepted, r.refusal, hv_status_name(r.refusal), PORT_BUFFERS);
 }
 
+/* --- INVALID_CONNECTION_ID beside a live id ---------------------------- */
+
+/* The id is bits 23:0: a live connection's id with bits 23:8 changed is
+ * another one, which nobody created. A host that compares fewer bits takes
+ * it for the live one (and delivers it, which the quiesce after the test
+ * sees too). */
+TEST_ROW(post, conn_near)
+{
+    uint32_t conn;
+    int echo;
+    if (!need_valid_conn(t, &conn, &echo)) return;
+    post_input(0, conn ^ 0xABCD00u, TEST_TYPE, 8);
+    expect_status(t, post_at(0), HV_STATUS_INVALID_CONNECTION_ID, "post to a live connection's id xor 0xabcd00");
+}
+
 /* --- INVALID_PORT_ID ----------------------------------------------------- */
 
 TEST_ROW(post, port_not_message)

@@ -19,6 +19,12 @@ const struct rule rules_post[] = {
       "a valid post of 64 bytes", RF_NONE, 0, NEVER, S(SUCCESS), 0 },
     { "post.conn_unknown", NORMATIVE, PM "HV_STATUS_INVALID_CONNECTION_ID 'The specified connection ID is invalid.'",
       "a connection id nobody created (0xabcdef)", RF_CONN_ID, RULE_CONN_UNKNOWN, 0xFFFFFF, 1, 0xFFFFFF, S(INVALID_CONNECTION_ID), 0 },
+    /* the same rule where a host that compares fewer than 24 bits would take
+     * the id for a live one (post_tests.c; the fuzzer's ids are conn_unknown's) */
+    { "post.conn_near", NORMATIVE, PM "HV_STATUS_INVALID_CONNECTION_ID 'The specified connection ID is invalid.' with "
+      "HV_CONNECTION_ID (online datatypes/hv_connection_id, 6.0b 11.10): the id is bits 23:0",
+      "a live connection's id with bits 23:8 changed (xor 0xabcd00): its low byte names the live one", RF_OWN, 0,
+      NEVER, S(INVALID_CONNECTION_ID), 0 },
     { "post.conn_zero", READING, "reading: " PM "'The specified connection ID is invalid' with HV_CONNECTION_ID "
       "(online datatypes/hv_connection_id, 6.0b 11.10) 'All connection IDs are unique within a partition', which makes no id "
       "invalid by value. Taken: id 0 names no connection, as no host creates one (Hyper-V's VMBus uses 1 and 4, QEMU's "

@@ -61,7 +61,7 @@ static void test_fuzz(void)
     uint64_t h = draws_hash(&FENV, 42, 2000);
     CHECK(h == draws_hash(&FENV, 42, 2000));
     CHECK(h != draws_hash(&FENV, 43, 2000));
-    CHECK_UINT(h, 0xa5231debf4ff4b5cull);     /* changes when the draws or their first broken row change: replays of older seeds then differ */
+    CHECK_UINT(h, 0x96a671cc14a20723ull);     /* changes when the draws or their first broken row change: replays of older seeds then differ */
 
     /* avoid= keys: never drawn when avoided, drawn otherwise */
     struct fuzz_env avoid = FENV;
