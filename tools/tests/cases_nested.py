@@ -173,51 +173,6 @@ def nested_matrix(t):
     restores_ok(t, text, workers=2)
 
 
-@case('nested-replay', lane='nested', needs_nested=True)
-def nested_replay(t):
-    """An intermittent death the runner's replay reproduces fails the run (issue 22):
-    a profile pins post.simp_disabled's death (QEMU's test device asserts, every time)
-    beside a pass, as if it were a race; the runner replays the boot that died with the
-    same arguments and seed, the replay dies there again, and the death is a DIED that
-    says so. With the death pinned alone it is known, and no replay runs."""
-    prof = os.path.join(t.dir, 'intermittent.txt')
-    with open(prof, 'w') as f:
-        f.write('post.simp_disabled died="msg_cb: Assertion" illustrative: pinned as a race\n'
-                'post.simp_disabled pass illustrative: as if it passed on some runs\n')
-    args = ('--mode', 'nested', '--config', 'full', '--args', 'tests=post.simp_disabled,post.success')
-    r = t.rq(*args, '--profile', prof, tag='replay')
-    t.want_rc(r, 1)
-    t.check(re.search(r'^DIED  VM died during post\.simp_disabled .*died there again', r.out, re.M),
-            'no DIED line saying the replay reproduced the death')
-    host = r.piece_paths()[0] + '.host'
-    text = open(host).read() if os.path.exists(host) else ''
-    t.check('replay: reproduced' in text and 'msg_cb: Assertion' in text,
-            'the host record %s lacks the replay or QEMU\'s assertion: %r' % (host, text[:300]))
-    with open(prof, 'w') as f:
-        f.write('post.simp_disabled died="msg_cb: Assertion" illustrative: a sure death\n')
-    r = t.rq(*args, '--profile', prof, tag='sure')
-    t.want_rc(r, 0)
-    t.check(r.status('post.simp_disabled') == 'known' and 'replaying' not in r.out,
-            'a sure death: %s, replayed: %s' % (r.status('post.simp_disabled'), 'replaying' in r.out))
-
-
-@case('nested-fuzz-normative', lane='nested', needs_nested=True)
-def nested_fuzz_normative(t):
-    """fuzz.post is normative (issue 22): against QEMU, which breaks rows of the
-    rule table, a run whose profile pins none of fuzz.post's classes fails, and
-    the cell names each class as (row, observed status)."""
-    r = t.rq('--mode', 'nested', '--config', 'full', '--profile', 'none', '--args',
-             'tests=fuzz.post fuzz=300 seed=22 avoid=payload_240,simp_off', tag='fuzz-normative')
-    t.want_rc(r, 1)
-    fz = r.tests().get('fuzz.post') or {}
-    t.check(fz.get('kind') == 'normative' and fz.get('status') == 'fail',
-            'fuzz.post is %s/%s, want normative/fail' % (fz.get('kind'), fz.get('status')))
-    t.check(re.search(r'^FAIL  fuzz\.post - ', r.out, re.M), 'no "FAIL  fuzz.post" line')
-    classes = fz.get('observed') or []
-    t.check(classes and all(re.match(r'^[a-z0-9_.]+:(got|fault|delivery)=', c) for c in classes),
-            'fuzz.post observed %s, want RULE:TOKEN classes' % classes)
-
-
 @case('nested-fuzz', lane='nested', needs_nested=True, slow=True)
 def nested_fuzz(t, n=10000):
     """10,000 seeded fuzz calls, then a replay that reproduces a reported case."""

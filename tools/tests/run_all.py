@@ -13,6 +13,7 @@ import harness
 import cases_host  # noqa: F401  (registers cases)
 import cases_reliability  # noqa: F401
 import cases_nested  # noqa: F401
+import cases_verdict  # noqa: F401
 import cases_deps  # noqa: F401
 import cases_ci  # noqa: F401
 
