@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 
-from . import l1jobs
+from . import l0, l1jobs
 
 DISK_SIZE = l1jobs.SLOTS * l1jobs.SLOT_SIZE
 # L1's RAM: L2's 256 MiB, QEMU, the 57 MiB initramfs and the kernel fit in
@@ -91,7 +91,7 @@ def command(cache, smp, work, incoming=None, ram=None, share=False):
         mem += ['-object', 'memory-backend-file,id=l1ram,size=%sM,mem-path=%s,share=%s'
                 % (L1_MEMORY, ram, 'on' if share else 'off'),
                 '-machine', 'memory-backend=l1ram']
-    cmd = ['qemu-system-x86_64', '-accel', accel, '-cpu', cpu] + mem + ['-smp', str(smp),
+    cmd = [l0.path(), '-accel', accel, '-cpu', cpu] + mem + ['-smp', str(smp),
            '-nodefaults', '-no-reboot', '-vga', 'none', '-display', 'none', '-nic', 'none',
            '-kernel', os.path.join(cache, 'kernel', 'vmlinuz'),
            '-initrd', os.path.join(cache, 'base.cpio'), '-append', KERNEL_ARGS,

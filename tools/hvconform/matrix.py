@@ -87,7 +87,7 @@ def run(o, table, tmp, run_cell, choose_mode, note):
             if mode == 'nested':
                 with lock:
                     if (stack, q) not in l1s:
-                        l1s[(stack, q)] = nested.Nested(stack, note, qemu=qemus[q])
+                        l1s[(stack, q)] = nested.Nested(stack, note, qemu=qemus[q], uefi=o['firmware'] == 'uefi')
                 runner_nested = l1s[(stack, q)]
             note('matrix cell %s (%s)' % (label, mode))
             own_tmp = os.path.join(tmp, label)

@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 
-from . import configs, qemubin
+from . import configs, l0, qemubin
 from . import l1 as l1mod
 from . import l1jobs
 from .l1saved import NestedError, Standby, build_cache, cache_dir, discard, saved  # noqa: F401 (the runner's names)
@@ -35,6 +35,14 @@ REUSE_AFTER_CRASH = {'kernel': 20, 'iso': 45}
 BOOT_MODES = {'kernel': ('kernel', False), 'iso': ('iso', False), 'iso-uefi': ('iso', True),
               'efi': ('efi', True)}
 L1_FIRMWARE = '/fw'
+
+
+def boot_timeout(firmware):
+    """An L2 boot's default wall-clock limit (L1's own hangs are found in 3 s
+    by its heartbeat; this one only ends an L2 that runs on and on). OVMF
+    printed its first line 165-185 s into nested gen2 boots with the host's
+    load at 14 on 2 cores (a whole boot 190-227 s), GRUB BIOS after 12-31 s."""
+    return 600 if firmware == 'uefi' else 120
 
 
 def host_ended(vm, err):
@@ -68,8 +76,9 @@ class Nested:
     Boots from several threads share the running L1, one per slot
     (l1jobs.SLOTS): a boot waits for a free slot."""
 
-    def __init__(self, stack, note, prefetch=2, qemu=None):
+    def __init__(self, stack, note, prefetch=2, qemu=None, uefi=False):
         self.stack, self.note = stack, note
+        l0.choose(uefi, l1mod.l1_accel()[0], note)     # before any L1 starts
         self.cache = build_cache(stack, note)
         if qemu:        # a user's binary (--qemu): the stack's L1 with it as L2's QEMU
             try:

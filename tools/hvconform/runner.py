@@ -175,7 +175,7 @@ def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log=Non
 
 def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, junit, json_out, label, qemu):
     smp = table.smp(config, o['smp'])
-    timeout = o['timeout'] or (120 if mode == 'nested' else 60)
+    timeout = o['timeout'] or (nested.boot_timeout(o['firmware']) if mode == 'nested' else 60)
     # a given --timeout bounds the run's boots together (reruns, resumes and
     # the L1s they wait for included), not only each one; a matrix cell's
     # boots also wait for other cells' slots: there it is per boot
@@ -370,7 +370,7 @@ def main(argv):
         try:
             mode = choose_mode(o, table, stack, tmp, built.join)
             if mode == 'nested':
-                runner_nested = nested.Nested(stack, note, qemu=qemu)
+                runner_nested = nested.Nested(stack, note, qemu=qemu, uefi=o['firmware'] == 'uefi')
         finally:
             built.join()
         return run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, qemu=qemu)
