@@ -11,7 +11,7 @@ LD       := ld
 TEST_ORDER := harness hv synic post deliver queue abi smp fuzz
 TEST_SRCS := $(foreach g,$(TEST_ORDER),$(wildcard tests/$(g)_tests.c)) \
              $(filter-out $(foreach g,$(TEST_ORDER),tests/$(g)_tests.c),$(sort $(wildcard tests/*_tests.c)))
-CORE_SRCS := $(sort $(wildcard kernel/*.c hv/*.c)) \
+CORE_SRCS := $(sort $(wildcard kernel/*.c hv/*.c harness/*.c)) \
              $(filter-out $(TEST_SRCS),$(sort $(wildcard tests/*.c)))
 KERNEL_C  := $(TEST_SRCS) $(CORE_SRCS)
 ASM_SRCS  := boot/multiboot.asm boot/isr.asm boot/ap_blob.asm
@@ -57,16 +57,16 @@ $(BUILD)/hvconform.iso: $(BUILD)/hvconform.elf iso/grub.cfg
 # --- host unit tests of the pure C parts ------------------------------------
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined
 RULES_SRCS  := tests/rules.c tests/rules_post.c tests/rules_abi.c tests/rules_synic.c
-HOST_PURE   := kernel/fmt.c kernel/grubline.c tests/glob.c tests/cmdline.c kernel/time_calc.c kernel/lowmem.c kernel/acpi_parse.c tests/tap.c tests/select.c tests/fuzz_oracle.c $(RULES_SRCS)
+HOST_PURE   := kernel/fmt.c kernel/grubline.c harness/glob.c harness/cmdline.c kernel/time_calc.c kernel/lowmem.c kernel/acpi_parse.c harness/tap.c harness/select.c tests/fuzz_oracle.c $(RULES_SRCS)
 hosttest: $(BUILD)/host/unit
 	$(BUILD)/host/unit
-$(BUILD)/host/unit: tests/host/unit.c $(HOST_PURE) $(wildcard tests/host/*.h kernel/*.h tests/*.h hv/tlfs.h)
+$(BUILD)/host/unit: tests/host/unit.c $(HOST_PURE) $(wildcard tests/host/*.h kernel/*.h harness/*.h tests/*.h hv/tlfs.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/host/unit.c $(HOST_PURE)
 
 # README's coverage section from the rule table: `make coverage` prints it,
 # `make coverage-readme` writes it between README's markers (hosttest checks them)
-$(BUILD)/host/coverage: tests/host/coverage.c tests/host/coverage.h kernel/fmt.c $(RULES_SRCS) tests/rules.h
+$(BUILD)/host/coverage: tests/host/coverage.c tests/host/coverage.h kernel/fmt.c $(RULES_SRCS) tests/rules.h harness/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/host/coverage.c kernel/fmt.c $(RULES_SRCS)
 coverage: $(BUILD)/host/coverage

@@ -4,8 +4,8 @@
 #                  build/hvconform-efi.img a FAT ESP image (no partition table)
 #                                          holding EFI/BOOT/BOOTX64.EFI
 #
-# BOOTX64.EFI is the same kernel as build/hvconform.elf — every kernel/, hv/
-# and tests/ source of KERNEL_C except the multiboot glue (kernel/multiboot.c,
+# BOOTX64.EFI is the same kernel as build/hvconform.elf — every kernel/, hv/,
+# harness/ and tests/ source of KERNEL_C except the multiboot glue (kernel/multiboot.c,
 # boot/multiboot.asm), plus boot/isr.asm — compiled position independent into
 # build/efi/, with boot/efi_main.c as the entry instead of boot_multiboot().
 # efi_main reads the command line, leaves boot services and calls

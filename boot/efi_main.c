@@ -32,7 +32,7 @@
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 
-#define CMDLINE_MAX 1024    /* tests/cmdline.c takes up to OPT_MAX_TEXT */
+#define CMDLINE_MAX 1024    /* harness/cmdline.c takes up to OPT_MAX_TEXT */
 
 static char cmdline[CMDLINE_MAX];
 static const char *cmdline_source = "none";
@@ -64,7 +64,7 @@ static void con_ascii(EFI_SYSTEM_TABLE *st, const char *s)
 }
 
 /* The UEFI Shell passes the command as typed, image first: "fs0:\x.efi",
- * "BOOTX64.EFI" or "\EFI\BOOT\BOOTX64.EFI". tests/cmdline.c skips nothing,
+ * "BOOTX64.EFI" or "\EFI\BOOT\BOOTX64.EFI". harness/cmdline.c skips nothing,
  * so drop any first token that has a ':' or '\' or ends in ".efi": no
  * kernel argument looks like that. */
 static void drop_image_token(void)

@@ -37,7 +37,7 @@ uint32_t helper_unused_conn_id(void);
  * ends, before its result line goes out); helper_reset() before the next
  * test keeps or drops them, and flushes itself when no helper_quiesce()
  * came first. host_caught_up: the host's event loop has run what the
- * flush and the EOMs since set going (tests/suite.c knows); else it waits. */
+ * flush and the EOMs since set going (harness/suite.c knows); else it waits. */
 void helper_quiesce(void);
 void helper_reset(int host_caught_up);
 

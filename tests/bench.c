@@ -1,4 +1,4 @@
-/* Latency benchmark (tests/bench.h). Every figure is N samples of one
+/* Latency benchmark (bench_run, harness/runner.h). Every figure is N samples of one
  * operation timed with the TSC (lfence; rdtsc on both sides), sorted with a
  * heapsort on a static array, reported as min, median, p99 (nearest rank)
  * and max. Figures:
@@ -15,9 +15,9 @@
  * Without bench_iters= each figure samples until it has BENCH_DEFAULT_MAX
  * samples or its share of a ~1 s budget is used (at least BENCH_MIN). Every
  * wait is bounded; a figure whose operation fails is reported and skipped. */
-#include "bench.h"
 #include "hvtest.h"
-#include "suite.h"
+#include "../harness/runner.h"
+#include "../harness/suite.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
 #include "../hv/hypercall.h"

@@ -1,6 +1,6 @@
 /* fuzz.post's draws and oracle (tests/fuzz_oracle.h). */
 #include "fuzz_oracle.h"
-#include "cmdline.h"
+#include "../harness/cmdline.h"
 #include "../hv/tlfs.h"
 #include "../kernel/fmt.h"
 

@@ -17,7 +17,7 @@ struct fuzz_env {
     uint64_t input_base;        /* GPA of the two page-aligned input pages */
     uint64_t output_page;       /* GPA of the output page */
     unsigned maxphys;           /* MAXPHYADDR */
-    uint32_t avoid;             /* AVOID_* of tests/cmdline.h */
+    uint32_t avoid;             /* AVOID_* of harness/cmdline.h */
 };
 
 enum { CK_VALID, CK_VALID_RSVD, CK_UNKNOWN, CK_UNKNOWN_RSVD, CK_ZERO };

@@ -38,7 +38,7 @@
 #include "fuzz_oracle.h"
 #include "pattern.h"
 #include "hvtest.h"
-#include "runner.h"
+#include "../harness/runner.h"
 #include "../hv/helper.h"
 #include "../hv/hypercall.h"
 #include "../hv/synic.h"

@@ -1,7 +1,7 @@
 /* harness.*: the harness checks itself. Faults armed on purpose must come
  * back with the right vector, error code and CR2; an unarmed fault must fail
  * only its own test. */
-#include "test.h"
+#include "../harness/test.h"
 #include "../kernel/cpu.h"
 #include "../kernel/fault.h"
 #include "../kernel/paging.h"
@@ -188,7 +188,7 @@ TEST(harness, helper_teardown, NORMATIVE, "harness self-check (not a TLFS rule; 
 /* Fails on purpose: run it by name (tests=harness.late_message,...). A
  * message the test never looks at, as a hypervisor that refused a post but
  * queued it anyway would leave: the end-of-test drain must fail the test
- * (tests/suite.h suite_strays), and the next test must not see it. */
+ * (harness/suite.h suite_strays), and the next test must not see it. */
 TEST_F(harness, late_message, TEST_EXPLICIT, NORMATIVE, "harness self-check (not a TLFS rule; must hold for any verdict to count): a message found after a test that expected none fails that test (fails on purpose)")
 {
     uint32_t id;

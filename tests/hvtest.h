@@ -5,7 +5,7 @@
 #define TESTS_HVTEST_H
 #include <stddef.h>
 #include <stdint.h>
-#include "test.h"
+#include "../harness/test.h"
 #include "../hv/tlfs.h"
 
 /* Each returns 1 when the test may go on, else it has SKIPped. */

@@ -5,7 +5,7 @@
  * another kind or state, a missing VP, a partition without the privilege. */
 #include "hvtest.h"
 #include "rules.h"
-#include "runner.h"
+#include "../harness/runner.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
 #include "../hv/hypercall.h"

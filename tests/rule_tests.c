@@ -4,7 +4,7 @@
  * what was posted, a refusal must deliver nothing. */
 #include "hvtest.h"
 #include "rules.h"
-#include "runner.h"
+#include "../harness/runner.h"
 #include "../hv/detect.h"
 #include "../hv/helper.h"
 #include "../hv/hypercall.h"

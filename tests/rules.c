@@ -1,5 +1,7 @@
 /* The rule table's lookups (tests/rules.h). Pure; host-compiled too. */
 #include "rules.h"
+#include "../harness/test.h"
+#include "../kernel/string.h"
 
 extern const struct rule rules_post[], rules_abi[], rules_synic[];
 extern const int rules_post_count, rules_abi_count, rules_synic_count;
@@ -16,17 +18,20 @@ const struct rule *rule_at(int i)
     return i < rules_synic_count ? &rules_synic[i] : 0;
 }
 
-static int same(const char *a, const char *b)
-{
-    while (*a && *a == *b) a++, b++;
-    return *a == *b;
-}
-
 const struct rule *rule_find(const char *name)
 {
     for (int i = 0; i < rule_count(); i++)
-        if (same(rule_at(i)->name, name)) return rule_at(i);
+        if (strcmp(rule_at(i)->name, name) == 0) return rule_at(i);
     return 0;
+}
+
+int rule_row(int i, struct test *out, int *own)
+{
+    const struct rule *r = rule_at(i);
+    if (!r) return 0;
+    *out = (struct test){ r->name, 0, 0, r->kind, r->source, r };
+    *own = r->field == RF_OWN;
+    return 1;
 }
 
 int rule_valid(const struct rule *r) { return r->ok == RULE_OK(0) && !r->fault; }

@@ -47,7 +47,7 @@ enum { SYNIC_SCONTROL_OFF = 1, SYNIC_SIMP_OFF };
 
 struct rule {
     const char *name;           /* the test: "post.payload_241" */
-    int kind;                   /* NORMATIVE or READING (tests/test.h) */
+    int kind;                   /* NORMATIVE or READING (harness/test.h) */
     const char *source;         /* TLFS online page + 6.0b section and its words, or "reading: ..." */
     const char *what;           /* the change, in words */
     int field;                  /* enum rule_field */

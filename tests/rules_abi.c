@@ -1,7 +1,7 @@
 /* Rule table, part 2: the TLFS's general hypercall rules as they apply to
  * HvCallPostMessage (TLFS 6.0b chapter 3, online 'Hypercall Interface'). */
 #include "rules.h"
-#include "test.h"
+#include "../harness/test.h"
 #include "../hv/tlfs.h"
 
 #define HI "TLFS online 'Hypercall Interface' "

@@ -1,7 +1,7 @@
 /* Rule table, part 1: HvCallPostMessage's own input and return-value tables
  * (docs/spec/HvCallPostMessage.md; TLFS 6.0b 11.11 HvPostMessage). */
 #include "rules.h"
-#include "test.h"
+#include "../harness/test.h"
 #include "../hv/tlfs.h"
 
 #define PM "TLFS online 'HvCallPostMessage' (Return Values), 6.0b 11.11 HvPostMessage: "

@@ -5,7 +5,7 @@
  * post_tests.c, abi_tests.c). New rows go at the end: fuzz.post's replays
  * name rows by index. */
 #include "rules.h"
-#include "test.h"
+#include "../harness/test.h"
 #include "../hv/tlfs.h"
 
 #define IPC "TLFS online 'Inter-Partition Communication' "

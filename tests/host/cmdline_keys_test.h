@@ -1,5 +1,5 @@
-/* tests/cmdline.c: the fuzz=, bench, bench_iters=, helper=, console= and avoid= keys. */
-#include "../cmdline.h"
+/* harness/cmdline.c: the fuzz=, bench, bench_iters=, helper=, console= and avoid= keys. */
+#include "../../harness/cmdline.h"
 
 static void test_cmdline_keys(void)
 {

@@ -1,5 +1,5 @@
-/* tests/cmdline.c: tests=, list, verbose, seed=, after=, image path, errors. */
-#include "../cmdline.h"
+/* harness/cmdline.c: tests=, list, verbose, seed=, after=, image path, errors. */
+#include "../../harness/cmdline.h"
 
 static struct options opt;
 static char err[256];

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../rules.h"
-#include "../test.h"
+#include "../../harness/test.h"
 
 #define COVERAGE_BEGIN "<!-- coverage:begin -->\n"
 #define COVERAGE_END "<!-- coverage:end -->\n"

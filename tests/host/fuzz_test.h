@@ -2,7 +2,7 @@
  * draws are deterministic (replay depends on it) and honour avoid=, and the
  * oracle names the row an input breaks. */
 #include "../fuzz_oracle.h"
-#include "../cmdline.h"
+#include "../../harness/cmdline.h"
 #include "../../hv/tlfs.h"
 
 static const struct fuzz_env FENV = { 0x10, 0x200000, 0x203000, 39, 0 };

@@ -1,5 +1,5 @@
-/* tests/glob.c: '*' any run, '?' one character, everything else literal. */
-#include "../glob.h"
+/* harness/glob.c: '*' any run, '?' one character, everything else literal. */
+#include "../../harness/glob.h"
 
 #define GLOB_YES(p, s) check_true(glob_match(p, s) == 1, __FILE__, __LINE__, "glob_match(\"" p "\", \"" s "\") should match")
 #define GLOB_NO(p, s) check_true(glob_match(p, s) == 0, __FILE__, __LINE__, "glob_match(\"" p "\", \"" s "\") should not match")

@@ -3,7 +3,7 @@
  * status is allowed only when its condition can hold, and the input's two
  * reserved fields are read alike. */
 #include "../rules.h"
-#include "../test.h"
+#include "../../harness/test.h"
 #include "../../hv/tlfs.h"
 
 static const struct rule *kind_row(const char *name)

@@ -1,5 +1,5 @@
-/* tests/select.c against a fake registry. */
-#include "../select.h"
+/* harness/select.c against a fake registry. */
+#include "../../harness/select.h"
 
 static void fake_fn(struct test_ctx *t) { (void)t; }
 

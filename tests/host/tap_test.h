@@ -1,5 +1,5 @@
-/* tests/tap.c: the exact TAP 13 text, captured through the sink. */
-#include "../tap.h"
+/* harness/tap.c: the exact TAP 13 text, captured through the sink. */
+#include "../../harness/tap.h"
 
 static char tap_text[8192];
 static size_t tap_len;

@@ -1,6 +1,6 @@
 /* Host unit tests for hvconform's pure C parts (make hosttest): kernel/fmt.c,
- * tests/glob.c, tests/cmdline.c, kernel/time_calc.c, kernel/lowmem.c,
- * kernel/acpi_parse.c, tests/tap.c, tests/select.c, the rule table
+ * harness/glob.c, harness/cmdline.c, kernel/time_calc.c, kernel/lowmem.c,
+ * kernel/acpi_parse.c, harness/tap.c, harness/select.c, the rule table
  * (tests/rules*.c), fuzz.post's draws and oracle (tests/fuzz_oracle.c), the payload pattern
  * and its canary (tests/pattern.h), and
  * README's generated coverage section. Built with

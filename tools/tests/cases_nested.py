@@ -82,7 +82,7 @@ def nested_full(t):
 @case('nested-late-message', lane='nested', needs_nested=True)
 def nested_late_message(t):
     """A message found after a test that expected none fails that test, and
-    only that test (DESIGN.md; tests/suite.h suite_strays): the end-of-test
+    only that test (DESIGN.md; harness/suite.h suite_strays): the end-of-test
     drain used to take it without a word."""
     r = t.rq('--mode', 'nested', '--config', 'full', '--args',
              'tests=harness.late_message,synic.deliver_one,post.conn_unknown', tag='late')

@@ -1,5 +1,5 @@
 """tools/configs.cfg's `require` lines: every item is one the kernel knows
-(tests/cmdline.c require_names), and the runner's require= carries the VP
+(harness/cmdline.c require_names), and the runner's require= carries the VP
 count of the run (issue 22: a configuration that lost its device, VMBus or a
 VP fails the run instead of SKIPping its tests)."""
 
@@ -13,7 +13,7 @@ from hvconform import configs  # noqa: E402
 
 
 def kernel_items():
-    src = open(os.path.join(configs.ROOT, 'tests', 'cmdline.c')).read()
+    src = open(os.path.join(configs.ROOT, 'harness', 'cmdline.c')).read()
     body = re.search(r'require_names\[REQUIRE_COUNT\] = \{(.*?)\};', src, re.S).group(1)
     return set(re.findall(r'"([a-z]+)"', body))
 

@@ -1,13 +1,8 @@
 #include "cmdline.h"
 #include "../kernel/fmt.h"
+#include "../kernel/string.h"
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-static int streq(const char *a, const char *b)
-{
-    while (*a && *a == *b) a++, b++;
-    return *a == *b;
-}
 
 /* Decimal or 0x-hex, whole string, no overflow. */
 static int parse_u64(const char *s, uint64_t *out)
@@ -48,7 +43,7 @@ static const char *const console_names[] = { "com1", "virtio" };             /* 
 static int choice(const char *val, const char *const *names, int n)
 {
     for (int i = 0; val && i < n; i++)
-        if (streq(val, names[i])) return i;
+        if (strcmp(val, names[i]) == 0) return i;
     return -1;
 }
 
@@ -92,24 +87,24 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
         char *key = toks[i], *val = 0;
         for (char *e = key; *e; e++)
             if (*e == '=') { *e = '\0'; val = e + 1; break; }
-        for (int j = 0; j < i && !streq(key, "tests") && !streq(key, "avoid"); j++) /* tests=, avoid= add up; another */
-            if (streq(toks[j], key)) FAIL("'%s' given twice", key);  /* key can't override */
+        for (int j = 0; j < i && strcmp(key, "tests") != 0 && strcmp(key, "avoid") != 0; j++) /* tests=, avoid= add up; another */
+            if (strcmp(toks[j], key) == 0) FAIL("'%s' given twice", key);  /* key can't override */
 
-        if (streq(key, "list") || streq(key, "verbose") || streq(key, "bench")) {
+        if (strcmp(key, "list") == 0 || strcmp(key, "verbose") == 0 || strcmp(key, "bench") == 0) {
             if (val) FAIL("'%s' takes no value (got '%s=%s')", key, key, val);
-            if (streq(key, "list")) o->list = 1;
-            else if (streq(key, "verbose")) o->verbose = 1;
+            if (strcmp(key, "list") == 0) o->list = 1;
+            else if (strcmp(key, "verbose") == 0) o->verbose = 1;
             else o->bench = 1;
-        } else if (streq(key, "fuzz") || streq(key, "bench_iters")) {
+        } else if (strcmp(key, "fuzz") == 0 || strcmp(key, "bench_iters") == 0) {
             uint64_t v;
-            uint64_t max = streq(key, "fuzz") ? OPT_MAX_FUZZ : OPT_MAX_BENCH_ITERS;
+            uint64_t max = strcmp(key, "fuzz") == 0 ? OPT_MAX_FUZZ : OPT_MAX_BENCH_ITERS;
             if (!val || parse_u64(val, &v) || v == 0 || v > max)
                 FAIL("%s= needs a number from 1 to %llu, got '%s'", key, (unsigned long long)max, val ? val : "");
-            if (streq(key, "fuzz")) o->fuzz = (uint32_t)v; else o->bench_iters = (uint32_t)v;
-        } else if (streq(key, "seed")) {
+            if (strcmp(key, "fuzz") == 0) o->fuzz = (uint32_t)v; else o->bench_iters = (uint32_t)v;
+        } else if (strcmp(key, "seed") == 0) {
             if (!val || parse_u64(val, &o->seed)) FAIL("seed= needs a number, got '%s'", val ? val : "");
             o->seed_given = 1;
-        } else if (streq(key, "tests")) {
+        } else if (strcmp(key, "tests") == 0) {
             if (!val || !*val) FAIL("tests= needs a comma-separated list of name globs");
             for (char *p = val;;) {
                 char *c = p;
@@ -122,13 +117,13 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
                 if (last) break;
                 p = c + 1;
             }
-        } else if (streq(key, "helper")) {
+        } else if (strcmp(key, "helper") == 0) {
             if ((o->helper = choice(val, helper_names, 3)) < 0)
                 FAIL("helper= needs auto, testdev or none, got '%s'", val ? val : "");
-        } else if (streq(key, "console")) {
+        } else if (strcmp(key, "console") == 0) {
             if ((o->console = choice(val, console_names, 2)) < 0)
                 FAIL("console= needs com1 or virtio, got '%s'", val ? val : "");
-        } else if (streq(key, "avoid")) {
+        } else if (strcmp(key, "avoid") == 0) {
             if (!val || !*val) FAIL("avoid= needs a comma-separated list of keys (" AVOID_KEYS ")");
             for (char *p = val;;) {
                 char *c = p;
@@ -136,12 +131,12 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
                 int last = *c == '\0', known = 0;
                 *c = '\0';
                 for (size_t k = 0; k < sizeof avoid_keys / sizeof avoid_keys[0]; k++)
-                    if (streq(p, avoid_keys[k].key)) { o->avoid |= avoid_keys[k].bit; known = 1; }
+                    if (strcmp(p, avoid_keys[k].key) == 0) { o->avoid |= avoid_keys[k].bit; known = 1; }
                 if (!known) FAIL("avoid=: unknown key '%s' (known: " AVOID_KEYS ")", p);
                 if (last) break;
                 p = c + 1;
             }
-        } else if (streq(key, "require")) {
+        } else if (strcmp(key, "require") == 0) {
             if (!val || !*val) FAIL("require= needs a comma-separated list of items (" REQUIRE_KEYS ")");
             for (char *p = val;;) {
                 char *c = p;
@@ -149,7 +144,7 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
                 int last = *c == '\0', known = 0;
                 *c = '\0';
                 for (int k = 0; k < REQUIRE_COUNT; k++)
-                    if (streq(p, require_names[k])) { o->require |= 1u << k; known = 1; }
+                    if (strcmp(p, require_names[k]) == 0) { o->require |= 1u << k; known = 1; }
                 if (p[0] == 'v' && p[1] == 'p' && p[2] == 's' && p[3] == '=') {
                     uint64_t v;
                     if (parse_u64(p + 4, &v) || v == 0 || v > 255)
@@ -164,7 +159,7 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
             uint32_t r = o->require;
             if ((r & REQUIRE_SYNIC && r & REQUIRE_NOSYNIC) || (r & REQUIRE_POST && r & REQUIRE_NOPOST))
                 FAIL("require=: an item and its opposite (synic/nosynic, post/nopost) both given");
-        } else if (streq(key, "after")) {
+        } else if (strcmp(key, "after") == 0) {
             if (!val || !valid_pattern(val)) FAIL("after= needs a test name");
             o->after = val;
         } else {

@@ -1,7 +1,7 @@
-/* The suite's environment, implemented by tests/suite.c on top of hv/: what
+/* The suite's environment, implemented by harness/suite.c on top of hv/: what
  * is printed before the plan, and the known state every test starts from. */
-#ifndef TESTS_SUITE_H
-#define TESTS_SUITE_H
+#ifndef HARNESS_SUITE_H
+#define HARNESS_SUITE_H
 #include <stddef.h>
 #include "tap.h"
 #include "cmdline.h"

@@ -1,8 +1,6 @@
 /* The harness: parse the command line, select, run each test inside a fault
  * context, print TAP, exit with the verdict. Entered from the kernel once
  * the CPU is set up (kernel/start.h). */
-#include "bench.h"
-#include "rules.h"
 #include "runner.h"
 #include "tap.h"
 #include "test.h"
@@ -31,22 +29,15 @@ static signed char results[MAX_TESTS];
 
 const struct options *runner_options(void) { return &opts; }
 
-static int same(const char *a, const char *b)
-{
-    while (*a && *a == *b) a++, b++;
-    return *a == *b;
-}
-
 static int prefixed(const char *s, const char *prefix)
 {
-    while (*prefix && *s == *prefix) s++, prefix++;
-    return !*prefix;
+    return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 int runner_result(const char *name)
 {
     for (int i = 0; i < ntests; i++)
-        if (same(tests[i].name, name)) return results[i];
+        if (strcmp(tests[i].name, name) == 0) return results[i];
     return RESULT_NOT_RUN;
 }
 
@@ -57,31 +48,40 @@ static int add(const struct test *t, char *err, size_t errlen)
     return 0;
 }
 
+/* The rule table's row named `name` in *row, or 0. */
+static int row_named(const char *name, struct test *row)
+{
+    int own;
+    for (int i = 0; rule_row(i, row, &own); i++)
+        if (strcmp(row->name, name) == 0) return 1;
+    return 0;
+}
+
 /* Registry order; a TEST_RULES marker becomes its group's table rows, a
  * test without a source (TEST_ROW) takes its row's. Every row must be a
  * test: a row without one is a harness error, not a silent gap. */
 static int expand(char *err, size_t errlen)
 {
+    struct test row;
+    int own;
     for (const struct test *e = __start_hvtests; e < __stop_hvtests; e++) {
         if (!e->name) {
-            for (int i = 0; i < rule_count(); i++) {
-                const struct rule *r = rule_at(i);
-                struct test t = { r->name, e->fn, 0, r->kind, r->source, r };
-                if (r->field != RF_OWN && prefixed(r->name, e->source) && add(&t, err, errlen)) return -1;
+            for (int i = 0; rule_row(i, &row, &own); i++) {
+                row.fn = e->fn;
+                if (!own && prefixed(row.name, e->source) && add(&row, err, errlen)) return -1;
             }
         } else if (!e->source) {
-            const struct rule *r = rule_find(e->name);
-            struct test t = { e->name, e->fn, e->flags, r ? r->kind : 0, r ? r->source : 0, r };
-            if (!r) { fmt_snprintf(err, errlen, "test %s has no row in the rule table (tests/rules_*.c)", e->name); return -1; }
+            if (!row_named(e->name, &row)) { fmt_snprintf(err, errlen, "test %s has no row in the rule table (tests/rules_*.c)", e->name); return -1; }
+            struct test t = { e->name, e->fn, e->flags, row.kind, row.source, row.rule };
             if (add(&t, err, errlen)) return -1;
         } else if (add(e, err, errlen)) {
             return -1;
         }
     }
-    for (int i = 0; i < rule_count(); i++) {
+    for (int i = 0; rule_row(i, &row, &own); i++) {
         int found = 0;
-        for (int k = 0; k < ntests && !found; k++) found = tests[k].rule == rule_at(i);
-        if (!found) { fmt_snprintf(err, errlen, "rule %s has no test (TEST_ROW or TEST_RULES)", rule_at(i)->name); return -1; }
+        for (int k = 0; k < ntests && !found; k++) found = tests[k].rule == row.rule;
+        if (!found) { fmt_snprintf(err, errlen, "rule %s has no test (TEST_ROW or TEST_RULES)", row.name); return -1; }
     }
     return 0;
 }
@@ -196,7 +196,7 @@ void hvconform_main(const char *bootpath, const char *cmdline)
         suite_finish();
         bail(&tap, err);
     }
-    if (opts.bench) {       /* the latency benchmark instead of the suite (tests/bench.h) */
+    if (opts.bench) {       /* the latency benchmark instead of the suite (runner.h) */
         int bad = bench_run(&tap, &opts);
         suite_finish();
         tap_end(&tap);

@@ -1,7 +1,7 @@
 /* Which tests run, from the command line's tests= and after=. Pure, so
  * host tests can check it against a fake registry. */
-#ifndef TESTS_SELECT_H
-#define TESTS_SELECT_H
+#ifndef HARNESS_SELECT_H
+#define HARNESS_SELECT_H
 #include <stddef.h>
 #include "test.h"
 #include "cmdline.h"

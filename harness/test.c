@@ -1,4 +1,4 @@
-/* The verdict helpers of tests/test.h. */
+/* The verdict helpers of harness/test.h. */
 #include "test.h"
 #include "../kernel/fmt.h"
 #include "../kernel/print.h"

@@ -1,6 +1,6 @@
 /* Shell-style name matching for test selection: '*' any run, '?' one char. */
-#ifndef TESTS_GLOB_H
-#define TESTS_GLOB_H
+#ifndef HARNESS_GLOB_H
+#define HARNESS_GLOB_H
 
 int glob_match(const char *pattern, const char *name);
 /* Does the pattern contain a wildcard? */

@@ -1,4 +1,4 @@
-/* Suite environment (tests/suite.h): detect Hyper-V, set up the hypercall
+/* Suite environment (harness/suite.h): detect Hyper-V, set up the hypercall
  * page and SynIC once, and bring them back to a known state between tests
  * (when one ends, and before the next), whatever a test did to them. */
 #include "suite.h"
@@ -98,7 +98,7 @@ void suite_preamble(struct tap *t, const struct options *o)
     tap_comment(t, "host helper: %s", helper_name() ? helper_name() : helper_absent_reason());
 }
 
-/* Each REQUIRE_* item (tests/cmdline.h): does the guest have it, and why not. */
+/* Each REQUIRE_* item (harness/cmdline.h): does the guest have it, and why not. */
 static int has_item(int k, const char **why)
 {
     static const char *const not_hyperv_call = "partition lacks AccessHypercallMsrs (CPUID 0x40000003 EAX bit 5)";

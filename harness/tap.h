@@ -20,8 +20,8 @@
  * status), fault=#XX (an exception), delivery=NAME (a named delivery
  * difference), check=N (the Nth check, not named), RULE:TOKEN (fuzz.post's
  * classes) - so a deviation that changes is seen by the checker. */
-#ifndef TESTS_TAP_H
-#define TESTS_TAP_H
+#ifndef HARNESS_TAP_H
+#define HARNESS_TAP_H
 
 typedef void (*tap_sink)(const char *text);
 

@@ -28,8 +28,8 @@
  * EFI: the Shell's image token); GRUB 2's multiboot2 passes only the
  * arguments (observed: grub.cfg "multiboot2 /boot/hvconform.elf list" gives
  * "list"). */
-#ifndef TESTS_CMDLINE_H
-#define TESTS_CMDLINE_H
+#ifndef HARNESS_CMDLINE_H
+#define HARNESS_CMDLINE_H
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,7 +46,7 @@ enum opt_console { OPT_CONSOLE_COM1 = 0, OPT_CONSOLE_VIRTIO };
 #define AVOID_CONN_MISSING_VP (1u << 3)
 /* require=: what the configuration needs of the guest (tools/configs.cfg
  * `require`, passed by the runner); a guest lacking one is a Bail out with
- * the reason (tests/suite.h suite_require), never a run of SKIPs. */
+ * the reason (harness/suite.h suite_require), never a run of SKIPs. */
 #define REQUIRE_HYPERV    (1u << 0)     /* the Hyper-V interface, "Hv#1" */
 #define REQUIRE_HYPERCALL (1u << 1)     /* AccessHypercallMsrs */
 #define REQUIRE_SYNIC     (1u << 2)     /* AccessSynicRegs */

@@ -1,12 +1,7 @@
 #include "select.h"
 #include "glob.h"
 #include "../kernel/fmt.h"
-
-static int streq(const char *a, const char *b)
-{
-    while (*a && *a == *b) a++, b++;
-    return *a == *b;
-}
+#include "../kernel/string.h"
 
 /* An explicit-only test runs only when a pattern names it literally. */
 static int wanted(const struct test *t, const struct options *o)
@@ -36,7 +31,7 @@ int select_tests(const struct test *reg, int nreg, const struct options *o,
     if (o->after) {
         start = -1;
         for (int i = 0; i < nreg; i++)
-            if (streq(reg[i].name, o->after)) start = i + 1;
+            if (strcmp(reg[i].name, o->after) == 0) start = i + 1;
         if (start < 0) {
             fmt_snprintf(err, errlen, "after=%s names no test", o->after);
             return -1;

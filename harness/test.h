@@ -13,8 +13,8 @@
  * Verdicts: a test passes when it made at least one check and none failed;
  * check()/fail() fail it (the first message is what TAP shows), skip() skips
  * it with a reason; a test that checked nothing is reported as failed. */
-#ifndef TESTS_TEST_H
-#define TESTS_TEST_H
+#ifndef HARNESS_TEST_H
+#define HARNESS_TEST_H
 #include <stdint.h>
 
 struct rule;
@@ -65,6 +65,11 @@ struct test {
 
 /* The rule table's rows of `group`, each run by rule_test (tests/rules.h). */
 void rule_test(struct test_ctx *t);
+/* The rule table's row i as the registry expands it: name, kind, source
+ * and row in *out (no function, no flags); 0 past the last row. *own: the
+ * row's test has its own steps (TEST_ROW), no TEST_RULES marker runs it.
+ * Defined with the table (tests/rules.c). */
+int rule_row(int i, struct test *out, int *own);
 #define TEST_RULES(group)                                                         \
     static const struct test rules_##group                                       \
         __attribute__((section("hvtests"), used, aligned(8))) =                   \
