@@ -30,7 +30,7 @@ struct test_ctx {
     char msg[320];
     char status_only[200];      /* set: what this test's verdict did not check (status_only()) */
     int leaves_messages;        /* the test leaves messages for the harness to take (leaves_messages()) */
-    /* what failed, as tokens a profile pins (tests/tap.h `observed:`),
+    /* what failed, as tokens a profile pins (harness/tap.h `observed:`),
      * e.g. "got=0x0003,fault=#GP": one per failing check, each once */
     char observed[640];
     char obs_next[64];          /* observe()'s token for the next check */

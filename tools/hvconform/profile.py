@@ -22,7 +22,7 @@ from . import BadInput
 from .tap import NAME_RE, clean
 
 AVOID_RE = re.compile(r'^[a-z0-9_]+$')
-# an observed token (tests/tap.h): got=0xNNNN, fault=#XX, check=N, NAME=word (delivery=, queue=),
+# an observed token (harness/tap.h): got=0xNNNN, fault=#XX, check=N, NAME=word (delivery=, queue=),
 # each optionally after RULE: (fuzz.post's classes)
 TOKEN_RE = re.compile(r'^(?:[a-z0-9_]+(?:\.[a-z0-9_]+)+:)?(?:got=0x[0-9a-f]{4}|fault=(?:#[A-Z]{2}|none)'
                       r'|check=[0-9]+|(?!got=|fault=|check=)[a-z_]+=[a-z0-9_]+)$')
