@@ -40,6 +40,13 @@ enum { CALL_CPL3 = 1, CALL_PAGE_DISABLED, CALL_RAW };
 /* RF_SYNIC's values */
 enum { SYNIC_SCONTROL_OFF = 1, SYNIC_SIMP_OFF };
 
+/* A row's class [mask, lo, hi] when it is one of the usual ones (rows are
+ * designated initializers: { .name = ..., .field = RF_SIZE, .value = 241,
+ * .mask = 0xFFFFFFFFu, .lo = 241, .hi = 0xFFFFFFFFu, .ok = ... }). */
+#define RULE_NEVER .mask = 0, .lo = 1, .hi = 0      /* no input is in it: the fuzzer never draws it */
+#define RULE_ONLY(x) .mask = ~0ull, .lo = (x), .hi = (x)    /* the value x alone */
+#define RULE_BITS(m) .mask = (m), .lo = 1, .hi = (m)        /* any of the bits of m set */
+
 #define RULE_OK(status) (1ull << (status))          /* statuses below 64 */
 #define RULE_ANY_ERROR (~RULE_OK(0))                 /* any status but SUCCESS */
 #define RULE_UD 6                                    /* #UD */

@@ -11,7 +11,9 @@
 #define IPC "TLFS online 'Inter-Partition Communication' "
 #define MSG IPC "(SynIC Messages), 6.0b 11.4 Messages: "
 #define MSRS IPC "(SynIC MSRs), 6.0b 11.8 SynIC MSRs: "
-#define OWN(name, kind, source, what) { name, kind, source, what, RF_OWN, 0, 0, 1, 0, 0, 0 }
+/* A row of a test with its own steps: no class, no status (its steps say what it allows). */
+#define OWN(name_, kind_, source_, what_) \
+    { .name = name_, .kind = kind_, .source = source_, .what = what_, .field = RF_OWN, RULE_NEVER }
 
 const struct rule rules_synic[] = {
     OWN("synic.deliver_one", NORMATIVE, MSG "'the hypervisor dequeues the message buffer and copies its contents to the "
