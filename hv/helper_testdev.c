@@ -116,11 +116,11 @@ int helper_msg_conn_create_any(int vp, int sint, uint32_t *id) { return create(M
 /* A message connection goes only once the device holds none of its
  * messages (hv/testdev_flush.h: the device would use it after freeing it).
  * Shown for VP 0's connections; the others' SIM pages are their VPs'.
- * flush() is testdev_flush()'s answer, -2 (no marker went out) for the
- * others; a marker that went out needs testdev_settle() before drop(). */
-static int flush(const struct conn *c)
+ * flush() is testdev_flush()'s answer, FLUSH_NOT_POSTED for the others; a
+ * marker that went out needs testdev_settle() before drop(). */
+static enum flush_result flush(const struct conn *c)
 {
-    if (c->kind != MSG_CONN_CREATE || c->vp != 0) return -2;
+    if (c->kind != MSG_CONN_CREATE || c->vp != 0) return FLUSH_NOT_POSTED;
     return testdev_flush(c->id, c->sint);
 }
 
@@ -132,7 +132,7 @@ static void drop(const struct conn *c)
 
 static void destroy(const struct conn *c)
 {
-    if (flush(c) != -2) testdev_settle();
+    if (flush(c) != FLUSH_NOT_POSTED) testdev_settle();
     drop(c);
 }
 
@@ -155,7 +155,8 @@ int helper_msg_conn_break(uint32_t id) { return destroy_id(id, 0); }
 uint32_t helper_unused_conn_id(void) { return 0x00ABCDEF; }
 
 /* helper_quiesce's answers for helper_reset: flush() per connection. */
-static int flushed[MAX_CONNS], quiesced;
+static enum flush_result flushed[MAX_CONNS];
+static int quiesced;
 
 /* A SINT's route that isn't the one KVM acknowledges never hears of an EOM
  * or EOI: KVM keeps one GSI per SINT (arch/x86/kvm/hyperv.c
@@ -174,7 +175,7 @@ static int unblock(int i)
     int others = 0;
     for (int k = 0; k < nconns; k++)
         if (k != i && !conns[k].gone && conns[k].vp == c->vp && conns[k].sint == c->sint) {
-            if (flushed[k] == -1 || c->sint == SPARE_SINT) return 0;
+            if (flushed[k] == FLUSH_UNPROVEN || c->sint == SPARE_SINT) return 0;
             others++;
         }
     if (!others || next_id > 0xFD) return 0;
@@ -201,9 +202,9 @@ static int unblock(int i)
 void helper_quiesce(void)
 {
     for (int i = 0; i < nconns; i++)
-        flushed[i] = conns[i].busy ? flush(&conns[i]) : 0;   /* an idle one was not posted to */
+        flushed[i] = conns[i].busy ? flush(&conns[i]) : FLUSH_DONE;  /* an idle one was not posted to: nothing held */
     for (int i = 0; i < nconns; i++)
-        if (flushed[i] == -1 && !conns[i].gone && unblock(i)) flushed[i] = flush(&conns[i]);
+        if (flushed[i] == FLUSH_UNPROVEN && !conns[i].gone && unblock(i)) flushed[i] = flush(&conns[i]);
     quiesced = 1;
 }
 
@@ -227,7 +228,7 @@ void helper_reset(int host_caught_up)
         const struct conn *c = &conns[i];
         /* ids run out at 0xFD: start again from FIRST_ID with none alive, so
          * a message still queued in QEMU for an old id can't land in a new one */
-        keep[i] = !c->gone && flushed[i] == 0 && c->kind == MSG_CONN_CREATE && c->vp == 0 && next_id <= 0xF0;
+        keep[i] = !c->gone && flushed[i] == FLUSH_DONE && c->kind == MSG_CONN_CREATE && c->vp == 0 && next_id <= 0xF0;
         for (int k = 0; k < i; k++) keep[i] &= conns[k].gone || conns[k].vp != c->vp || conns[k].sint != c->sint;
     }
     /* seen without it: post.payload_239 refused (INSUFFICIENT_BUFFERS) by a

@@ -48,7 +48,7 @@ static int take(int sint)
     return 1;
 }
 
-static int flush(int sint, uint32_t id)
+static enum flush_result flush(int sint, uint32_t id)
 {
     deadline_t d = deadline_after_us(FLUSH_LIMIT_US);
     while (!deadline_passed(d)) {
@@ -61,31 +61,31 @@ static int flush(int sint, uint32_t id)
             synic_wait_message(sint, ARRIVAL_US);
             continue;
         }
-        if (st != HV_STATUS_SUCCESS) return -1;
+        if (st != HV_STATUS_SUCCESS) return FLUSH_UNPROVEN;
         /* done when the marker itself comes with nothing behind it; what
          * the device still held comes first (a stray, taken) */
         while (synic_wait_message(sint, ARRIVAL_US) && !deadline_passed(d)) {
             int marker = is_marker(sint);
-            if (!take(sint) && marker) return 0;
+            if (!take(sint) && marker) return FLUSH_DONE;
             if (marker) break;
         }
     }
-    return -1;
+    return FLUSH_UNPROVEN;
 }
 
-int testdev_flush(uint32_t id, int sint)
+enum flush_result testdev_flush(uint32_t id, int sint)
 {
     uint64_t simp = rdmsr(HV_X64_MSR_SIMP);
     /* without the harness's SIM page the marker would be lost, or kill
      * QEMU (no SIM page: see the profile's avoid simp_off); the synic_*
      * calls act on the VP they run on, which must be VP 0 */
     if (cpu_index() != 0 || !(simp & HV_SIMP_ENABLE) ||
-        (simp & ~0xFFFull) != (uint64_t)(uintptr_t)&hv_simp_pages[0]) return -2;
+        (simp & ~0xFFFull) != (uint64_t)(uintptr_t)&hv_simp_pages[0]) return FLUSH_NOT_POSTED;
     /* the SINT masked meanwhile: the markers land in the slot without an
      * interrupt a later test would see */
     uint64_t cfg = rdmsr(HV_X64_MSR_SINT0 + (uint32_t)sint);
     wrmsr(HV_X64_MSR_SINT0 + (uint32_t)sint, cfg | HV_SINT_MASKED);
-    int r = flush(sint, id);
+    enum flush_result r = flush(sint, id);
     wrmsr(HV_X64_MSR_SINT0 + (uint32_t)sint, cfg);
     return r;
 }

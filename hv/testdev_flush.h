@@ -6,13 +6,17 @@
 #define HV_TESTDEV_FLUSH_H
 #include <stdint.h>
 
-/* For a message connection to `sint` of VP 0: 0 once a marker posted to it
- * has arrived with nothing behind it, -1 when that could not be shown
- * within a second, -2 when nothing was posted (not VP 0, or VP 0's SIM page
- * is not the harness's). Uses the input pages and the SINT's slot. A posted
- * marker still completes in QEMU after it arrived: testdev_settle() before
- * the connection is destroyed. */
-int testdev_flush(uint32_t conn_id, int sint);
+enum flush_result {
+    FLUSH_DONE,         /* a marker posted to it arrived with nothing behind it */
+    FLUSH_UNPROVEN,     /* that could not be shown within a second */
+    FLUSH_NOT_POSTED,   /* nothing was posted (not VP 0, or VP 0's SIM page is not the harness's) */
+};
+
+/* For a message connection to `sint` of VP 0: does the device hold nothing
+ * of it? Uses the input pages and the SINT's slot. A posted marker still
+ * completes in QEMU after it arrived (FLUSH_DONE or FLUSH_UNPROVEN):
+ * testdev_settle() before the connection is destroyed. */
+enum flush_result testdev_flush(uint32_t conn_id, int sint);
 /* Wait for the completions of every marker posted so far: one wait after
  * any number of flushes (a test may leave several connections). */
 void testdev_settle(void);
