@@ -96,12 +96,3 @@ void note(struct test_ctx *t, const char *fmt, ...)
     va_end(ap);
     kprintf("#   %s\n", buf);
 }
-
-/* xorshift64*: small, good enough, reproducible from the printed seed */
-uint64_t test_rand(struct test_ctx *t)
-{
-    uint64_t x = t->seed ? t->seed : 0x9E3779B97F4A7C15ull;
-    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-    t->seed = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}

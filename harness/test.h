@@ -96,7 +96,4 @@ void observed_add(struct test_ctx *t, const char *token);
  * unless the test fails. */
 void note(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Deterministic pseudo-random numbers from the test's seed. */
-uint64_t test_rand(struct test_ctx *t);
-
 #endif

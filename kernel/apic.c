@@ -89,8 +89,6 @@ uint32_t apic_id(void)
     return x2apic ? id : id >> 24;
 }
 
-int apic_is_x2apic(void) { return x2apic; }
-
 int apic_in_service(int vector)
 {
     return (rd(REG_ISR + 0x10 * (uint32_t)(vector / 32)) >> (vector % 32)) & 1;

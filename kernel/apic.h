@@ -13,7 +13,6 @@ void apic_send_ipi_all_but_self(uint32_t icr_low);
 /* An NMI to one CPU by its APIC ID (how an idle AP is woken). */
 void apic_send_nmi(uint32_t dest);
 uint32_t apic_id(void);
-int apic_is_x2apic(void);
 /* Software enable (SVR bit 8) on or off: off, the APIC takes no fixed
  * interrupt (the LVTs stay masked after it is on again). */
 void apic_sw_enable(int on);

@@ -48,12 +48,11 @@ void status_set_text(char *buf, size_t size, uint64_t ok);
 unsigned gpa_bits(void);
 /* The slot of `sint` stays empty for `us`. */
 int expect_no_message(struct test_ctx *t, int sint, uint64_t us, const char *what);
-
-#endif
-
 /* Wait for the message in `sint`'s slot and compare it with what `in`
  * posted: type, size, flags, reserved bytes, the first n payload bytes, and
  * that nothing of the input beyond n reached the slot. Clears the slot. */
 int expect_delivered(struct test_ctx *t, int sint, const struct hv_post_message_input *in, const char *what);
 /* Fill payload bytes [n, 240) with a canary the receiver must never see. */
 void post_canary(struct hv_post_message_input *in);
+
+#endif
