@@ -1,4 +1,4 @@
-"""Reading LOG files and merging the pieces of one crash-resumed run (re-exported by tap)."""
+"""Reading LOG files and merging the pieces of one crash-resumed run (one boot's log is tap.parse's)."""
 
 import sys
 

@@ -383,7 +383,3 @@ class Piece:
 def parse(text, label='<log>'):
     """The Piece of one boot's serial output (never raises; .started False without TAP)."""
     return Piece(label, text)
-
-
-# the run as a whole: reading LOG files, merging the pieces of a crash-resumed run
-from .pieces import load, merge, read_log, resume_errors  # noqa: E402,F401 (re-exported)

@@ -23,7 +23,8 @@ import xml.etree.ElementTree as ET
 from . import BadInput
 from . import outcome
 from .profile import Profile
-from .tap import clean, load, merge
+from .pieces import load, merge
+from .tap import clean
 
 # the prefixes of the summary's lines that count as failed (self.failed)
 ERROR, BAIL, FAIL, DIED, STALE = 'ERROR ', 'BAIL  ', 'FAIL  ', 'DIED  ', 'STALE '

@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from hvconform import chain, profile, tap, verdict  # noqa: E402
+from hvconform import chain, pieces, profile, verdict  # noqa: E402
 
 # the first boot dies in post.b; a boot after=post.b (or post.c) prints the rest
 FIRST = ('TAP version 13\n# seed: 5\n1..4\n# running 1 post.a\nok 1 - post.a\n'
@@ -107,7 +107,7 @@ class ChainTest(unittest.TestCase):
         self.assertEqual(boot.calls[:2], [['avoid=x'], ['avoid=x', 'seed=5']], 'the replay must be the same boot')
         self.assertEqual(self.read(self.log + '.replay1'), second[0])
         prof = profile.parse('post.b died a race\npost.b pass otherwise\n', 'p.txt')
-        return verdict.Verdict([tap.load(p) for p in paths], prof)
+        return verdict.Verdict([pieces.load(p) for p in paths], prof)
 
     def test_intermittent_death_reproduced_by_the_replay_fails(self):
         v = self.replayed((FIRST, CRASH))

@@ -4,7 +4,7 @@
 import unittest
 
 import support  # noqa: F401 (sys.path)
-from hvconform import tap
+from hvconform import pieces, tap
 
 START = ('TAP version 13\n# hvconform 0.1.0 multiboot1\n# command line: tests=post.* seed=12\n'
          '# seed: 12 (replay with seed=12)\n1..3\n# running 1 post.success\nok 1 - post.success\n')
@@ -80,7 +80,7 @@ class RunnerApi(unittest.TestCase):
         p2 = tap.parse(START.replace('seed=12\n', 'seed=12 after=post.dies\n', 1).replace('1..3', '1..1')
                        .replace('post.success', 'post.c') + '# hvconform: 1 passed, 0 failed, 0 skipped\n'
                        '# hvconform: end\n', 'run.log.2')
-        results, errors = tap.merge([p1, p2])
+        results, errors = pieces.merge([p1, p2])
         self.assertEqual(errors, [])
         self.assertEqual([(r.name, r.status) for r in results],
                          [('post.success', 'pass'), ('post.dies', 'died'), ('post.c', 'pass')])
