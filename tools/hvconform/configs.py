@@ -81,7 +81,7 @@ class Table:
     def names(self, kind):
         return list({'stack': self.stacks, 'machine': self.machines, 'config': self.configs}[kind])
 
-    def l2_args(self, config, machine, smp=None):
+    def l2_args(self, config, machine):
         """The L2 QEMU arguments of a configuration on a machine (not the
         boot image, serial or exit device: the runner adds those)."""
         c, m = self.configs[config], self.machines[machine]

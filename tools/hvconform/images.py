@@ -13,9 +13,10 @@ import tempfile
 
 from .configs import ROOT
 
-ELF = os.path.join(ROOT, 'build', 'hvconform.elf')
-ISO = os.path.join(ROOT, 'build', 'hvconform.iso')
-ESP = os.path.join(ROOT, 'build', 'hvconform-efi.img')
+# the images make builds
+BUILT_ELF = os.path.join(ROOT, 'build', 'hvconform.elf')
+BUILT_ISO = os.path.join(ROOT, 'build', 'hvconform.iso')
+BUILT_ESP = os.path.join(ROOT, 'build', 'hvconform-efi.img')
 GRUB_CFG = os.path.join(ROOT, 'iso', 'grub.cfg')
 # The EFI entry reads cmdline.txt into a buffer of this size (boot/efi_main.c).
 EFI_CMDLINE_MAX = 1024
@@ -27,8 +28,16 @@ class ImageError(Exception):
     pass
 
 
+# built image -> this run's copy of it, once snapshot() took one
+_copies = {}
 # copy -> the build's file, for command lines printed for a user to rerun
 ORIGINAL = {}
+
+
+def booted(built):
+    """The file boots read for a built image (BUILT_*): this run's copy after
+    snapshot(), else the build's own."""
+    return _copies.get(built, built)
 
 
 def copy_locked(srcs, d):
@@ -50,12 +59,13 @@ def snapshot(tmp, boot):
     """Copy the images `boot` needs into this run's tmp and boot the copies
     from then on: a build that relinks them meanwhile (another run after a
     source change, or make) can't pull an image from under this run."""
-    global ELF, ISO, ESP
-    need = {'kernel': (ELF,), 'iso': (ELF, ISO), 'efi': (ESP,)}[boot]
-    copies = copy_locked(need, os.path.join(tmp, 'images'))
+    built = {'kernel': (BUILT_ELF,), 'iso': (BUILT_ELF, BUILT_ISO), 'efi': (BUILT_ESP,)}[boot]
+    copies = copy_locked([booted(b) for b in built], os.path.join(tmp, 'images'))
     ORIGINAL.clear()
     ORIGINAL.update({copy: src for src, copy in copies.items()})
-    ELF, ISO, ESP = copies.get(ELF, ELF), copies.get(ISO, ISO), copies.get(ESP, ESP)
+    for b in built:
+        if booted(b) in copies:
+            _copies[b] = copies[booted(b)]
 
 
 def check_args(words):
@@ -97,16 +107,16 @@ def image_for(boot, args, tmp):
     the arguments must live inside it: boots may run side by side)."""
     line = check_args(args)
     if boot == 'kernel':
-        return ELF
+        return booted(BUILT_ELF)
     if args:
         tmp = tempfile.mkdtemp(prefix=OWN_COPY, dir=tmp)
     if boot == 'iso':
         if not args:
-            return ISO
+            return booted(BUILT_ISO)
         d = os.path.join(tmp, 'isodir')
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(os.path.join(d, 'boot', 'grub'))
-        shutil.copy(ELF, os.path.join(d, 'boot', 'hvconform.elf'))
+        shutil.copy(booted(BUILT_ELF), os.path.join(d, 'boot', 'hvconform.elf'))
         with open(GRUB_CFG) as f:
             cfg = grub_cfg_with(args, f.read())
         with open(os.path.join(d, 'boot', 'grub', 'grub.cfg'), 'w') as f:
@@ -119,7 +129,7 @@ def image_for(boot, args, tmp):
         return out
     if boot == 'efi':
         out = os.path.join(tmp, 'run.img')
-        shutil.copy(ESP, out)
+        shutil.copy(booted(BUILT_ESP), out)
         if args:
             txt = os.path.join(tmp, 'cmdline.txt')
             with open(txt, 'w') as f:

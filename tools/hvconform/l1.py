@@ -109,7 +109,8 @@ def command(cache, smp, work, incoming=None, ram=None, share=False):
 
 
 class L1:
-    """A running L1. Use as a context manager: close() always stops QEMU."""
+    """A running L1. It outlives any one block (a saved L1 serves many runs):
+    its owner calls close(), which always stops QEMU."""
 
     def __init__(self, cache, smp):
         self.cache, self.smp = cache, smp
@@ -125,12 +126,6 @@ class L1:
         self.ram = None
         self.control = None      # the control reader, once L1 is ready for jobs
         self.send_lock = threading.Lock()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def start(self, restore=None, timeout=60, run=True, ram=None, share=False):
         """Start L1 cold, or restore the saved state at `restore`; wait until it

@@ -56,9 +56,10 @@ class BadCell(ValueError):
     """A cell that is not the checker's JSON."""
 
 
-def clean(text, limit=LIMIT):
-    """Untrusted text made printable: control, bidi and surrogate characters become
-    visible \\xNN / \\uNNNN escapes (tab and newline kept), at most `limit` characters."""
+def visible(text, limit=LIMIT):
+    """Untrusted text made printable for the report, line breaks kept (tap.clean makes
+    one line of log text): control, bidi and surrogate characters become visible
+    \\xNN / \\uNNNN escapes (tab and newline kept), at most `limit` characters."""
     if text is None:
         return ''
     s = _BAD_CHARS.sub(lambda m: ('\\x%02x' if ord(m.group()) < 0x100 else '\\u%04x')
@@ -68,13 +69,13 @@ def clean(text, limit=LIMIT):
 
 def md(text, limit=LIMIT):
     """Text for a Markdown table cell: one line, HTML and Markdown syntax inert."""
-    s = ' '.join(clean(text, limit).split())
+    s = ' '.join(visible(text, limit).split())
     return _MD_SPECIAL.sub(lambda m: '\\' + m.group(), html.escape(s, quote=False))
 
 
 def attr(text):
     """Text for an HTML attribute or element body (quotes escaped too)."""
-    return html.escape(clean(text), quote=True).replace('\n', '&#10;').replace('\t', '&#9;')
+    return html.escape(visible(text), quote=True).replace('\n', '&#10;').replace('\t', '&#9;')
 
 
 # --- input ----------------------------------------------------------------------
@@ -114,13 +115,13 @@ def check_cell(cell, where='cell'):
             raise BadCell('%s: no "name"' % w)
         if t.get('status') not in STATUSES:
             raise BadCell('%s: status %r, want one of %s'
-                          % (w, clean(t.get('status'), 40), ', '.join(STATUSES)))
+                          % (w, visible(t.get('status'), 40), ', '.join(STATUSES)))
         if t.get('kind', 'normative') not in ('normative', 'reading', None):
-            raise BadCell('%s: kind %r, want normative or reading' % (w, clean(t.get('kind'), 40)))
+            raise BadCell('%s: kind %r, want normative or reading' % (w, visible(t.get('kind'), 40)))
         for key in ('source', 'detail', 'profile_reason'):
             _str(t, key, w)
         if name in out:
-            raise BadCell('%s: test %r appears twice' % (where, clean(name, 80)))
+            raise BadCell('%s: test %r appears twice' % (where, visible(name, 80)))
         out[name] = t
     return out
 
@@ -201,7 +202,7 @@ def build(cells):
         raise BadCell('no cells')
     cols = []
     for i, cell in enumerate(cells):
-        tests = check_cell(cell, 'cell %d (%s)' % (i + 1, clean(label(cell) if isinstance(cell, dict)
+        tests = check_cell(cell, 'cell %d (%s)' % (i + 1, visible(label(cell) if isinstance(cell, dict)
                                                                else '?', 80)))
         cols.append({'cell': cell, 'tests': tests, 'label': label(cell), 'counts': counts(cell, tests)})
     cols.sort(key=lambda c: column_key(c['cell']))
@@ -222,7 +223,7 @@ def versions(cols):
         parts = []
         for key, name in (('qemu', 'QEMU'), ('l1_kernel', 'L1 kernel')):
             if v.get(key):
-                parts.append('%s %s' % (name, clean(v[key], 80)))
+                parts.append('%s %s' % (name, visible(v[key], 80)))
         text = ', '.join(parts) or 'versions not recorded'
         found.setdefault(stack_of(c['cell']) or '?', set()).add(text)
     return [(s, '; '.join(sorted(t))) for s, t in sorted(found.items())]
@@ -239,7 +240,7 @@ def summary_text(c):
     if c['bailed']:
         extra.append('BAILED OUT')
     if c['not_run']:
-        extra.append('NOT RUN: ' + clean(c['not_run'], 300))
+        extra.append('NOT RUN: ' + visible(c['not_run'], 300))
     elif not c['complete']:
         extra.append('INCOMPLETE')
     return s, extra
@@ -249,11 +250,11 @@ def reason(test):
     """Hover/notes text of one result: detail, profile reason, source."""
     lines = []
     if test.get('detail'):
-        lines.append('detail: ' + clean(test['detail']))
+        lines.append('detail: ' + visible(test['detail']))
     if test.get('profile_reason'):
-        lines.append('profile: ' + clean(test['profile_reason']))
+        lines.append('profile: ' + visible(test['profile_reason']))
     if test.get('source'):
-        lines.append('source: ' + clean(test['source']))
+        lines.append('source: ' + visible(test['source']))
     return '\n'.join(lines)
 
 
@@ -324,12 +325,12 @@ def html_page(cells, title='hvconform conformance matrix'):
     for c in cols:
         cell = c['cell']
         v = cell.get('versions') or {}
-        tip = ['stack: %s' % clean(cell.get('stack')), 'config: %s' % clean(cell.get('config')),
-               'machine: %s' % clean(cell.get('machine') or DEFAULT_MACHINE),
+        tip = ['stack: %s' % visible(cell.get('stack')), 'config: %s' % visible(cell.get('config')),
+               'machine: %s' % visible(cell.get('machine') or DEFAULT_MACHINE),
                'smp: %s' % (cell.get('smp') or DEFAULT_SMP)]
-        tip += ['%s: %s' % (k, clean(v[k], 80)) for k in sorted(v)]
+        tip += ['%s: %s' % (k, visible(v[k], 80)) for k in sorted(v)]
         if cell.get('log'):
-            tip.append('log: %s' % clean(cell['log']))
+            tip.append('log: %s' % visible(cell['log']))
         out.append('<th class="col" title="%s">%s</th>' % (attr('\n'.join(tip)), attr(c['label'])))
     out.append('</tr></thead><tbody>')
     for name in rows:

@@ -67,7 +67,7 @@ def build_images(o, tmp):
                            stdin=subprocess.DEVNULL, stdout=sys.stderr)
         if r.returncode:
             raise EnvError('make %s failed' % ' '.join(targets))
-    image = {'kernel': images.ELF, 'iso': images.ISO, 'efi': images.ESP}[o['boot']]
+    image = images.booted({'kernel': images.BUILT_ELF, 'iso': images.BUILT_ISO, 'efi': images.BUILT_ESP}[o['boot']])
     if not os.path.isfile(image):
         raise EnvError('%s is missing: build it with make %s' % (image, target))
     if o['firmware'] == 'uefi':
@@ -108,7 +108,7 @@ def kvm_probe(table, tmp, built=None, qemu=None):
                        '/dev/kvm is not read-write for this user')
     if built:
         built()
-    cmd = direct.qemu_command('kvm', 'kernel', 'bios', images.ELF, 'tests=hv.detect',
+    cmd = direct.qemu_command('kvm', 'kernel', 'bios', images.booted(images.BUILT_ELF), 'tests=hv.detect',
                               table.l2_args('full', 'pc'), 1, tmp, qemu=qemu)
     out = bytearray()
     st, how = direct.run(cmd, 20, out.extend, os.path.join(tmp, 'probe.err'))

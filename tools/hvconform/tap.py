@@ -46,8 +46,9 @@ Running = collections.namedtuple('Running', 'number name line')
 
 
 def clean(text, limit=None, middle=False):
-    """Printable form of log text: control and invisible characters become escapes.
-    Longer than limit: cut at the end, or with middle=True in the middle (a reason last)."""
+    """One printable line of log text: control (newline too) and invisible characters
+    become escapes (report.visible keeps line breaks). Longer than limit: cut at the
+    end, or with middle=True in the middle (a reason last)."""
     text = re.sub(r'[\x00-\x08\x0a-\x1f\x7f]', lambda m: '\\x%02x' % ord(m.group()), text)
     text = ''.join(c if c.isprintable() or c == '\t' else
                    ('\\x%02x' % ord(c) if ord(c) < 256 else '\\u%04x' % ord(c) if ord(c) < 0x10000

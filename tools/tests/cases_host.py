@@ -240,8 +240,8 @@ def virtio_console(t):
     from hvconform import configs, direct, images, tap, tapstate
 
     # a copy taken under the build lock: build-race relinks the image meanwhile
-    elf = images.copy_locked([images.ELF], t.dir).get(images.ELF)
-    if not t.check(elf, 'no %s to copy' % images.ELF):
+    elf = images.copy_locked([images.BUILT_ELF], t.dir).get(images.BUILT_ELF)
+    if not t.check(elf, 'no %s to copy' % images.BUILT_ELF):
         return
 
     def boot(args, virtio=True, legacy=True, firmware='bios'):

@@ -206,10 +206,10 @@ class TestReport(unittest.TestCase):
         page.encode('utf-8')  # no lone surrogates left
 
     def test_clean(self):
-        self.assertEqual(report.clean('a\x00b\tc\nd\x9b'), 'a\\x00b\tc\nd\\x9b')
-        self.assertEqual(report.clean('\u2066x\ud800'), '\\u2066x\\ud800')
-        self.assertEqual(report.clean(None), '')
-        self.assertEqual(len(report.clean('x' * 5000)), report.LIMIT)
+        self.assertEqual(report.visible('a\x00b\tc\nd\x9b'), 'a\\x00b\tc\nd\\x9b')
+        self.assertEqual(report.visible('\u2066x\ud800'), '\\u2066x\\ud800')
+        self.assertEqual(report.visible(None), '')
+        self.assertEqual(len(report.visible('x' * 5000)), report.LIMIT)
         self.assertEqual(report.md('a|b\nc_ *d* <e>'), 'a\\|b c\\_ \\*d\\* &lt;e&gt;')
         self.assertEqual(report.md('post.rsvdz_nonzero'), 'post.rsvdz_nonzero')
 
