@@ -20,8 +20,9 @@ def apt_dir(o):
 
 
 def apt_init(o, table):
-    """A private apt state whose only sources are deb-src lines of the
-    stack's suites (a suite ending in -security is on debian-security)."""
+    """A private apt state whose only sources are the stack's suites (deb-src
+    for QEMU's source, deb for a build tool of that release; a suite ending
+    in -security is on debian-security)."""
     a = apt_dir(o)
     for d in ('etc/apt.conf.d', 'etc/preferences.d', 'etc/sources.list.d', 'etc/trusted.gpg.d',
               'lists/partial', 'cache/archives/partial'):
@@ -30,9 +31,9 @@ def apt_init(o, table):
         open(os.path.join(a, 'status'), 'w').close()
     if not os.access(qemubuild.KEYRING, os.R_OK):
         raise BuildError('%s missing (package debian-archive-keyring)' % qemubuild.KEYRING)
-    lines = ['deb-src [signed-by=%s] http://deb.debian.org/%s %s main\n'
-             % (qemubuild.KEYRING, 'debian-security' if s.endswith('-security') else 'debian', s)
-             for s in table.stacks[o['stack']]['source_suites'].split()]
+    lines = ['%s [signed-by=%s] http://deb.debian.org/%s %s main\n'
+             % (kind, qemubuild.KEYRING, 'debian-security' if s.endswith('-security') else 'debian', s)
+             for s in table.stacks[o['stack']]['source_suites'].split() for kind in ('deb-src', 'deb')]
     _write(os.path.join(a, 'etc', 'sources.list'), ''.join(lines))
     conf = [('Dir::Etc', 'etc'), ('Dir::Etc::SourceList', 'etc/sources.list'),
             ('Dir::Etc::SourceParts', 'etc/sources.list.d'), ('Dir::Etc::Parts', 'etc/apt.conf.d'),
@@ -206,9 +207,51 @@ def apply(tdir, patches):
         say('applied ' + p)
 
 
+def version_tuple(v):
+    return tuple(int(x) for x in re.findall(r'\d+', v)[:3])
+
+
+def meson_for(o, src):
+    """PYTHONPATH that gives configure the meson the source asks for
+    (pythondeps.toml; QEMU 10 wants 1.5, bookworm has 1.0) when the host's is
+    older: the stack's own release's meson package (Debian's +ds source drops
+    the bundled wheel), unpacked into the cache. None: the host's will do."""
+    try:
+        m = re.search(r'^meson\s*=\s*\{[^}]*accepted\s*=\s*">=([0-9.]+)"',
+                      open(os.path.join(src, 'pythondeps.toml')).read(), re.M)
+    except OSError:
+        return None
+    if not m:
+        return None
+    r = subprocess.run(['meson', '--version'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    if r.returncode == 0 and version_tuple(r.stdout) >= version_tuple(m.group(1)):
+        return None
+    if o['src']:
+        raise BuildError('the source wants meson >= %s and this host has %s: install a newer one (pip install meson)'
+                         % (m.group(1), r.stdout.strip() or 'none'))
+    d = os.path.join(o['cache'], 'meson-' + o['stack'])
+    path = os.path.join(d, 'usr', 'lib', 'python3', 'dist-packages')
+    if not os.path.isdir(os.path.join(path, 'mesonbuild')):
+        say('the source wants meson >= %s, the host has %s: using %s\'s meson package'
+            % (m.group(1), r.stdout.strip() or 'none', o['stack']))
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(os.path.join(d, 'dl'))
+        got = apt(o, ['apt-get', 'download', '-q', 'meson'], cwd=os.path.join(d, 'dl'))
+        if got.returncode:      # lists of an older cache: deb-src only
+            apt(o, ['apt-get', 'update', '-q'])
+            got = apt(o, ['apt-get', 'download', '-q', 'meson'], cwd=os.path.join(d, 'dl'))
+        debs = [f for f in os.listdir(os.path.join(d, 'dl')) if f.endswith('.deb')]
+        if got.returncode or len(debs) != 1 or subprocess.run(
+                ['dpkg-deb', '-x', os.path.join(d, 'dl', debs[0]), d]).returncode:
+            raise BuildError('cannot fetch package meson of %s:\n%s' % (o['stack'], got.stdout[-1000:]))
+    return path
+
+
 def build(o, tdir, configure, patches):
     """Configure (once per flag set) and ninja; returns the binary's path."""
     bdir = os.path.join(tdir, 'src', 'build')
+    pythonpath = meson_for(o, os.path.join(tdir, 'src'))
+    env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
     stamp = os.path.join(tdir, 'configured')
     want = json.dumps(configure)
     have = open(stamp).read() if os.path.exists(stamp) else None
@@ -218,16 +261,16 @@ def build(o, tdir, configure, patches):
         say('configuring (about 30 s): ../configure ' + ' '.join(configure))
         with open(os.path.join(tdir, 'configure.log'), 'w') as log:
             r = subprocess.run(['../configure'] + configure, cwd=bdir, stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
+                               stdin=subprocess.DEVNULL, env=env)
         if r.returncode:
             tail = open(os.path.join(tdir, 'configure.log'), errors='replace').read()[-2000:]
             raise BuildError('configure failed (%s):\n%s' % (os.path.join(tdir, 'configure.log'), tail))
         _write(stamp, want)
-    ninja(o, bdir)
+    ninja(o, bdir, env)
     return os.path.join(bdir, qemubuild.BINARY)
 
 
-def ninja(o, bdir):
+def ninja(o, bdir, env=None):
     target = qemubuild.BINARY
     dry = subprocess.run(['ninja', '-n', '-C', bdir, target], stdout=subprocess.PIPE, text=True)
     m = re.findall(r'^\[\d+/(\d+)\]', dry.stdout, re.M)
@@ -239,7 +282,7 @@ def ninja(o, bdir):
             '(%.2f s per step measured on this machine; a rebuild after a patch takes seconds)'
             % (steps, jobs, max(1, round(steps * per / 60)), per))
     t0, last, tail = time.monotonic(), time.monotonic(), collections.deque(maxlen=40)
-    p = subprocess.Popen(['nice', '-n', '19', 'ninja', '-C', bdir, '-j', str(jobs), target],
+    p = subprocess.Popen(['nice', '-n', '19', 'ninja', '-C', bdir, '-j', str(jobs), target], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors='replace')
     for line in p.stdout:
         tail.append(line.rstrip('\n'))
