@@ -139,10 +139,18 @@ TEST(harness, time, NORMATIVE, "harness self-check (not a TLFS rule; must hold f
     check(t, hz >= 100000000ull && hz <= 10000000000ull, "TSC frequency %llu Hz is implausible", (unsigned long long)hz);
     deadline_t d = deadline_after_us(20000);
     check(t, !deadline_passed(d), "a 20 ms deadline passed at once");
-    uint64_t t0 = rdtsc();
-    delay_us(2000);
-    uint64_t ns = time_tsc_to_ns(rdtsc() - t0);
-    check(t, ns >= 2000000 && ns < 200000000, "delay_us(2000) took %llu ns", (unsigned long long)ns);
+    /* Never shorter than asked, every time; not far longer at least once in
+     * three: a vCPU the host deschedules overshoots any delay, and a nested
+     * guest on a busy host is descheduled for hundreds of milliseconds. */
+    uint64_t best = ~0ull;
+    for (int i = 0; i < 3 && best >= 200000000; i++) {
+        uint64_t t0 = rdtsc();
+        delay_us(2000);
+        uint64_t ns = time_tsc_to_ns(rdtsc() - t0);
+        if (!check(t, ns >= 2000000, "delay_us(2000) took %llu ns, less than asked", (unsigned long long)ns)) return;
+        if (ns < best) best = ns;
+    }
+    check(t, best < 200000000, "delay_us(2000) took %llu ns at best in three tries", (unsigned long long)best);
 }
 
 
