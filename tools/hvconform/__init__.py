@@ -5,6 +5,7 @@ tap      THE TAP parser of the kernel's serial logs: pieces, results, plan, bail
 profile  profiles/*.txt: known deviations, the outcome each pins, `avoid` lines.
 outcome  a result against its profile listing: observed tokens, host records, replays.
 verdict  a profile applied to parsed pieces: report lines, counts, JUnit, JSON.
+kargs    the kernel's command line as one value: parsed once, rendered once per boot path.
 """
 
 

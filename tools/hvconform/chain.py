@@ -128,9 +128,8 @@ def speculate(kargs, profile, workers, seen=None):
     deaths (seen: of those, the ones the last whole run of this configuration
     died in, when there was one: a profile may cover configurations where a
     test skips), when boots can run side by side and the user's arguments
-    select the whole suite (tests= or after= could leave them out)."""
-    if workers < 2 or profile is None or any(w.split('=')[0] in ('tests', 'after', 'list')
-                                              for w in kargs):
+    (KernelArgs) select the whole suite (tests= or after= could leave them out)."""
+    if workers < 2 or profile is None or not kargs.selects_all:
         return []
     names = [name for name, e in profile.entries.items()
              if e.sure_death and (seen is None or name in seen)]
@@ -139,13 +138,15 @@ def speculate(kargs, profile, workers, seen=None):
 
 
 class Chain:
-    """boot(args, out) -> (status, how) boots once; how 'infra: WHY' means
+    """boot(args, out) -> (status, how) boots once with args (KernelArgs: its
+    after= says where it resumes); how 'infra: WHY' means
     the boot must run again (not the hypervisor's doing). enter() runs first
-    in every worker thread (the runner's note labels)."""
+    in every worker thread (the runner's note labels). base: the KernelArgs
+    of every boot, less after=."""
 
     def __init__(self, boot, base, log, note, describe, workers=1, echo=True, enter=None, deadline=None,
                  replay=()):
-        self.boot, self.base, self.log, self.note = boot, list(base), log, note
+        self.boot, self.base, self.log, self.note = boot, base, log, note
         self.deadline = deadline    # () -> time.monotonic() the run must end by (--timeout), or None
         self.replay_in = set(replay)    # tests whose deaths are replayed (intermittent)
         self.describe, self.echo = describe, echo
@@ -169,8 +170,8 @@ class Chain:
 
     def pin_seed(self, seed):
         """Every later boot gets this seed: the pieces make one reproducible run."""
-        if seed is not None and not any(w.startswith('seed=') for w in self.base):
-            self.base.append('seed=%d' % seed)
+        if seed is not None:
+            self.base = self.base.plus_missing('seed', seed)
 
     def start(self, after, ahead=False, died_in=None):
         """A boot resuming after `after` (None: the start). died_in: started
@@ -182,7 +183,7 @@ class Chain:
             p = Piece(n, after, '%s.b%d' % (self.log, n))
             self.pieces[after] = p
             self.started.append(p)
-            p.args = list(self.base) + (['after=' + after] if after else [])
+            p.args = self.base.resumed(after)
             if self.pool:
                 self.pool.submit(self._run, p, p.args)
         if ahead:
@@ -211,7 +212,7 @@ class Chain:
         s = p.state
         if (s is not None and s.has_tap and s.running and not s.complete and not s.bail
                 and not p.how.startswith('infra') and p.how != 'failed'
-                and any(w.startswith('seed=') for w in self.base)):
+                and self.base.seed_given):
             self.start(s.running, died_in=p)
 
     def _boot(self, p, args):
@@ -240,8 +241,8 @@ class Chain:
                                  'under test; rerun' % how[7:])
             reruns += 1
             s = read_state(p.path)
-            if s.seed is not None and not any(w.startswith('seed=') for w in args):
-                args = args + ['seed=%d' % s.seed]
+            if s.seed is not None:
+                args = args.plus_missing('seed', s.seed)
             self.note('%s after L2 began printing (not the hypervisor under test): this boot runs '
                       'again from its start in a fresh L1 with the same arguments; its first %d '
                       'line(s), shown above, are not shown again (the log holds the rerun)'
@@ -272,9 +273,9 @@ class Chain:
         """Boot p's arguments (and seed) once more; its verdict on p's death
         goes into p's host record: reproduced (died in the same test again)
         or not reproduced."""
-        s, args = p.state, list(p.args)
-        if s.seed is not None and not any(w.startswith('seed=') for w in args):
-            args.append('seed=%d' % s.seed)
+        s, args = p.state, p.args
+        if s.seed is not None:
+            args = args.plus_missing('seed', s.seed)
         q = Piece(p.n, p.after, '%s.replay%d' % (self.log, p.n))
         self.note('boot %d died in %s, whose death the profile pins beside other outcomes '
                   '(intermittent): replaying it with the same arguments' % (p.n, s.running))
@@ -285,20 +286,20 @@ class Chain:
                 'ran to its end' if r.complete else 'bailed out' if r.bail else
                 'died in %s instead' % r.running if r.running else 'ended outside a test')
         line = 'replay: %s: the replay (same arguments: %s) %s; log %s' % (
-            'reproduced' if again else 'not reproduced', ' '.join(args), what, q.path)
+            'reproduced' if again else 'not reproduced', args.line(), what, q.path)
         add_host(p.path, [line])
         self.note(line)
 
     def run(self, first_after, ahead):
         """The chain from first_after (None: the start); ahead: tests whose
         resume boots start now. Returns the pieces' files, in chain order."""
-        t0 = time.monotonic()
+        t0, ok = time.monotonic(), False
         try:
             with self.lock:     # numbered in this order, before any can die and start another
                 p = self.start(first_after)
                 for name in ahead:
                     self.start(name, ahead=True)
-            order, ok, silent = [], False, []
+            order, silent = [], []
             while True:
                 self.wait(p)
                 if p.how == 'failed' and not order:

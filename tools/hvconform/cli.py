@@ -3,7 +3,8 @@ run needs is checked before anything boots). Usage errors exit 2."""
 
 import os
 
-from . import BadInput, images, profile, qemubin
+from . import BadInput, profile, qemubin
+from .kargs import KargsError, KernelArgs
 from .configs import Table
 
 USAGE = """usage: ./run-qemu.sh [OPTIONS] [-- KERNEL ARGS...]
@@ -208,8 +209,8 @@ def validate(o, t):
         except BadInput as e:
             raise Usage('--profile: %s' % e)
     try:
-        images.check_args(o['kargs'])
-    except images.ImageError as e:
+        o['kargs'] = KernelArgs.parse(o['kargs'])
+    except KargsError as e:
         raise Usage(str(e))
     if o['out'] is not None and not o['matrix']:
         raise Usage('--out goes with --matrix')

@@ -40,17 +40,17 @@ def accel_args(accel, firmware_dir=None):
     return ['-accel', accel] + (['-L', firmware_dir] if firmware_dir else [])
 
 
-def boot_args(boot, uefi, image, args_line, ovmf_code=None, ovmf_vars=None):
+def boot_args(boot, uefi, image, append, ovmf_code=None, ovmf_vars=None):
     """OVMF's flash drives (uefi: its code read-only, the runner's copy of
     its variables), then the image's way in: kernel (multiboot1 -kernel, the
-    kernel's arguments as -append), iso (a CD-ROM, booted first) or efi (a
+    kernel's arguments as -append: KernelArgs.append_line()), iso (a CD-ROM, booted first) or efi (a
     raw disk holding the EFI system partition)."""
     args = []
     if uefi:
         args += ['-drive', 'if=pflash,format=raw,unit=0,readonly=on,file=' + ovmf_code,
                  '-drive', 'if=pflash,format=raw,unit=1,file=' + ovmf_vars]
     if boot == 'kernel':
-        return args + ['-kernel', image, '-append', args_line]
+        return args + ['-kernel', image, '-append', append]
     if boot == 'iso':
         return args + ['-cdrom', image, '-boot', 'd']
     return args + ['-drive', 'format=raw,file=' + image]

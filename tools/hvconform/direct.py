@@ -18,9 +18,10 @@ OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
 VIRTIO_CONSOLE = configs.console_args('stdio')
 
 
-def qemu_command(mode, boot, firmware, image, args_line, l2args, smp, tmp, memory=None,
+def qemu_command(mode, boot, firmware, image, args, l2args, smp, tmp, memory=None,
                  virtio_console=False, qemu=None):
-    """The QEMU command line for one direct boot. l2args: the configuration
+    """The QEMU command line for one direct boot with args (KernelArgs: on
+    -append for -kernel, inside the image otherwise). l2args: the configuration
     table's flags (kvm), or the machine only (tcg has no Hyper-V). qemu: a
     user's binary (run-qemu.sh --qemu) instead of the host's."""
     out = VIRTIO_CONSOLE if virtio_console else ['-serial', 'stdio']
@@ -31,7 +32,7 @@ def qemu_command(mode, boot, firmware, image, args_line, l2args, smp, tmp, memor
             d.write(s.read())
     binary = [qemu] + qemubin.direct_args() if qemu else ['qemu-system-x86_64']
     return (binary + configs.accel_args(mode) + configs.machine_args(smp, memory) + out +
-            list(l2args) + configs.boot_args(boot, firmware == 'uefi', image, args_line, OVMF_CODE, vars_copy))
+            list(l2args) + configs.boot_args(boot, firmware == 'uefi', image, args.append_line(), OVMF_CODE, vars_copy))
 
 
 def kill_group(proc):

@@ -6,7 +6,6 @@ The arguments reach the kernel byte for byte: no shell, awk or GRUB expansion.""
 
 import fcntl
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -18,10 +17,6 @@ BUILT_ELF = os.path.join(ROOT, 'build', 'hvconform.elf')
 BUILT_ISO = os.path.join(ROOT, 'build', 'hvconform.iso')
 BUILT_ESP = os.path.join(ROOT, 'build', 'hvconform-efi.img')
 GRUB_CFG = os.path.join(ROOT, 'iso', 'grub.cfg')
-# The EFI entry reads cmdline.txt into a buffer of this size (boot/efi_main.c).
-EFI_CMDLINE_MAX = 1024
-# Characters the kernel's command line takes (cmdline.c splits on spaces).
-ARG_RE = re.compile(r'^[\x21-\x7e]+$')
 
 
 class ImageError(Exception):
@@ -68,30 +63,12 @@ def snapshot(tmp, boot):
             _copies[b] = copies[booted(b)]
 
 
-def check_args(words):
-    """Refuse what no boot path can carry unchanged."""
-    for w in words:
-        if not ARG_RE.match(w):
-            raise ImageError('kernel argument %r: only printable ASCII without spaces can reach the '
-                             'kernel unchanged on every boot path' % w)
-    line = ' '.join(words)
-    if len(line) + 1 > EFI_CMDLINE_MAX:
-        raise ImageError('kernel arguments are %d bytes; the EFI path takes at most %d'
-                         % (len(line), EFI_CMDLINE_MAX - 1))
-    return line
-
-
-def grub_quote(word):
-    """GRUB script quoting (as sh): inside single quotes nothing is special."""
-    return "'" + word.replace("'", "'\\''") + "'"
-
-
 def grub_cfg_with(args, text):
-    """grub.cfg text whose first multiboot2 line carries args."""
+    """grub.cfg text whose first multiboot2 line carries args (KernelArgs)."""
     out, done = [], False
     for line in text.split('\n'):
         if not done and line.split()[:1] == ['multiboot2']:
-            line = line + ''.join(' ' + grub_quote(w) for w in args)
+            line = line + args.grub_words()
             done = True
         out.append(line)
     if not done:
@@ -103,9 +80,8 @@ OWN_COPY = 'image.'     # prefix of a boot's own image directory in tmp
 
 
 def image_for(boot, args, tmp):
-    """The image to boot with these arguments (a copy of its own in tmp when
-    the arguments must live inside it: boots may run side by side)."""
-    line = check_args(args)
+    """The image to boot with these arguments (KernelArgs; a copy of its own
+    in tmp when the arguments must live inside it: boots may run side by side)."""
     if boot == 'kernel':
         return booted(BUILT_ELF)
     if args:
@@ -133,7 +109,7 @@ def image_for(boot, args, tmp):
         if args:
             txt = os.path.join(tmp, 'cmdline.txt')
             with open(txt, 'w') as f:
-                f.write(line + '\n')
+                f.write(args.efi_text())
             r = subprocess.run(['mcopy', '-o', '-i', out, txt, '::/EFI/BOOT/cmdline.txt'],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
             if r.returncode:

@@ -15,6 +15,7 @@ import time
 from . import BadInput, chain, logfiles, cli, configs, direct, hostqemu, images, jsonfile, l1jobs, nested, qemubin, verdict
 from . import profile as profile_mod
 from .configs import ROOT, Table
+from .kargs import KernelArgs
 from .l1saved import tail
 from .tap import clean
 
@@ -108,7 +109,8 @@ def kvm_probe(table, tmp, built=None, qemu=None):
                        '/dev/kvm is not read-write for this user')
     if built:
         built()
-    cmd = direct.qemu_command('kvm', 'kernel', 'bios', images.booted(images.BUILT_ELF), 'tests=hv.detect',
+    cmd = direct.qemu_command('kvm', 'kernel', 'bios', images.booted(images.BUILT_ELF),
+                              KernelArgs(['tests=hv.detect']),
                               table.l2_args('full', 'pc'), 1, tmp, qemu=qemu)
     out = bytearray()
     st, how = direct.run(cmd, 20, out.extend, os.path.join(tmp, 'probe.err'))
@@ -206,26 +208,26 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         logfiles.claim(log or o['log'], default_log(o, mode, stack, config, machine), note)
     for path in (junit or o['junit'], json_out or o['json']):
         logfiles.remove(path)
-    base = [w for w in o['kargs'] if not w.startswith('after=')]
+    base = o['kargs'].without('after')
     if avoid:       # inputs this host can't survive, from the profile (never from the kernel)
-        base.append('avoid=' + ','.join(avoid))
+        base = base.plus('avoid', ','.join(avoid))
         note('profile %s: avoid=%s' % (profile, ','.join(avoid)))
-    if mode != 'tcg' and not any(w.startswith('require=') for w in base):
+    if mode != 'tcg':
         # what the configuration's guest must have: missing, the kernel bails out
-        base.append('require=' + table.requires(config, smp))
-    if mode == 'nested' and not any(w.startswith('console=') for w in base):
+        base = base.plus_missing('require', table.requires(config, smp))
+    if mode == 'nested':
         # L2 has a virtio console beside COM1 (tools/nested/init): the same
         # bytes with one exit per line instead of two per byte
-        base.append('console=virtio')
-    first_after = next((w[6:] for w in o['kargs'] if w.startswith('after=')), None)
+        base = base.plus_missing('console', 'virtio')
+    first_after = o['kargs'].after
     workers = l1jobs.SLOTS if mode == 'nested' else 1
     hkey = '|'.join(map(str, (mode, stack, config, machine, o['boot'], o['firmware'], smp, profile)))
     seen = jsonfile.read(HISTORY).get(hkey)
     seen = seen if isinstance(seen, dict) else None     # none yet, or a hand-edited file
     ahead = chain.speculate(o['kargs'], prof, workers, seen)
-    if ahead and not any(w.startswith('seed=') for w in base):
+    if ahead:
         # the boots started ahead need the run's seed before the first boot prints it
-        base.append('seed=%d' % (int.from_bytes(os.urandom(4), 'little') % 4000000000 + 1))
+        base = base.plus_missing('seed', int.from_bytes(os.urandom(4), 'little') % 4000000000 + 1)
 
     def boot(args, out):
         limit = timeout if deadline() is None else deadline() - time.monotonic()
@@ -237,9 +239,8 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
             boot_mode = 'iso-uefi' if (o['boot'], o['firmware']) == ('iso', 'uefi') else o['boot']
             try:
                 # its seconds last time, for the slots' order (longest first)
-                after = next((w[6:] for w in args if w.startswith('after=')), '')
-                longest = (seen or {}).get(after, 0)
-                st, how, err = runner_nested.boot(boot_mode, image, ' '.join(args), l2args, smp, limit, out,
+                longest = (seen or {}).get(args.after or '', 0)
+                st, how, err = runner_nested.boot(boot_mode, image, args.append_line(), l2args, smp, limit, out,
                                                   longest, deadline)
             finally:
                 if os.path.basename(os.path.dirname(image)).startswith(images.OWN_COPY):
@@ -250,7 +251,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
             if how != 'exited' and not how.startswith('infra'):
                 out.host(['ended: ' + describe(st, how, timeout)] + ['stderr: ' + l for l in err])
             return st, how
-        cmd = direct.qemu_command(mode, o['boot'], o['firmware'], image, ' '.join(args),
+        cmd = direct.qemu_command(mode, o['boot'], o['firmware'], image, args,
                                   l2args, smp, tmp, qemu=qemu and qemu['path'])
         # the build's image path, not this run's temporary copy: a user can rerun it
         note('QEMU: ' + ' '.join(shlex.quote(images.ORIGINAL.get(c, c)) for c in cmd))
@@ -275,7 +276,7 @@ def _run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, log, j
         pieces = c.run(first_after, ahead)
     except chain.ChainError as e:
         raise EnvError(str(e))
-    if first_after is None and not any(w.startswith('tests=') for w in o['kargs']):
+    if first_after is None and not o['kargs'].has('tests'):
         jsonfile.update(HISTORY, {hkey: c.took})
     pieces = logfiles.publish(pieces, log)
     meta = {'stack': stack, 'config': config, 'machine': machine, 'smp': smp, 'mode': mode,

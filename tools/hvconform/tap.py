@@ -21,6 +21,8 @@ import collections
 import json
 import re
 
+from .kargs import KernelArgs
+
 
 NAME_RE = re.compile(r'^[a-z0-9_]+(\.[a-z0-9_]+)+$')
 ANSI_RE = re.compile(r'\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_c])')
@@ -350,7 +352,7 @@ class Piece:
             self.seed = int(m.group(1))
         if line.startswith(CMDLINE_PREFIX) and self.cmdline is None:
             self.cmdline = line[len(CMDLINE_PREFIX):].strip()
-            self.after = next((w[6:] for w in self.cmdline.split() if w.startswith('after=')), None)
+            self.after = KernelArgs.read(self.cmdline).after
         if self.plan is None and not self.results:
             self.headers.append(line)
 

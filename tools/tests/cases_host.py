@@ -238,6 +238,7 @@ def virtio_console(t):
     COM1 with the reason when there is no legacy virtio console."""
     sys.path.insert(0, os.path.join(ROOT, 'tools'))
     from hvconform import configs, direct, images, tap, tapstate
+    from hvconform.kargs import KernelArgs
 
     # a copy taken under the build lock: build-race relinks the image meanwhile
     elf = images.copy_locked([images.BUILT_ELF], t.dir).get(images.BUILT_ELF)
@@ -245,7 +246,7 @@ def virtio_console(t):
         return
 
     def boot(args, virtio=True, legacy=True, firmware='bios'):
-        cmd = direct.qemu_command('tcg', 'kernel', firmware, elf, args,
+        cmd = direct.qemu_command('tcg', 'kernel', firmware, elf, KernelArgs.read(args),
                                   ['-M', 'pc'] + configs.firmware_args(firmware), 1, t.dir,
                                   virtio_console=virtio)
         if not legacy:

@@ -15,6 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from hvconform import chain, pieces, profile, verdict  # noqa: E402
+from hvconform.kargs import KernelArgs as K  # noqa: E402
 
 # the first boot dies in post.b; a boot after=post.b (or post.c) prints the rest
 FIRST = ('TAP version 13\n# seed: 5\n1..4\n# running 1 post.a\nok 1 - post.a\n'
@@ -46,11 +47,11 @@ class FakeBoot:
         self.lock = threading.Lock()
 
     def __call__(self, args, out):
-        after = next((w[6:] for w in args if w.startswith('after=')), None)
+        after = args.after
         with self.lock:
-            self.calls.append(list(args))
+            self.calls.append(list(args.words))
             if not self.script.get(after):
-                raise AssertionError('unscripted boot: %s' % ' '.join(args))
+                raise AssertionError('unscripted boot: %s' % args.line())
             text, result = self.script[after].pop(0)
         half = len(text) // 2           # in two writes, as serial output arrives
         out(text[:half].encode())
@@ -72,7 +73,7 @@ class ChainTest(unittest.TestCase):
         self.addCleanup(setattr, sys, 'stdout', old)
 
     def run_chain(self, boot, base, workers, ahead=(), replay=()):
-        self.chain = chain.Chain(boot, base, self.log, self.notes.append,
+        self.chain = chain.Chain(boot, K(base), self.log, self.notes.append,
                                  lambda st, how: '%s %s' % (how, st), workers, echo=False, replay=replay)
         return self.chain.run(None, list(ahead))
 
@@ -168,7 +169,7 @@ class ChainTest(unittest.TestCase):
                 return p
         boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)],
                          'post.c': [(AFTER_C, DONE)]})
-        self.chain = SlowStart(boot, ['seed=5'], self.log, self.notes.append,
+        self.chain = SlowStart(boot, K(['seed=5']), self.log, self.notes.append,
                                lambda st, how: '%s %s' % (how, st), 2, echo=False)
         self.chain.run(None, ['post.c'])
         self.assertEqual(len(boot.after('post.c')), 1, boot.calls)
@@ -260,13 +261,13 @@ class ChainTest(unittest.TestCase):
         cut = 'TAP version 13\n# seed: 7\n1..4\n'
         slow = {None: lambda: time.sleep(0.2)}
         boot = FakeBoot({None: [(cut, (None, 'infra: L1 hung'))] * (chain.MAX_RERUNS + 1)}, slow)
-        self.chain = chain.Chain(boot, [], self.log, self.notes.append, lambda st, how: how, 1, echo=False,
+        self.chain = chain.Chain(boot, K(), self.log, self.notes.append, lambda st, how: how, 1, echo=False,
                                  deadline=lambda end=time.monotonic() + 0.3: end)
         with self.assertRaisesRegex(chain.ChainError, '--timeout is used up'):
             self.chain.run(None, [])
         self.assertEqual(len(boot.calls), 2)
         boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)]}, slow)
-        self.chain = chain.Chain(boot, [], self.log, self.notes.append, lambda st, how: how, 1, echo=False,
+        self.chain = chain.Chain(boot, K(), self.log, self.notes.append, lambda st, how: how, 1, echo=False,
                                  deadline=lambda end=time.monotonic() + 0.1: end)
         paths = self.chain.run(None, [])
         self.assertEqual(([self.read(p) for p in paths], len(boot.calls)), ([FIRST], 1))
@@ -312,25 +313,25 @@ class SpeculateTest(unittest.TestCase):
         self.prof = profile.read(f.name)
 
     def test_sure_deaths_in_file_order(self):
-        self.assertEqual(chain.speculate(['avoid=x'], self.prof, 2),
+        self.assertEqual(chain.speculate(K(['avoid=x']), self.prof, 2),
                          ['post.a', 'post.b', 'post.c'])
 
     def test_nothing_ahead(self):
-        self.assertEqual(chain.speculate([], self.prof, 1), [], 'one worker')
-        self.assertEqual(chain.speculate([], None, 2), [], 'no profile')
+        self.assertEqual(chain.speculate(K([]), self.prof, 1), [], 'one worker')
+        self.assertEqual(chain.speculate(K([]), None, 2), [], 'no profile')
         for kargs in (['tests=post.a'], ['after=post.a'], ['list'], ['seed=3', 'tests=post']):
-            self.assertEqual(chain.speculate(kargs, self.prof, 2), [], kargs)
+            self.assertEqual(chain.speculate(K(kargs), self.prof, 2), [], kargs)
 
     def test_seen_deaths_only_longest_first(self):
-        self.assertEqual(chain.speculate([], self.prof, 2, {'post.b': 1.0, 'post.c': 3.0}),
+        self.assertEqual(chain.speculate(K([]), self.prof, 2, {'post.b': 1.0, 'post.c': 3.0}),
                          ['post.c', 'post.b'])
-        self.assertEqual(chain.speculate([], self.prof, 2, {'post.d': 9.0, 'post.g': 5.0}), [],
+        self.assertEqual(chain.speculate(K([]), self.prof, 2, {'post.d': 9.0, 'post.g': 5.0}), [],
                          'only sure deaths, even when seen')
-        self.assertEqual(chain.speculate([], self.prof, 2, {}), [], 'a whole run with no death')
+        self.assertEqual(chain.speculate(K([]), self.prof, 2, {}), [], 'a whole run with no death')
 
     def test_constructed_profile(self):
         p = profile.parse('post.x died boom\npost.y died boom\npost.y pass else\n', 'mem')
-        self.assertEqual(chain.speculate([], p, 3), ['post.x'])
+        self.assertEqual(chain.speculate(K([]), p, 3), ['post.x'])
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from hvconform import cli, direct, qemubin, report  # noqa: E402
+from hvconform.kargs import KernelArgs  # noqa: E402
 from hvconform.configs import Table  # noqa: E402
 
 
@@ -41,10 +42,10 @@ class QemuOptionTest(unittest.TestCase):
         ident = qemubin.identity('fix', self.bin)
         self.assertEqual(ident['version'], '9.9.9 (test)')
         self.assertEqual(len(ident['sha256']), 64)
-        cmd = direct.qemu_command('kvm', 'kernel', 'bios', 'k.elf', '', [], 1, self.d, qemu=self.bin)
+        cmd = direct.qemu_command('kvm', 'kernel', 'bios', 'k.elf', KernelArgs(), [], 1, self.d, qemu=self.bin)
         self.assertEqual(cmd[0], self.bin)
         self.assertIn('-L', cmd)
-        self.assertEqual(direct.qemu_command('kvm', 'kernel', 'bios', 'k.elf', '', [], 1, self.d)[0],
+        self.assertEqual(direct.qemu_command('kvm', 'kernel', 'bios', 'k.elf', KernelArgs(), [], 1, self.d)[0],
                          'qemu-system-x86_64')
 
     def test_matrix_column_names_the_binary(self):
