@@ -24,7 +24,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-r
 
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(ASM_SRCS))
 
-.PHONY: all iso efi test test-slow hosttest coverage coverage-readme run bench clean
+.PHONY: all iso efi test test-slow hosttest coverage coverage-docs run bench clean
 all: $(BUILD)/hvconform.elf
 
 $(BUILD)/obj/%.o: %.c
@@ -64,18 +64,18 @@ $(BUILD)/host/unit: tests/host/unit.c $(HOST_PURE) $(wildcard tests/host/*.h ker
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/host/unit.c $(HOST_PURE)
 
-# README's coverage section from the rule table: `make coverage` prints it,
-# `make coverage-readme` writes it between README's markers (hosttest checks them)
+# docs/coverage.md's list from the rule table: `make coverage` prints it,
+# `make coverage-docs` writes it between that file's markers (hosttest checks them)
 $(BUILD)/host/coverage: tests/host/coverage.c tests/host/coverage.h kernel/fmt.c $(RULES_SRCS) tests/rules.h harness/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/host/coverage.c kernel/fmt.c $(RULES_SRCS)
 coverage: $(BUILD)/host/coverage
 	@$(BUILD)/host/coverage
-coverage-readme: $(BUILD)/host/coverage
+coverage-docs: $(BUILD)/host/coverage
 	$(BUILD)/host/coverage > $(BUILD)/coverage.md
-	python3 -c 'import sys; r=open("README.md").read(); c=open(sys.argv[1]).read(); b=r.index("<!-- coverage:begin -->"); e=r.index("<!-- coverage:end -->\n")+len("<!-- coverage:end -->\n"); open("README.md","w").write(r[:b]+c+r[e:])' $(BUILD)/coverage.md
+	python3 -c 'import sys; r=open("docs/coverage.md").read(); c=open(sys.argv[1]).read(); b=r.index("<!-- coverage:begin -->"); e=r.index("<!-- coverage:end -->\n")+len("<!-- coverage:end -->\n"); open("docs/coverage.md","w").write(r[:b]+c+r[e:])' $(BUILD)/coverage.md
 
-# make test: the fast tier (45 s warm); make test-slow: every case
+# make test: the fast tier (well under a minute warm); make test-slow: every case
 test:
 	python3 tools/tests/run_all.py
 

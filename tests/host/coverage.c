@@ -1,4 +1,4 @@
-/* make coverage: print the README's coverage section (tests/host/coverage.h). */
+/* make coverage: print docs/coverage.md's generated section (tests/host/coverage.h). */
 #include "coverage.h"
 
 static char text[1 << 17];

@@ -1,6 +1,6 @@
-/* The README's coverage section, generated from the rule table: `make
- * coverage` prints it (tests/host/coverage.c), and the host tests fail when
- * README.md's section between the markers differs (coverage_test.h). */
+/* docs/coverage.md's list, generated from the rule table: `make coverage`
+ * prints it (tests/host/coverage.c), and the host tests fail when that
+ * file's section between the markers differs (coverage_test.h). */
 #ifndef TESTS_HOST_COVERAGE_H
 #define TESTS_HOST_COVERAGE_H
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * kernel/acpi_parse.c, harness/tap.c, harness/select.c, the rule table
  * (tests/rules*.c), fuzz.post's draws and oracle (tests/fuzz_oracle.c), the payload pattern
  * and its canary (tests/pattern.h), and
- * README's generated coverage section. Built with
+ * docs/coverage.md's generated section. Built with
  * ASan/UBSan. Prints one `FAIL file:line ...` line per failed check and,
  * last, `N passed, N failed`; exits nonzero if anything failed. */
 #include <stdio.h>

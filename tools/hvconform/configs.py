@@ -112,7 +112,7 @@ class Table:
 
 
 def describe_markdown(table=None):
-    """The README's configuration tables, generated."""
+    """docs/configurations.md's tables, generated (tools/readme-update)."""
     t = table or Table()
     out = ['| config | VPs | QEMU flags (L2) | requires | partition |', '|---|---|---|---|---|']
     for name, c in t.configs.items():
