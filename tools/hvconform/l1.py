@@ -4,17 +4,17 @@ each job (one L2 QEMU boot) the host hands it. Started cold or restored from a
 saved state (see l1saved.py); a session serves any number of jobs.
 
 Channels (unix sockets this process listens on; QEMU connects to them), each
-a virtio-serial port L1 finds by its name (PORTS):
+a virtio-serial port L1 finds by its name (PORTS; the job protocol over them:
+docs/DESIGN.md "The L1 job protocol", jobproto.py, l1jobs.JobChannel):
   l2.sock   slot 0's L2 serial bytes, then a frame line per job
-  ctl.sock  control lines (tools/nested/init has the protocol)
-  l2b.sock  slot 1's, the same (l1jobs.py: two jobs may run at once)
-  qmp.sock  QMP, used to save the VM
+  ctl.sock  control lines
+  l2b.sock  slot 1's, the same
+  qmp.sock  QMP, used to save and restore the VM
 The payload disk (virtio-blk) is a sparse file of fixed size: a saved state
 only restores onto the same devices."""
 
 import json
 import os
-import queue
 import re
 import selectors
 import shutil
@@ -22,31 +22,28 @@ import signal
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 
-from . import l0, l1jobs
+from . import jobproto, l0, l1jobs
 
-DISK_SIZE = l1jobs.SLOTS * l1jobs.SLOT_SIZE
-# L1's RAM: L2's 256 MiB, QEMU, the 57 MiB initramfs and the kernel fit in
-# it. No more: it is a 512 MB file per saved L1 (command(): ram), and when a
-# restore copied all of it, a host that hands freed memory back to its own
-# hypervisor faulted every page in again (after 4 s idle: 2.7-3.1 s with
-# 1024 MiB, 1.5 s with 512).
+# L1's RAM: L2's 256 MiB, QEMU, the initramfs and the kernel fit in it; every
+# MiB more is a MiB more of each saved L1's RAM file (command(): ram) for a
+# restore to page in.
 L1_MEMORY = '512'
 # norandmaps: every L2 QEMU maps its code where the last one did, so the host
-# TCG reuses its translations (after the first boot in an L1, L2 starts
-# 0.2-0.3 s sooner). softlockup_panic, watchdog_thresh: a CPU stuck in L1's
-# kernel (seen: the slot's cat spinning for 150 s while the other vCPU kept
-# the heartbeat going) panics L1 after 6 s; the host sees L1 gone and reruns
-# the boot, instead of waiting out the job's timeout.
+# TCG finds its translations of it again (tb_lookup by guest address).
+# softlockup_panic, watchdog_thresh: a CPU stuck in L1's kernel while the
+# other vCPU keeps the heartbeat going panics L1 after 6 s (the soft-lockup
+# detector, linux/kernel/watchdog.c); the host sees L1 gone and reruns the boot
+# instead of waiting out the job's timeout.
 KERNEL_ARGS = ('console=ttyS0 init_on_free=1 norandmaps softlockup_panic=1 watchdog_thresh=3 '
                'quiet loglevel=3 panic=-1 mitigations=off i8042.nokbd i8042.noaux')
-PORTS = (('l2', 'hvconform.l2.0'), ('ctl', 'hvconform.ctl'), ('l2b', 'hvconform.l2.1'))
-# a restored L1 answers its liveness check (L1.ping) within this: it takes
-# 0.01-0.3 s (L1 pages its RAM in); a damaged saved RAM file never answers
+# host socket name, L1 port name; in this order on the virtio-serial bus
+PORTS = (('l2', jobproto.slot_port(0)), ('ctl', jobproto.CTL_PORT), ('l2b', jobproto.slot_port(1)))
+OUT_SOCKS = ('l2', 'l2b')       # the slots' output ports, slot 0 first
+# a restored L1 answers its liveness check (L1.ping) within this (docs/DESIGN.md,
+# "Measured facts"); a damaged saved RAM file never answers
 LIVENESS = 10
-L1_GONE, L1_HUNG, L1_SETUP, L2_SILENT = l1jobs.L1_GONE, l1jobs.L1_HUNG, l1jobs.L1_SETUP, l1jobs.L2_SILENT
 
 
 class L1Error(Exception):
@@ -79,12 +76,11 @@ def command(cache, smp, work, incoming=None, ram=None, share=False):
     """The host QEMU command line for L1. Cold boot and restore use the same
     one (a saved state needs the same devices); only the backends differ.
     ram: L1's RAM is this file, not anonymous memory. The L1 that is saved
-    writes it (share) and its migration leaves RAM out (x-ignore-shared);
-    a restore maps it copy-on-write, so its pages come from the host's page
-    cache as L1 touches them, instead of all being copied from the migration
-    stream into fresh memory (on this host: 0.4 s right after another
-    restore, 1.5-1.8 s after a few idle seconds, as freed memory goes back
-    to the host's own hypervisor)."""
+    writes it (share) and its migration leaves RAM out (x-ignore-shared:
+    ramblock_is_ignored in QEMU's migration/ram.c); a restore maps it
+    copy-on-write (share=off: MAP_PRIVATE), so its pages come from the host's
+    page cache as L1 touches them instead of being copied from the migration
+    stream."""
     accel, cpu = l1_accel()
     mem = ['-m', L1_MEMORY]
     if ram:
@@ -119,13 +115,11 @@ class L1:
         self.proc = None
         self.conns = {}
         self.ctl_buf = b''
-        self.ready = None        # the "ready ..." line: versions
-        self.seq = 0
+        self.ready = None        # the "ready ..." line's text: versions
         self.cmdline = None
         self.payload = os.path.join(self.work, 'payload.img')
         self.ram = None
-        self.control = None      # the control reader, once L1 is ready for jobs
-        self.send_lock = threading.Lock()
+        self.jobs = None         # the job channel, once L1 is ready for jobs
 
     def start(self, restore=None, timeout=60, run=True, ram=None, share=False):
         """Start L1 cold, or restore the saved state at `restore`; wait until it
@@ -133,7 +127,7 @@ class L1:
         restored L1 paused (a standby: cont() lets it run). ram, share: see
         command()."""
         with open(self.payload, 'wb') as f:
-            f.truncate(DISK_SIZE)
+            f.truncate(l1jobs.DISK_SIZE)
         listeners = {}
         for name in [sock for sock, _ in PORTS] + ['qmp']:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -159,7 +153,7 @@ class L1:
         for c in self.conns.values():
             c.setblocking(False)
         if restore is None:
-            self.ready = self.wait_line('ready ', deadline, what='L1 to boot')
+            self.ready = self.wait_line('ready', deadline, what='L1 to boot')
         else:
             try:
                 if ram:
@@ -171,8 +165,8 @@ class L1:
                 # QEMU refused the saved files and ended: its own message says why
                 # ("backing store size ... does not match", "load of migration failed")
                 raise self.failed('restoring L1 from %s' % restore, e)
-        self.control = l1jobs.Control(self.conns['ctl'])
-        self.control.start()
+        self.jobs = l1jobs.JobChannel(self.conns['ctl'], [self.conns[s] for s in OUT_SOCKS], self.payload,
+                                      alive=lambda: self.proc.poll() is None)
 
     def failed(self, what, e, wait=2):
         """An L1Error for what that failed with e, naming host QEMU's status and
@@ -213,26 +207,18 @@ class L1:
             self.qmp_call('cont')
 
     def ping(self, timeout=LIVENESS):
-        """A restored L1 answers "ping SEQ" with "pong SEQ" (tools/nested/init):
-        its kernel and init run. A saved RAM file that is damaged restores
-        without an error into an L1 that never answers."""
-        with self.send_lock:
-            self.seq += 1
-            seq = self.seq
-        box = self.control.box(seq)
+        """A restored L1 answers "ping SEQ" with "pong SEQ": its kernel and
+        init run. A saved RAM file that is damaged restores without an error
+        into an L1 that never answers."""
         try:
-            with self.send_lock:
-                self.conns['ctl'].sendall(b'ping %d\n' % seq)
-            line = box.get(timeout=timeout)
-        except queue.Empty:
+            answered = self.jobs.ping(timeout)
+        except TimeoutError:
             err = L1Error('the restored L1 did not answer for %d s (%s)' % (timeout, self.where()))
             err.damaged = True
             raise err
-        except (OSError, KeyError) as e:
+        except OSError as e:
             raise self.failed('the restored L1\'s liveness check', e)
-        finally:
-            self.control.drop(seq)
-        if line is None:
+        if not answered:
             raise self.failed('the restored L1\'s liveness check', 'its control channel closed')
 
     def host_err(self):
@@ -253,17 +239,22 @@ class L1:
             line, self.ctl_buf = self.ctl_buf.split(b'\n', 1)
             yield line.decode('utf-8', 'replace').rstrip('\r')
 
-    def wait_line(self, prefix, deadline, what):
-        """Read control lines until one starts with prefix; drain L2 output."""
+    def wait_line(self, word, deadline, what):
+        """Read control lines until L1 says word (an L1 word of jobproto);
+        its text. setup-failed ends the wait with L1's reason."""
         sel = selectors.DefaultSelector()
         sel.register(self.conns['ctl'], selectors.EVENT_READ)
         try:
             while True:
-                for line in self._ctl_lines():
-                    if line.startswith('setup-failed '):
-                        raise L1Error('L1 setup failed: ' + line[13:])
-                    if line.startswith(prefix):
-                        return line[len(prefix):]
+                for text in self._ctl_lines():
+                    try:
+                        line = jobproto.parse_l1_line(text)
+                    except jobproto.ProtocolError as e:
+                        raise L1Error('L1 broke the job protocol: %s' % e)
+                    if line.word == 'setup-failed':
+                        raise L1Error('L1 setup failed: ' + line.rest)
+                    if line.word == word:
+                        return line.rest
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise L1Error('timed out waiting for %s; L1 console tail:\n%s'
@@ -309,8 +300,8 @@ class L1:
                 raise L1Error('QMP %s: %s' % (name, reply['error'].get('desc')))
 
     def where(self, timeout=5):
-        """Where a silent L1's vCPUs are, as host QEMU sees them (for the
-        hang note: a later look at why restored L1s sometimes stop)."""
+        """Where a silent L1's vCPUs are, as host QEMU sees them (QMP's
+        query-status and `info registers -a`), for the note on a hung L1."""
         try:
             self.qmp(timeout)
             self.conns['qmp'].settimeout(timeout)
@@ -345,11 +336,8 @@ class L1:
         raise L1Error('saving L1 did not finish in %d s' % timeout)
 
     def run_job(self, slot, image, fields, timeout, out, **kw):
-        """One L2 boot in a free slot (l1jobs.run_job has the contract)."""
-        with self.send_lock:
-            self.seq += 1
-            seq = self.seq
-        return l1jobs.run_job(self, slot, seq, image, fields, timeout, out, **kw)
+        """One L2 boot in a free slot (l1jobs.JobChannel.run_job has the contract)."""
+        return self.jobs.run_job(slot, image, fields, timeout, out, **kw)
 
     def close(self):
         if self.proc and self.proc.poll() is None:
@@ -363,9 +351,8 @@ class L1:
                 except OSError:
                     pass
                 self.proc.wait()
-        if self.control:
-            self.control.stop = True
-            self.control.join(2)
+        if self.jobs:
+            self.jobs.close()
         for c in self.conns.values():
             c.close()
         self.conns = {}

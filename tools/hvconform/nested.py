@@ -19,7 +19,8 @@ import time
 
 from . import configs, l0, qemubin
 from . import l1 as l1mod
-from . import l1jobs
+from . import jobproto, l1jobs
+from .jobproto import Fault
 from .l1saved import NestedError, Standby, build_cache, cache_dir, discard, saved  # noqa: F401 (the runner's names)
 
 # Host QEMU 7.2 TCG can abort running nested SVM (tcg_handle_interrupt asserts
@@ -61,9 +62,9 @@ def l2_how(status, info):
     gave up with its own error before printing anything (the init makes that
     127, as a crash; it names a signal in a stderr line of its own), as
     direct.run's caller says of a QEMU that could not start."""
-    if status == 124:
+    if status == jobproto.L2_TIMEOUT:
         return 'timeout'
-    if status != 127:
+    if status != jobproto.L2_CRASHED:
         return 'exited'
     if not info.get('printed') and info.get('stderr') and \
             not any('ended by signal' in line for line in info['stderr']):
@@ -74,7 +75,7 @@ def l2_how(status, info):
 class Nested:
     """The L1 sessions of one invocation, one per stack (reused across boots).
     Boots from several threads share the running L1, one per slot
-    (l1jobs.SLOTS): a boot waits for a free slot."""
+    (jobproto.SLOTS): a boot waits for a free slot."""
 
     def __init__(self, stack, note, prefetch=2, qemu=None, uefi=False):
         self.stack, self.note = stack, note
@@ -201,7 +202,7 @@ class Nested:
                     self.restoring = False
                     self.cond.notify_all()
                     if vm is not None:
-                        vm.free, vm.retired, vm.after_crash = list(range(l1jobs.SLOTS)), False, False
+                        vm.free, vm.retired, vm.after_crash = list(range(jobproto.SLOTS)), False, False
                         if self.closed:
                             vm.close()
                         else:
@@ -225,7 +226,7 @@ class Nested:
             if self.vm is vm:
                 self.vm = None
             vm.retired = True
-            if kill or len(vm.free) == l1jobs.SLOTS:
+            if kill or len(vm.free) == jobproto.SLOTS:
                 vm.close()
                 self.live.discard(vm)
             self.cond.notify_all()
@@ -257,9 +258,9 @@ class Nested:
                 # L2's COM1 and virtio console go to the file the init forwards
                 boot, uefi = BOOT_MODES[mode]
                 fields = {'vars': int(uefi), 'arg': configs.accel_args('kvm', L1_FIRMWARE) + configs.boot_args(
-                    boot, uefi, l1jobs.l1_path(slot, 'image'), args_line, L1_FIRMWARE + '/OVMF_CODE.fd',
-                    l1jobs.l1_path(slot, 'vars.fd')) + configs.machine_args(smp) +
-                    configs.console_args('file,path=' + l1jobs.l2_output(slot)) + list(l2args)}
+                    boot, uefi, jobproto.l1_path(slot, 'image'), args_line, L1_FIRMWARE + '/OVMF_CODE.fd',
+                    jobproto.l1_path(slot, 'vars.fd')) + configs.machine_args(smp) +
+                    configs.console_args('file,path=' + jobproto.l1_path(slot, 'l2.out')) + list(l2args)}
                 watch = REUSE_AFTER_CRASH.get(mode) if vm.after_crash else None
                 vm.after_crash = False
                 try:
@@ -271,15 +272,15 @@ class Nested:
                     self.note('L2 (slot %d): %s' % (slot, info['l2cmd']))
                     self.note('L2 started %.2f s into the boot, first output at %s' % (
                         info.get('t_l2', 0), '%.2f s' % info['t_out'] if 't_out' in info else 'none'))
-                if status in (l1mod.L1_GONE, l1mod.L1_HUNG, l1mod.L2_SILENT):
+                if jobproto.is_fault(status):
                     err = vm.host_err()
                     why = ('host QEMU hit its TCG nested-SVM race' if TCG_RACE in err else
                            'L1 hung (no answer for %.0f s; %s)' % (info.get('hung_after', 0), vm.where())
-                           if status == l1mod.L1_HUNG else
+                           if status is Fault.L1_HUNG else
                            'L2 printed nothing for %.0f s in the L1 its crashed predecessor ran in'
-                           % info.get('silent_for', 0) if status == l1mod.L2_SILENT else
+                           % info.get('silent_for', 0) if status is Fault.L2_SILENT else
                            host_ended(vm, err))
-                    if status != l1mod.L1_GONE or not vm.retired:    # not stopped by us
+                    if status is not Fault.L1_GONE or not vm.retired:    # not stopped by us
                         tail = [ln for ln in vm.l1_log().replace('\r', '').split('\n') if ln.strip()][-8:]
                         self.note('%s; L1 console tail:\n    %s' % (why, '\n    '.join(tail) or '(empty)'))
                     else:

@@ -2,15 +2,17 @@
  *
  * Loaded into qemu-system-x86_64 with LD_PRELOAD and HVC_ZYGOTE=DIR, it
  * stops the process just before QEMU's main(): the dynamic linker has
- * loaded and relocated QEMU's ~50 libraries and every constructor has run
- * (natively 44 ms of a 57 ms `qemu -version`; in L1 under the host's TCG
- * most of each boot's QEMU start, and all of it translated anew after a
- * restore). tools/nested/init starts one per slot before L1 is saved. Then,
- * per job, it reads QEMU's arguments from DIR/zygote.req (a FIFO, one argument a
- * line, argv[0] first), forks, and the child runs QEMU's main() with them
- * (stdin /dev/null, stderr DIR/l2.err); DIR/zygote.rep gets the child's pid
- * ("none" when fork failed), then
- * its status (the exit code, or 128 + the signal), a line each.
+ * loaded and relocated QEMU's libraries and every constructor has run, so a
+ * forked child skips that part of a QEMU start (and, in a restored L1, the
+ * host's TCG has it translated already). tools/nested/init starts one per
+ * slot before L1 is saved. Then, per job, it reads QEMU's arguments from
+ * DIR/zygote.req (a FIFO, one argument a line, argv[0] first), forks, and
+ * the child runs QEMU's main() with them (stdin /dev/null, stderr
+ * DIR/l2.err); DIR/zygote.rep gets the child's pid ("none" when fork
+ * failed), then its status (the exit code, or 128 + the signal), a line
+ * each: docs/DESIGN.md's "The L1 job protocol" (the FIFO lines), which
+ * tools/hvconform/jobproto.py writes down and tools/tests/test_zygote.py
+ * checks against this file.
  * Without HVC_ZYGOTE the library does nothing. QEMU's own state after a
  * fork: its RCU thread is made again in the child (util/rcu.c's atfork
  * handler, as QEMU's fuzzer relies on). C because nothing else can stand
@@ -109,7 +111,7 @@ static int zygote(int unused_argc, char **unused_argv, char **envp)
         int st;
         pid_t w;
         while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {}
-        /* no status to be had (never seen): 127, as for a zygote gone */
+        /* no status to be had: 127, as for a zygote gone */
         dprintf(rep, "%d\n", w < 0 ? 127 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
         close(rep);
     }

@@ -12,7 +12,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from hvconform import l1jobs  # noqa: E402
+from hvconform import jobproto, l1jobs  # noqa: E402
+from hvconform.jobproto import Line  # noqa: E402
 
 
 class ControlTest(unittest.TestCase):
@@ -32,9 +33,9 @@ class ControlTest(unittest.TestCase):
         # interleaved as two jobs in two slots write them, one cut mid-line
         self.l1.sendall(b'alive 1\nl2cmd 2 qemu-system-x86_64 -kernel /tmp/s1/image\nstder')
         self.l1.sendall(b'r 1 boom\ndone 2 0\nalive 11\ndone 1 127\n')
-        self.assertEqual(self.lines(one, 3), ['alive 1', 'stderr 1 boom', 'done 1 127'])
-        self.assertEqual(self.lines(two, 2), ['l2cmd 2 qemu-system-x86_64 -kernel /tmp/s1/image',
-                                              'done 2 0'])
+        self.assertEqual(self.lines(one, 3), [Line('alive', 1), Line('stderr', 1, 'boom'), Line('done', 1, '127')])
+        self.assertEqual(self.lines(two, 2), [Line('l2cmd', 2, 'qemu-system-x86_64 -kernel /tmp/s1/image'),
+                                              Line('done', 2, '0')])
         self.assertTrue(one.empty() and two.empty(), 'a line for job 11 reached job 1')
 
     def test_l1_gone_reaches_every_job(self):
@@ -63,13 +64,13 @@ class WriteJobTest(unittest.TestCase):
             with open(disk, 'rb') as f:
                 for slot, seq, uefi in ((0, 7, 0), (1, 8, 1)):
                     # where the job line tells the init to read them
-                    head_block, image_block = l1jobs.job_blocks(slot)
-                    f.seek(head_block * l1jobs.BLOCK)
-                    head = f.read(l1jobs.BLOCK).rstrip(b'\0').decode().split('\n')
+                    head_block, image_block = jobproto.job_blocks(slot)
+                    f.seek(head_block * jobproto.BLOCK)
+                    head = f.read(jobproto.BLOCK).rstrip(b'\0').decode().split('\n')
                     self.assertEqual(head[:3], ['hvconform-job %d' % seq, 'size=6', 'vars=%d' % uefi])
                     self.assertEqual(head[3:3 + len(args[slot])], ['arg=' + a for a in args[slot]])
                     self.assertIn('end', head)
-                    f.seek(image_block * l1jobs.BLOCK)
+                    f.seek(image_block * jobproto.BLOCK)
                     self.assertEqual(f.read(6), b'KERNEL')
 
     def test_refused_jobs(self):
@@ -89,8 +90,8 @@ class WriteJobTest(unittest.TestCase):
 
 
 class FakeL1:
-    """What run_job uses of an l1.L1: the payload disk, the control reader,
-    slot 0's output port and the control port (socket pairs), a live process."""
+    """A JobChannel over socket pairs (the control port, slot 0's output
+    port) and a payload disk file, with an L1 that stays alive."""
 
     def __init__(self, d):
         self.payload = os.path.join(d, 'payload.img')
@@ -103,15 +104,12 @@ class FakeL1:
         self.port_l1, port = socket.socketpair()
         ctl.setblocking(False)
         port.setblocking(False)
-        self.conns = {'ctl': ctl, 'l2': port}
-        self.control = l1jobs.Control(ctl)
-        self.control.start()
-        self.send_lock = threading.Lock()
-        self.proc = type('Proc', (), {'poll': lambda self: None})()
+        self.socks = (ctl, port)
+        self.chan = l1jobs.JobChannel(ctl, [port], self.payload, alive=lambda: True)
 
     def close(self):
-        self.control.stop = True
-        for s in (self.ctl_l1, self.port_l1, *self.conns.values()):
+        self.chan.close()
+        for s in (self.ctl_l1, self.port_l1, *self.socks):
             s.close()
 
 
@@ -135,7 +133,7 @@ class RunJobTest(unittest.TestCase):
                 t = threading.Thread(target=l1_side)
                 t.start()
                 out = []
-                st, info = l1jobs.run_job(vm, 0, seq, vm.image, {'arg': ['-kernel']}, 10, out.append)
+                st, info = vm.chan.run_job(0, vm.image, {'arg': ['-kernel']}, 10, out.append)
                 late.append(time.monotonic() - sent[0])
                 t.join()
                 self.assertEqual((st, b''.join(out)), (33, b'ok 1\n'))
@@ -163,7 +161,7 @@ class RunJobTest(unittest.TestCase):
             out = []
             t = threading.Thread(target=l1_side)
             t.start()
-            st, info = l1jobs.run_job(vm, 0, 1, vm.image, {'arg': ['-kernel']}, 10, out.append)
+            st, info = vm.chan.run_job(0, vm.image, {'arg': ['-kernel']}, 10, out.append)
             t.join()
             self.assertEqual(shown, [b'# running 1 slow\n'])
             self.assertEqual((st, b''.join(out)), (33, b'# running 1 slow\nok 1 - slow\n'))
@@ -176,7 +174,7 @@ class RunJobTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             vm = FakeL1(d)
             self.addCleanup(vm.close)
-            real, ctl = vm.conns['l2'], vm.conns['ctl']
+            real = vm.socks[1]
 
             class Closed:
                 def fileno(self):
@@ -184,36 +182,35 @@ class RunJobTest(unittest.TestCase):
 
                 def recv(self, n):
                     raise OSError(errno.EBADF, 'Bad file descriptor')
-            vm.conns['l2'] = Closed()
+            vm.chan.ports[0] = Closed()
 
             def l1_side():
                 vm.ctl_l1.recv(100)
                 vm.port_l1.sendall(b'ok 1 - a\n')      # ready to read: recv runs
             t = threading.Thread(target=l1_side)
             t.start()
-            st, info = l1jobs.run_job(vm, 0, 1, vm.image, {'arg': ['-kernel']}, 10, lambda b: None)
+            st, info = vm.chan.run_job(0, vm.image, {'arg': ['-kernel']}, 10, lambda b: None)
             t.join()
-            self.assertEqual(st, l1jobs.L1_GONE)
-            vm.conns = {}                       # closed before the job began
-            st, info = l1jobs.run_job(vm, 0, 2, vm.image, {'arg': ['-kernel']}, 10, lambda b: None)
-            self.assertEqual(st, l1jobs.L1_GONE)
-            vm.conns = {'l2': real, 'ctl': ctl}
+            self.assertIs(st, jobproto.Fault.L1_GONE)
+            real.close()                        # closed before the job began
+            st, info = vm.chan.run_job(0, vm.image, {'arg': ['-kernel']}, 10, lambda b: None)
+            self.assertIs(st, jobproto.Fault.L1_GONE)
 
 
 class SplitFrameTest(unittest.TestCase):
     def test_own_frame_ends_the_output(self):
-        self.assertEqual(l1jobs.split_frame(b'ok 1\n\n@@hvconform-l2-done 5 33@@\n', 5),
+        self.assertEqual(jobproto.split_frame(b'ok 1\n\n@@hvconform-l2-done 5 33@@\n', 5),
                          (b'ok 1\n', b'', 33))
 
     def test_another_jobs_frame_is_output(self):
-        emit, held, st = l1jobs.split_frame(b'x\n@@hvconform-l2-done 4 0@@\nok', 5)
+        emit, held, st = jobproto.split_frame(b'x\n@@hvconform-l2-done 4 0@@\nok', 5)
         self.assertIsNone(st)
         self.assertEqual(emit + held, b'x\n@@hvconform-l2-done 4 0@@\nok')
 
     def test_a_frame_cut_in_two_is_held(self):
-        emit, held, st = l1jobs.split_frame(b'ok 1\n\n@@hvconform-l2-do', 5)
+        emit, held, st = jobproto.split_frame(b'ok 1\n\n@@hvconform-l2-do', 5)
         self.assertEqual((emit, st), (b'ok 1\n', None))
-        self.assertEqual(l1jobs.split_frame(held + b'ne 5 1@@\n', 5), (b'', b'', 1))
+        self.assertEqual(jobproto.split_frame(held + b'ne 5 1@@\n', 5), (b'', b'', 1))
 
 
 if __name__ == '__main__':

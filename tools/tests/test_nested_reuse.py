@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from hvconform import l1, nested  # noqa: E402
+from hvconform import jobproto, nested  # noqa: E402
 
 
 class FakeL1:
@@ -75,7 +75,7 @@ class ReuseAfterCrash(unittest.TestCase):
         self.assertEqual(vm.calls, [None, nested.REUSE_AFTER_CRASH['kernel'], None])
 
     def test_silent_boot_after_crash_reruns_in_fresh_l1(self):
-        r = Runner([[(127, True), (l1.L2_SILENT, False)], [(33, True)]])
+        r = Runner([[(127, True), (jobproto.Fault.L2_SILENT, False)], [(33, True)]])
         boot(r)
         st, how, _ = boot(r)
         self.assertEqual((st, how), (33, 'exited'), 'the silent boot was not rerun')

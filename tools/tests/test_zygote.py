@@ -9,9 +9,13 @@ import signal
 import subprocess
 import tempfile
 import time
+import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from hvconform import jobproto  # noqa: E402
+
 BUILD = os.path.join(os.path.dirname(HERE), 'nested', 'build-zygote.sh')
 QEMU = 'qemu-system-x86_64'
 
@@ -35,14 +39,14 @@ class ZygoteTest(unittest.TestCase):
             time.sleep(0.02)
 
     def job(self, args, kill=False):
-        """Send one job the way the init does; (pid line, status line)."""
-        with open(os.path.join(self.dir, 'zygote.req'), 'w') as f:
-            f.write(''.join(a + '\n' for a in [QEMU] + args))
+        """Send one job the way the init does; (pid, status) as jobproto reads them."""
+        with open(os.path.join(self.dir, 'zygote.req'), 'wb') as f:
+            f.write(jobproto.format_zygote_request([QEMU] + args))
         with open(os.path.join(self.dir, 'zygote.rep')) as f:
-            pid = f.readline().strip()
+            pid = f.readline()
             if kill:
                 os.kill(int(pid), signal.SIGKILL)
-            return pid, f.readline().strip()
+            return jobproto.parse_zygote_reply(pid + f.read())
 
     def err(self):
         with open(os.path.join(self.dir, 'l2.err')) as f:
@@ -51,17 +55,17 @@ class ZygoteTest(unittest.TestCase):
     def test_jobs_run_one_after_another(self):
         for _ in range(2):
             pid, st = self.job(['-version'])
-            self.assertTrue(pid.isdigit() and int(pid) not in (0, self.z.pid), pid)
-            self.assertEqual(st, '0')
+            self.assertTrue(pid not in (None, 0, self.z.pid), pid)
+            self.assertEqual(st, 0)
 
     def test_a_refused_argument_is_the_childs_status_and_stderr(self):
         pid, st = self.job(['-no-such-option'])
-        self.assertEqual(st, '1')
+        self.assertEqual(st, 1)
         self.assertIn('no-such-option', self.err())
 
     def test_a_killed_child_is_128_plus_its_signal(self):
         pid, st = self.job(['-machine', 'none', '-nodefaults', '-display', 'none', '-S'], kill=True)
-        self.assertEqual(st, str(128 + signal.SIGKILL))
+        self.assertEqual(st, 128 + signal.SIGKILL)
         self.assertIsNone(self.z.poll(), 'the zygote went with its child')
 
     def test_a_job_that_stops_reading_leaves_the_zygote_serving(self):
@@ -72,7 +76,7 @@ class ZygoteTest(unittest.TestCase):
         os.kill(pid, signal.SIGKILL)        # its status goes to a FIFO nobody reads
         time.sleep(0.2)
         self.assertIsNone(self.z.poll(), 'the zygote died writing to a gone reader')
-        self.assertEqual(self.job(['-version'])[1], '0')
+        self.assertEqual(self.job(['-version'])[1], 0)
 
     def test_without_hvc_zygote_qemu_runs_as_usual(self):
         r = subprocess.run([QEMU, '-version'], env=dict(os.environ, LD_PRELOAD=self.lib),
