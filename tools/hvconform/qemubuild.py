@@ -25,9 +25,10 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 
 from .configs import ROOT, Table
+from .qemusource import BINARY, BuildError, say
+from . import qemusource
 
 USAGE = """usage: tools/qemu-build [--stack NAME | --src DIR] [--patch FILE]... [OPTIONS]
 
@@ -68,25 +69,13 @@ CONFIGURE = [
     '--disable-docs', '--disable-tools', '--disable-user', '--disable-werror',
     '--disable-debug-info', '--disable-install-blobs',
 ]
-BINARY = 'qemu-system-x86_64'
 NEED = ['meson', 'ninja-build', 'pkg-config', 'libglib2.0-dev', 'libpixman-1-dev', 'zlib1g-dev',
         'python3-venv', 'dpkg-dev', 'patch', 'xz-utils', 'debian-archive-keyring', 'gcc', 'make']
-KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg'
-SECONDS_PER_STEP = 0.33     # 2 cores, load ~6: 1440 steps (Debian 7.2) in 465 s
 TOOL_SALT = 'qemu-build 1'  # changes when a change here must give new binaries
 
 
 class Usage(Exception):
     pass
-
-
-class BuildError(Exception):
-    pass
-
-
-def say(msg):
-    sys.stderr.write('qemu-build: %s\n' % msg)
-    sys.stderr.flush()
 
 
 def parse(argv, table):
@@ -170,21 +159,6 @@ def build_key(tree, configure, patches):
     return h.hexdigest()[:16]
 
 
-def patch_files(path):
-    """The files a unified diff changes (paths after -p1)."""
-    files = []
-    with open(path, errors='replace') as f:
-        for line in f:
-            m = re.match(r'^(?:\+\+\+|---) (\S+)', line)
-            if m and m.group(1) != '/dev/null':
-                name = m.group(1).split('/', 1)[1] if '/' in m.group(1) else m.group(1)
-                if name not in files:
-                    files.append(name)
-    if not files:
-        raise BuildError('%s is not a unified diff (no ---/+++ lines)' % path)
-    return files
-
-
 def need_packages():
     """Install what the build needs and the host lacks, through the project's
     one install mechanism (tools/ci/install-pkgs.sh: it names a package it
@@ -206,7 +180,6 @@ def main(argv):
     if o['help']:
         print(USAGE)
         return 0
-    from . import qemusource
     try:
         os.makedirs(o['cache'], exist_ok=True)
         version = None if o['src'] else qemusource.stack_version(o, table, quiet=o['key'])
@@ -250,24 +223,3 @@ def publish(binary, out, info):
         json.dump(info, f, indent=1)
     os.replace(out + '.tmp', out)
     say('built %s (sha256 %s)' % (out, info['sha256'][:16]))
-
-
-def timing(cache, steps=None, secs=None):
-    """Seconds per ninja step measured here (recorded when steps is given)."""
-    path = os.path.join(cache, 'timing.json')
-    try:
-        t = json.load(open(path))
-    except (OSError, ValueError):
-        t = {}
-    if steps:
-        if steps >= 100:        # a real measurement, not a relink
-            t['per_step'] = secs / steps
-            with open(path + '.tmp', 'w') as f:
-                json.dump(t, f)
-            os.replace(path + '.tmp', path)
-        return None
-    return t.get('per_step', SECONDS_PER_STEP)
-
-
-def now():
-    return time.monotonic()

@@ -1,6 +1,7 @@
-"""tools/qemu-build's source and build steps (qemubuild.py has the cache's
-layout): a stack's QEMU source package through a private apt state, the
-working copy with patches applied and undone, configure and ninja."""
+"""tools/qemu-build's source and build steps: a stack's QEMU source package
+through a private apt state, the working copy with patches applied and
+undone, configure and ninja. qemubuild.py (the command line and the cache's
+layout) imports this, never the other way."""
 
 import collections
 import json
@@ -8,11 +9,55 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 
-from . import qemubuild
 from .configs import ROOT
-from .qemubuild import BuildError, say
+
+BINARY = 'qemu-system-x86_64'
+KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg'
+SECONDS_PER_STEP = 0.33     # 2 cores, load ~6: 1440 steps (Debian 7.2) in 465 s
+
+
+class BuildError(Exception):
+    pass
+
+
+def say(msg):
+    sys.stderr.write('qemu-build: %s\n' % msg)
+    sys.stderr.flush()
+
+
+def patch_files(path):
+    """The files a unified diff changes (paths after -p1)."""
+    files = []
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = re.match(r'^(?:\+\+\+|---) (\S+)', line)
+            if m and m.group(1) != '/dev/null':
+                name = m.group(1).split('/', 1)[1] if '/' in m.group(1) else m.group(1)
+                if name not in files:
+                    files.append(name)
+    if not files:
+        raise BuildError('%s is not a unified diff (no ---/+++ lines)' % path)
+    return files
+
+
+def timing(cache, steps=None, secs=None):
+    """Seconds per ninja step measured here (recorded when steps is given)."""
+    path = os.path.join(cache, 'timing.json')
+    try:
+        t = json.load(open(path))
+    except (OSError, ValueError):
+        t = {}
+    if steps:
+        if steps >= 100:        # a real measurement, not a relink
+            t['per_step'] = secs / steps
+            with open(path + '.tmp', 'w') as f:
+                json.dump(t, f)
+            os.replace(path + '.tmp', path)
+        return None
+    return t.get('per_step', SECONDS_PER_STEP)
 
 
 def apt_dir(o):
@@ -29,10 +74,10 @@ def apt_init(o, table):
         os.makedirs(os.path.join(a, d), exist_ok=True)
     if not os.path.exists(os.path.join(a, 'status')):
         open(os.path.join(a, 'status'), 'w').close()
-    if not os.access(qemubuild.KEYRING, os.R_OK):
-        raise BuildError('%s missing (package debian-archive-keyring)' % qemubuild.KEYRING)
+    if not os.access(KEYRING, os.R_OK):
+        raise BuildError('%s missing (package debian-archive-keyring)' % KEYRING)
     lines = ['%s [signed-by=%s] http://deb.debian.org/%s %s main\n'
-             % (kind, qemubuild.KEYRING, 'debian-security' if s.endswith('-security') else 'debian', s)
+             % (kind, KEYRING, 'debian-security' if s.endswith('-security') else 'debian', s)
              for s in table.stacks[o['stack']]['source_suites'].split() for kind in ('deb-src', 'deb')]
     _write(os.path.join(a, 'etc', 'sources.list'), ''.join(lines))
     conf = [('Dir::Etc', 'etc'), ('Dir::Etc::SourceList', 'etc/sources.list'),
@@ -195,7 +240,7 @@ def apply(tdir, patches):
         return
     files = []
     for p in patches:
-        files += [f for f in qemubuild.patch_files(p) if f not in files]
+        files += [f for f in patch_files(p) if f not in files]
     with open(os.path.join(tdir, 'applied'), 'w') as f:     # first: an interrupted apply is undone too
         json.dump(files, f)
     for p in patches:
@@ -267,16 +312,16 @@ def build(o, tdir, configure, patches):
             raise BuildError('configure failed (%s):\n%s' % (os.path.join(tdir, 'configure.log'), tail))
         _write(stamp, want)
     ninja(o, bdir, env)
-    return os.path.join(bdir, qemubuild.BINARY)
+    return os.path.join(bdir, BINARY)
 
 
 def ninja(o, bdir, env=None):
-    target = qemubuild.BINARY
+    target = BINARY
     dry = subprocess.run(['ninja', '-n', '-C', bdir, target], stdout=subprocess.PIPE, text=True)
     m = re.findall(r'^\[\d+/(\d+)\]', dry.stdout, re.M)
     steps = int(m[-1]) if m else 0
     jobs = o['jobs'] or os.cpu_count() or 1
-    per = qemubuild.timing(o['cache'])
+    per = timing(o['cache'])
     if steps > 50:
         say('building %d steps with ninja -j%d under nice -n 19: about %d min here '
             '(%.2f s per step measured on this machine; a rebuild after a patch takes seconds)'
@@ -297,4 +342,4 @@ def ninja(o, bdir, env=None):
     secs = time.monotonic() - t0
     if steps:
         say('ninja: %d steps in %.1f s' % (steps, secs))
-        qemubuild.timing(o['cache'], steps, secs)
+        timing(o['cache'], steps, secs)

@@ -11,7 +11,7 @@ import unittest
 
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TOOLS)
-from hvconform import qemubuild  # noqa: E402
+from hvconform import qemusource  # noqa: E402
 from hvconform.configs import Table  # noqa: E402
 
 
@@ -34,7 +34,7 @@ class MutantsTest(unittest.TestCase):
         for m in mutants:
             for c in m['configs']:
                 self.assertIn(c, configs, m['name'])
-            for f in qemubuild.patch_files(m['path']):
+            for f in qemusource.patch_files(m['path']):
                 self.assertTrue(f.startswith(('hw/hyperv/', 'target/i386/kvm/hyperv')), (m['name'], f))
 
     def test_caught_by_reads_the_checkers_failing_lines(self):

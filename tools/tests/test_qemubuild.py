@@ -87,7 +87,7 @@ class TreeTest(unittest.TestCase):
                 open(os.path.join(d, top, 'hw', 'x.c'), 'w').write('int a;\nint b = 1;\n')
             p = os.path.join(d, 'm.patch')
             open(p, 'w').write(DIFF)
-            self.assertEqual(qemubuild.patch_files(p), ['hw/x.c'])
+            self.assertEqual(qemusource.patch_files(p), ['hw/x.c'])
             qemusource.apply(d, [p])
             self.assertIn('b = 2', open(os.path.join(d, 'src', 'hw', 'x.c')).read())
             self.assertEqual(json.load(open(os.path.join(d, 'applied'))), ['hw/x.c'])
