@@ -17,9 +17,10 @@ holds the fix, docs/upstream/qemu-cr8-virq-bql.md the report.
 So a nested run whose L2 boots OVMF, with L1 under TCG, on a host QEMU in the
 affected range, runs L1 on QEMU built with that patch (tools/qemu-build, the
 debian12 stack's source: the host's own 7.2): built the first time a run
-needs it (minutes, said before it starts), then cached (build/qemu, and the
-answer in build/l0.json). HVCONFORM_L0_QEMU=PATH names the L0 binary for
-every nested run instead (a build of one's own, or a debugger's wrapper)."""
+needs it (minutes, said before it starts), then cached (tools/qemu-build's
+cache, shared by the user's clones, and the answer in build/l0.json).
+HVCONFORM_L0_QEMU=PATH names the L0 binary for every nested run instead (a
+build of one's own, or a debugger's wrapper)."""
 
 import hashlib
 import os
@@ -88,7 +89,8 @@ def fixed(line, note):
         note('L0: %s (host %s has the CR8/V_IRQ BQL bug: tools/hvconform/l0.py)' % (known, line))
         return known
     note('host %s aborts in nested UEFI boots (helper_write_crN takes no BQL for cpu_interrupt: '
-         'tools/hvconform/l0.py): building it with %s; %s (then cached in build/qemu); '
+         'tools/hvconform/l0.py): building it with %s; %s (then cached for all your clones: '
+         'tools/qemu-build --help); '
          'its progress follows' % (line, os.path.relpath(PATCH, ROOT), ESTIMATE))
     try:
         r = subprocess.run([BUILDER, '--stack', 'debian12', '--patch', PATCH], stdin=subprocess.DEVNULL,

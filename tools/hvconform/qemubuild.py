@@ -2,7 +2,9 @@
 package (Debian's patches applied) or from a source tree, configured for what
 tools/configs.cfg and the runner use, optionally with patches. See USAGE.
 
-Cache (build/qemu, or --cache DIR):
+Cache (DEFAULT_CACHE, or --cache DIR): one per user, shared by all clones
+(every entry is keyed by content and each tree is built under a lock, so a
+second clone gets the binaries and objects of the first):
   apt-STACK/         a private apt state with deb-src lines (the host's
                      sources are never read or changed)
   tree/ID/pristine/  the unpacked source (a stack's; absent with --src,
@@ -45,7 +47,9 @@ unpatched one's objects (only what a patch touches is recompiled).
   --src DIR      a QEMU source tree instead (copied; edits are picked up by
                  the next build, deleted files are not)
   --patch FILE   apply FILE (patch -p1) to the copy; repeatable, in order
-  --cache DIR    where sources, objects and binaries are kept (build/qemu)
+  --cache DIR    where sources, objects and binaries are kept (default
+                 ${XDG_CACHE_HOME:-~/.cache}/hvconform/qemu, shared by this
+                 user's clones: a clone's first build is another's cache hit)
   --jobs N       ninja's parallel jobs (default: the CPU count); ninja runs
                  under nice -n 19
   --key          print the cache key of the request and exit (no build)
@@ -72,6 +76,13 @@ CONFIGURE = [
 NEED = ['meson', 'ninja-build', 'pkg-config', 'libglib2.0-dev', 'libpixman-1-dev', 'zlib1g-dev',
         'python3-venv', 'dpkg-dev', 'patch', 'xz-utils', 'debian-archive-keyring', 'gcc', 'make']
 TOOL_SALT = 'qemu-build 1'  # changes when a change here must give new binaries
+
+
+def default_cache():
+    """The user's cache, not the clone's build/: a first build takes 8-16 min
+    here and its result does not depend on which clone asked for it."""
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'hvconform', 'qemu')
 
 
 class Usage(Exception):
@@ -129,7 +140,7 @@ def parse(argv, table):
         if not o['jobs'].isascii() or not o['jobs'].isdigit() or not 1 <= int(o['jobs']) <= 64:
             raise Usage("--jobs: '%s' is not a whole number from 1 to 64" % o['jobs'])
         o['jobs'] = int(o['jobs'])
-    o['cache'] = os.path.abspath(o['cache'] or os.path.join(ROOT, 'build', 'qemu'))
+    o['cache'] = os.path.abspath(o['cache'] or default_cache())
     return o
 
 

@@ -4,6 +4,8 @@ undone, configure and ninja. qemubuild.py (the command line and the cache's
 layout) imports this, never the other way."""
 
 import collections
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -64,10 +66,25 @@ def apt_dir(o):
     return os.path.join(o['cache'], 'apt-' + o['stack'])
 
 
+@contextlib.contextmanager
+def apt_lock(o):
+    """One user of the stack's apt state at a time: the cache is shared by
+    the user's clones, and a second apt-get update on the same lists fails
+    on apt's own lock instead of waiting."""
+    with open(apt_dir(o) + '.lock', 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
 def apt_init(o, table):
     """A private apt state whose only sources are the stack's suites (deb-src
     for QEMU's source, deb for a build tool of that release; a suite ending
     in -security is on debian-security)."""
+    with apt_lock(o):
+        return _apt_init(o, table)
+
+
+def _apt_init(o, table):
     a = apt_dir(o)
     for d in ('etc/apt.conf.d', 'etc/preferences.d', 'etc/sources.list.d', 'etc/trusted.gpg.d',
               'lists/partial', 'cache/archives/partial'):
@@ -105,8 +122,9 @@ def _write(path, text):
 
 def apt(o, args, cwd=None):
     env = dict(os.environ, APT_CONFIG=os.path.join(apt_dir(o), 'apt.conf'))
-    return subprocess.run(args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
+    with apt_lock(o):
+        return subprocess.run(args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
 
 
 def source_versions(o):

@@ -33,10 +33,19 @@ class ParseTest(unittest.TestCase):
             qemubuild.parse(argv, self.t)
         self.assertIn(words, str(e.exception))
 
-    def test_defaults_to_the_first_stack_and_build_qemu(self):
+    def test_defaults_to_the_first_stack_and_the_users_cache(self):
+        env = {k: os.environ.pop(k) for k in ('XDG_CACHE_HOME', 'HOME') if k in os.environ}
+        self.addCleanup(os.environ.update, env)
+        os.environ['HOME'] = self.d.name
         o = qemubuild.parse([], self.t)
         self.assertEqual(o['stack'], 'debian12')
-        self.assertTrue(o['cache'].endswith('/build/qemu'))
+        # one cache per user, not per clone: another clone's build is a hit
+        self.assertEqual(o['cache'], os.path.join(self.d.name, '.cache', 'hvconform', 'qemu'))
+        os.environ['XDG_CACHE_HOME'] = os.path.join(self.d.name, 'xdg')
+        self.assertEqual(qemubuild.parse([], self.t)['cache'],
+                         os.path.join(self.d.name, 'xdg', 'hvconform', 'qemu'))
+        del os.environ['XDG_CACHE_HOME']
+        self.assertEqual(qemubuild.parse(['--cache', 'c'], self.t)['cache'], os.path.abspath('c'))
 
     def test_errors(self):
         self.bad(['--stack', 'nope'], 'not a stack')
