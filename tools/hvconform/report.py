@@ -216,7 +216,9 @@ def build(cells):
 
 
 def versions(cols):
-    """[(stack, text)] naming each stack's QEMU and L1 kernel versions, sorted."""
+    """[(stack, text)] naming each stack's QEMU and L1 kernel versions, sorted;
+    a binary under test (--qemu) also by path and hash: two builds of one
+    source print the same --version."""
     found = {}
     for c in cols:
         v = c['cell'].get('versions') or {}
@@ -224,6 +226,10 @@ def versions(cols):
         for key, name in (('qemu', 'QEMU'), ('l1_kernel', 'L1 kernel')):
             if v.get(key):
                 parts.append('%s %s' % (name, visible(v[key], 80)))
+        q = c['cell'].get('qemu') or {}
+        if q.get('path') or q.get('sha256'):
+            parts.append('binary %s (sha256 %s)' % (visible(q.get('path') or '?', 200),
+                                                   visible(str(q.get('sha256') or '?')[:16])))
         text = ', '.join(parts) or 'versions not recorded'
         found.setdefault(stack_of(c['cell']) or '?', set()).add(text)
     return [(s, '; '.join(sorted(t))) for s, t in sorted(found.items())]

@@ -149,6 +149,17 @@ class TestReport(unittest.TestCase):
         self.assertEqual(row['post.rsvdz_nonzero'], ['differs', 'agrees', 'differs', 'agrees'])
         self.assertIn('**summary**', table[-1])
         self.assertIn('- debian13: QEMU 10.0.2, L1 kernel 6.12.38', lines)
+
+    def test_binaries_under_test_told_apart(self):
+        # two builds of one source (stock and patched) print the same --version
+        cells = [cell('debian12', 'full', [t('hv.detect', 'pass')]) for _ in 'ab']
+        for c, name, h in zip(cells, ('stock', 'fixed'), ('16152bbd54449cec00', '85cbac5708580d7100')):
+            c['qemu'] = {'name': name, 'path': '/q/%s/qemu-system-x86_64' % name, 'version': '7.2.22', 'sha256': h}
+        lines = report.markdown(cells).splitlines()
+        self.assertIn('- debian12+fixed: QEMU 7.2.15, L1 kernel 6.1.0-37, binary /q/fixed/qemu-system-x86_64 '
+                      '(sha256 85cbac5708580d71)', lines)
+        self.assertIn('- debian12+stock: QEMU 7.2.15, L1 kernel 6.1.0-37, binary /q/stock/qemu-system-x86_64 '
+                      '(sha256 16152bbd54449cec)', lines)
         self.assertTrue(any(ln.startswith('Legend: pass = ') for ln in lines))
 
     def test_markdown_hostile(self):
