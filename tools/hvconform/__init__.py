@@ -11,3 +11,7 @@ kargs    the kernel's command line as one value: parsed once, rendered once per 
 
 class BadInput(Exception):
     """The input cannot be checked at all (check-log exits 2)."""
+
+
+class EnvError(Exception):
+    """This host cannot run what was asked (run-qemu.sh exits 3)."""

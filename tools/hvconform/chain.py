@@ -25,6 +25,7 @@ import threading
 import time
 
 from . import tapstate
+from .bootresult import How
 
 MAX_RESTARTS = 20
 MAX_AT_ONCE = 16        # boot threads of one chain (they wait for the runner's slots)
@@ -119,7 +120,7 @@ class Piece:
         self.done = threading.Event()
         self.head = False           # shown on stdout as it comes
         self.out = None
-        self.st = self.how = self.state = None
+        self.result = self.state = None     # its BootResult; its log's TAP state
         self.error = None
 
 
@@ -138,11 +139,11 @@ def speculate(kargs, profile, workers, seen=None):
 
 
 class Chain:
-    """boot(args, out) -> (status, how) boots once with args (KernelArgs: its
-    after= says where it resumes); how 'infra: WHY' means
-    the boot must run again (not the hypervisor's doing). enter() runs first
-    in every worker thread (the runner's note labels). base: the KernelArgs
-    of every boot, less after=."""
+    """boot(args, out) -> BootResult boots once with args (KernelArgs: its
+    after= says where it resumes); an INFRA result means the boot must run
+    again (not the hypervisor's doing). describe(result) says how a boot
+    ended. enter() runs first in every worker thread (the runner's note
+    labels). base: the KernelArgs of every boot, less after=."""
 
     def __init__(self, boot, base, log, note, describe, workers=1, echo=True, enter=None, deadline=None,
                  replay=()):
@@ -211,7 +212,7 @@ class Chain:
         Only with the run's seed fixed up front: it must be that boot."""
         s = p.state
         if (s is not None and s.has_tap and s.running and not s.complete and not s.bail
-                and not p.how.startswith('infra') and p.how != 'failed'
+                and p.result.how is not How.FAILED
                 and self.base.seed_given):
             self.start(s.running, died_in=p)
 
@@ -223,22 +224,22 @@ class Chain:
                     hide = max(hide, p.out.shown)
                 p.out = Streamer(p.path, hide, echo=p.head and self.echo)
             tb = time.monotonic()
-            st, how = self.boot(args, p.out)
+            r = self.boot(args, p.out)
             p.out.close()
             self.note('boot %d%s ended after %.2f s (%s)' % (
                 p.n, ' (after=%s)' % p.after if p.after else '', time.monotonic() - tb,
-                self.describe(st, how)))
-            if not how.startswith('infra'):
+                self.describe(r)))
+            if not r.is_infra:
                 break
             # L1 itself failed after L2 began: not the hypervisor under test. The
             # boot runs again from its start in a fresh L1 with the same arguments
             # and seed; what stdout already showed is not shown again.
             if reruns >= MAX_RERUNS:
                 raise ChainError('nested runner failed (%s): not the hypervisor under test; rerun'
-                                 % how[7:])
+                                 % r.why)
             if self.used_up():
                 raise ChainError('the run\'s --timeout is used up (the last boot: %s): not the hypervisor '
-                                 'under test; rerun' % how[7:])
+                                 'under test; rerun' % r.why)
             reruns += 1
             s = read_state(p.path)
             if s.seed is not None:
@@ -246,9 +247,9 @@ class Chain:
             self.note('%s after L2 began printing (not the hypervisor under test): this boot runs '
                       'again from its start in a fresh L1 with the same arguments; its first %d '
                       'line(s), shown above, are not shown again (the log holds the rerun)'
-                      % (how[7:], p.out.shown))
+                      % (r.why, p.out.shown))
         # how long it ran: from its first output (not its wait for a slot)
-        p.st, p.how, p.secs = st, how, time.monotonic() - (p.out.first or tb)
+        p.result, p.secs = r, time.monotonic() - (p.out.first or tb)
         p.state = read_state(p.path)
 
     def used_up(self):
@@ -302,15 +303,15 @@ class Chain:
             order, silent = [], []
             while True:
                 self.wait(p)
-                if p.how == 'failed' and not order:
-                    raise ChainError('QEMU could not start the VM (status %s, see above)' % p.st)
-                if p.out.n == 0 and p.how != 'timeout':
+                if p.result.how is How.FAILED and not order:
+                    raise ChainError('QEMU could not start the VM (status %s, see above)' % p.result.status)
+                if p.out.n == 0 and p.result.how is not How.TIMEOUT:
                     # it died before its first byte (an L2 QEMU that crashed at
                     # start): nothing ran, so nothing is a result; once more,
                     # then it is QEMU that cannot run the VM
                     silent.append(p)
-                    why = self.describe(p.st, p.how)
-                    if p.how == 'signal' and -(p.st or 0) in STOPPED:
+                    why = self.describe(p.result)
+                    if p.result.how is How.SIGNAL and -(p.result.status or 0) in STOPPED:
                         raise ChainError('the VM was %s before printing anything' % why)
                     if len(silent) > 1:
                         raise ChainError('the VM %s before printing anything, in two boots: QEMU could '
@@ -328,7 +329,7 @@ class Chain:
                     self.pin_seed(s.seed)
                 if s.complete or s.bail:
                     break
-                why = self.describe(p.st, p.how)
+                why = self.describe(p.result)
                 if not s.has_tap:
                     self.note('the VM printed no TAP (%s): not resuming' % why)
                     break

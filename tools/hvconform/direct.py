@@ -8,6 +8,7 @@ import subprocess
 import time
 
 from . import configs, qemubin
+from .bootresult import BootResult, How
 
 OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd'
 OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
@@ -64,9 +65,9 @@ def drain(fd, out):
 
 
 def run(cmd, timeout, out, err_path):
-    """Run cmd; out(bytes) gets its stdout as it comes. Returns (status, how):
-    how is 'exited', 'timeout' (we stopped it at the limit) or 'signal'
-    (something else killed it; status is then -signal)."""
+    """Run cmd; out(bytes) gets its stdout as it comes. Returns a BootResult:
+    EXITED, TIMEOUT (we stopped it at the limit) or SIGNAL (something else
+    killed it; status is then -signal)."""
     with open(err_path, 'wb') as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=err, start_new_session=True)
@@ -102,7 +103,7 @@ def run(cmd, timeout, out, err_path):
         kill_group(proc)
         proc.stdout.close()
     if timed_out:
-        return proc.returncode, 'timeout'
+        return BootResult(How.TIMEOUT, proc.returncode)
     if proc.returncode < 0:
-        return proc.returncode, 'signal'
-    return proc.returncode, 'exited'
+        return BootResult(How.SIGNAL, proc.returncode)
+    return BootResult(How.EXITED, proc.returncode)

@@ -15,22 +15,24 @@ import subprocess
 import sys
 import threading
 
-from . import nested
+from . import cellrun, modes, nested
+from .cell import Cell
 from .configs import ROOT
+from .notes import note
 
 
-def default_jobs(modes, per_stack):
+def default_jobs(mode_of, per_stack):
     # nested: all of a stack's cells at once; they share its L1, whose slots
     # bound the boots at once, in the order they come (two L1s side by side
     # on 2 CPUs were slower than one: 45.5 s for the four configurations
     # against 33.9 s, guests spinning while descheduled, so stacks take
     # turns); direct QEMU: one per two CPUs
-    if 'nested' in modes.values():
+    if 'nested' in mode_of.values():
         return max(per_stack.values() or [1])
     return max(1, (os.cpu_count() or 1) // 2)
 
 
-def run(o, table, tmp, run_cell, choose_mode, note):
+def run(o, table, tmp):
     stacks = o['stack'] or table.matrix.get('stacks', ['debian12'])
     configs = o['config'] or table.matrix.get('configs', ['full'])
     machine = o['machine'] or 'pc'
@@ -53,10 +55,10 @@ def run(o, table, tmp, run_cell, choose_mode, note):
             label = label_of(stack, config, q)
             for sub, ext in (('cells', '.json'), ('junit', '.xml'), ('logs', '.log')):
                 remove(os.path.join(out, sub, label + ext))
-    results, todo, modes, why = {}, [], {}, {}
+    results, todo, mode_of, why = {}, [], {}, {}
     for stack in stacks:
         try:
-            modes[stack] = choose_mode(o, table, stack, tmp)
+            mode_of[stack] = modes.choose(o, table, stack, tmp)
         except nested.NestedError as e:
             note('error: stack %s: %s' % (stack, e))
             for config, q in ((c, q) for c in configs for q in qemus):
@@ -71,32 +73,32 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     l1s, left, lock = {}, {}, threading.Lock()    # per stack and binary: its L1, cells to go
     for stack, _, q in todo:
         left[(stack, q)] = left.get((stack, q), 0) + 1
-    jobs = max(1, min(o['jobs'] or default_jobs(modes, left), len(todo) or 1))
+    jobs = max(1, min(o['jobs'] or default_jobs(mode_of, left), len(todo) or 1))
     note('matrix: %d cell(s), %d at a time' % (len(todo), jobs))
     # a stack's cells start once the stack before it is done (one L1 at a time)
     order = list(left)
     done = {sq: threading.Event() for sq in order}
 
-    def cell(stack, config, q):
-        mode = modes[stack]
+    def run_cell(stack, config, q):
+        cell = Cell.of(o, table, stack, config, mode_of[stack], qemus[q])
         label = label_of(stack, config, q)
-        runner_nested = None
+        l1 = None
         for before in order[:order.index((stack, q))]:
             done[before].wait()
         try:
-            if mode == 'nested':
+            if cell.mode == 'nested':
                 with lock:
                     if (stack, q) not in l1s:
-                        l1s[(stack, q)] = nested.Nested(stack, note, qemu=qemus[q], uefi=o['firmware'] == 'uefi')
-                runner_nested = l1s[(stack, q)]
-            note('matrix cell %s (%s)' % (label, mode))
+                        l1s[(stack, q)] = nested.Nested(stack, note, qemu=cell.qemu, uefi=cell.uefi)
+                l1 = l1s[(stack, q)]
+            note('matrix cell %s (%s)' % (label, cell.mode))
             own_tmp = os.path.join(tmp, label)
             os.makedirs(own_tmp, exist_ok=True)
-            return run_cell(o, table, stack, config, machine, mode, runner_nested, own_tmp,
-                            log=os.path.join(out, 'logs', label + '.log'),
-                            junit=os.path.join(out, 'junit', label + '.xml'),
-                            json_out=os.path.join(out, 'cells', label + '.json'),
-                            label=label if jobs > 1 else None, qemu=qemus[q])
+            return cellrun.run(o, table, cell, own_tmp, l1=l1,
+                               log=os.path.join(out, 'logs', label + '.log'),
+                               junit=os.path.join(out, 'junit', label + '.xml'),
+                               json_out=os.path.join(out, 'cells', label + '.json'),
+                               label=label if jobs > 1 else None)
         except Exception as e:      # the cell's own failure, never the matrix's
             why[(stack, config, q)] = '%s: %s' % (type(e).__name__, e) if isinstance(e, OSError) else str(e)
             note('error: %s: %s' % (label, why[(stack, config, q)]))
@@ -106,13 +108,13 @@ def run(o, table, tmp, run_cell, choose_mode, note):
                 left[(stack, q)] -= 1
                 last = left[(stack, q)] == 0
             if last:            # the stack's last cell: its L1 goes
-                if runner_nested:
-                    runner_nested.close(final=True)
+                if l1:
+                    l1.close(final=True)
                 done[(stack, q)].set()
 
     ex = concurrent.futures.ThreadPoolExecutor(jobs)
     try:
-        futures = {c: ex.submit(cell, *c) for c in todo}
+        futures = {c: ex.submit(run_cell, *c) for c in todo}
         for c, f in futures.items():
             results[c] = f.result()
     finally:
@@ -131,7 +133,7 @@ def run(o, table, tmp, run_cell, choose_mode, note):
     for (stack, config, q), r in sorted(results.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or '')):
         path = os.path.join(out, 'cells', label_of(stack, config, q) + '.json')
         if not os.path.exists(path):
-            write_not_run(path, stack, config, machine, modes.get(stack), r,
+            write_not_run(path, stack, config, machine, mode_of.get(stack), r,
                           why.get((stack, config, q)) or 'ended with exit status %d before the checker ran' % r,
                           qemus[q])
         cells.append(path)

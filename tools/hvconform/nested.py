@@ -20,6 +20,7 @@ import time
 from . import configs, l0, qemubin
 from . import l1 as l1mod
 from . import jobproto, l1jobs
+from .bootresult import BootResult, How
 from .jobproto import Fault
 from .l1saved import NestedError, Standby, build_cache, cache_dir, discard, saved  # noqa: F401 (the runner's names)
 
@@ -31,10 +32,7 @@ TCG_RACE = 'tcg_handle_interrupt: assertion failed'
 # output: 1-4.4 s for -kernel on a loaded host, 4 s for GRUB BIOS; a limit
 # passed only costs a rerun in a fresh L1, never a result).
 REUSE_AFTER_CRASH = {'kernel': 20, 'iso': 45}
-# the runner's boot modes: (boot path, OVMF); L1's firmware files (the cache
-# puts QEMU's, qboot and OVMF there)
-BOOT_MODES = {'kernel': ('kernel', False), 'iso': ('iso', False), 'iso-uefi': ('iso', True),
-              'efi': ('efi', True)}
+# L1's firmware files (the cache puts QEMU's, qboot and OVMF there)
 L1_FIRMWARE = '/fw'
 
 
@@ -58,18 +56,18 @@ def host_ended(vm, err):
 
 
 def l2_how(status, info):
-    """How an L2 boot ended (the init's status): 'failed' is an L2 QEMU that
+    """How an L2 boot ended (the init's status): FAILED is an L2 QEMU that
     gave up with its own error before printing anything (the init makes that
     127, as a crash; it names a signal in a stderr line of its own), as
     direct.run's caller says of a QEMU that could not start."""
     if status == jobproto.L2_TIMEOUT:
-        return 'timeout'
+        return How.TIMEOUT
     if status != jobproto.L2_CRASHED:
-        return 'exited'
+        return How.EXITED
     if not info.get('printed') and info.get('stderr') and \
             not any('ended by signal' in line for line in info['stderr']):
-        return 'failed'
-    return 'crashed'
+        return How.FAILED
+    return How.CRASHED
 
 
 class Nested:
@@ -240,11 +238,11 @@ class Nested:
                 self._drop(vm, kill=outcome == 'kill')
             self.cond.notify_all()
 
-    def boot(self, mode, image, args_line, l2args, smp, timeout, out, longest=0, deadline=None):
-        """One L2 boot (each try at most timeout s, and none past deadline(),
-        the run's --timeout). Returns (status, how, stderr lines): how is 'exited',
-        'timeout' (L2 limit), 'crashed' (L2 QEMU died or failed), or 'infra'
-        (L1 itself failed; status None). Safe to call from several threads."""
+    def boot(self, boot, image, append, l2args, smp, timeout, out, longest=0, deadline=None, uefi=False):
+        """One L2 boot of image by boot path `boot` (kernel, iso, efi; uefi:
+        under OVMF; append: -kernel's arguments), each try at most timeout s,
+        and none past deadline(), the run's --timeout. Returns a BootResult
+        (INFRA: L1 itself failed). Safe to call from several threads."""
         tries = 1 + int(os.environ.get('NESTED_RETRIES', '2'))   # reruns of an L1 failure
         for attempt in range(tries):
             vm, slot = self._take(smp, longest)
@@ -252,16 +250,16 @@ class Nested:
             left = timeout if end is None else min(timeout, int(end - time.monotonic() + 0.999))
             if left < 1:        # the run's --timeout went on reruns of failed L1s
                 self._give(vm, slot, 'keep')
-                return None, 'infra: L1 failed; the run\'s --timeout is used up', []
+                return BootResult.infra('L1 failed; the run\'s --timeout is used up')
             outcome = 'kill'
             try:
                 # L2's COM1 and virtio console go to the file the init forwards
-                boot, uefi = BOOT_MODES[mode]
                 fields = {'vars': int(uefi), 'arg': configs.accel_args('kvm', L1_FIRMWARE) + configs.boot_args(
-                    boot, uefi, jobproto.l1_path(slot, 'image'), args_line, L1_FIRMWARE + '/OVMF_CODE.fd',
+                    boot, uefi, jobproto.l1_path(slot, 'image'), append, L1_FIRMWARE + '/OVMF_CODE.fd',
                     jobproto.l1_path(slot, 'vars.fd')) + configs.machine_args(smp) +
                     configs.console_args('file,path=' + jobproto.l1_path(slot, 'l2.out')) + list(l2args)}
-                watch = REUSE_AFTER_CRASH.get(mode) if vm.after_crash else None
+                reuse = None if uefi else REUSE_AFTER_CRASH.get(boot)
+                watch = reuse if vm.after_crash else None
                 vm.after_crash = False
                 try:
                     status, info = vm.run_job(slot, image, fields, left, out, first_output=watch)
@@ -288,23 +286,23 @@ class Nested:
                     if not info['printed'] and attempt < tries - 1:
                         self.note('%s before L2 printed anything: retrying this boot' % why)
                         continue
-                    return None, 'infra: ' + why, info['stderr']   # the runner reruns it
+                    return BootResult(How.INFRA, None, why, tuple(info['stderr']))   # the runner reruns it
                 how = l2_how(status, info)
-                if how == 'failed':
+                if how is How.FAILED:
                     outcome = 'keep'
-                elif how == 'crashed' and mode in REUSE_AFTER_CRASH:
+                elif how is How.CRASHED and reuse:
                     vm.after_crash = True   # L1 stays; the next boot is watched
                     outcome = 'keep'
-                elif how == 'exited':
+                elif how is How.EXITED:
                     outcome = 'keep'
                 else:
                     # a hung L2, or an aborted UEFI boot (the host's TCG race may
                     # have hit L1 too): later boots get a fresh L1
                     outcome = 'retire'
-                return status, how, info['stderr']
+                return BootResult(how, status, stderr=tuple(info['stderr']))
             finally:
                 self._give(vm, slot, outcome)
-        return None, 'infra: L1 failed %d time(s)' % tries, []
+        return BootResult.infra('L1 failed %d time(s)' % tries)
 
     def close_vm(self):
         """Stop every L1 (boots still running in one see it gone)."""

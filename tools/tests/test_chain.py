@@ -15,6 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from hvconform import chain, pieces, profile, verdict  # noqa: E402
+from hvconform.bootresult import BootResult, How  # noqa: E402
 from hvconform.kargs import KernelArgs as K  # noqa: E402
 
 # the first boot dies in post.b; a boot after=post.b (or post.c) prints the rest
@@ -25,7 +26,8 @@ AFTER_B = ('TAP version 13\n# seed: 5\n1..4\n# running 3 post.c\nok 3 - post.c\n
            '# hvconform: 3 passed, 0 failed, 0 skipped\n# hvconform: end\n')
 AFTER_C = ('TAP version 13\n# seed: 5\n1..4\n# running 4 post.d\nok 4 - post.d\n'
            '# hvconform: 2 passed, 0 failed, 0 skipped\n# hvconform: end\n')
-CRASH, DONE = (134, 'crashed'), (0, 'exited')
+CRASH, DONE = BootResult(How.CRASHED, 134), BootResult(How.EXITED, 0)
+HUNG = BootResult.infra('L1 hung')
 
 
 class Capture:
@@ -74,7 +76,7 @@ class ChainTest(unittest.TestCase):
 
     def run_chain(self, boot, base, workers, ahead=(), replay=()):
         self.chain = chain.Chain(boot, K(base), self.log, self.notes.append,
-                                 lambda st, how: '%s %s' % (how, st), workers, echo=False, replay=replay)
+                                 lambda r: '%s %s' % (r.how.value, r.status), workers, echo=False, replay=replay)
         return self.chain.run(None, list(ahead))
 
     def read(self, path):
@@ -170,7 +172,7 @@ class ChainTest(unittest.TestCase):
         boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)],
                          'post.c': [(AFTER_C, DONE)]})
         self.chain = SlowStart(boot, K(['seed=5']), self.log, self.notes.append,
-                               lambda st, how: '%s %s' % (how, st), 2, echo=False)
+                               lambda r: '%s %s' % (r.how.value, r.status), 2, echo=False)
         self.chain.run(None, ['post.c'])
         self.assertEqual(len(boot.after('post.c')), 1, boot.calls)
         self.assertTrue(self.noted('boot 2 (after=post.c) starts ahead'), self.notes)
@@ -200,7 +202,7 @@ class ChainTest(unittest.TestCase):
             'ok 2 - post.b\n# running 3 post.c\nok 3 - post.c\n# running 4 post.d\n'
             'ok 4 - post.d\n# hvconform: 4 passed, 0 failed, 0 skipped\n# hvconform: end\n')
         cut = 'TAP version 13\n# seed: 7\n1..4\n# running 1 post.a\n'
-        boot = FakeBoot({None: [(cut, (None, 'infra: L1 hung')), (whole, DONE)]})
+        boot = FakeBoot({None: [(cut, HUNG), (whole, DONE)]})
         paths = self.run_chain(boot, ['avoid=x'], 1)
         self.assertEqual(boot.calls, [['avoid=x'], ['avoid=x', 'seed=7']],
                          'the rerun must have the same arguments and the seed the boot printed')
@@ -213,7 +215,7 @@ class ChainTest(unittest.TestCase):
     def test_infra_failing_every_time_gives_up(self):
         cut = 'TAP version 13\n# seed: 7\n1..4\n'
         n = chain.MAX_RERUNS + 1
-        boot = FakeBoot({None: [(cut, (None, 'infra: L1 hung'))] * n})
+        boot = FakeBoot({None: [(cut, HUNG)] * n})
         with self.assertRaises(chain.ChainError):
             self.run_chain(boot, [], 1)
         self.assertEqual(len(boot.calls), n)
@@ -221,7 +223,7 @@ class ChainTest(unittest.TestCase):
     def test_qemu_failing_to_start_raises(self):
         for workers in (1, 2):
             with self.subTest(workers=workers):
-                boot = FakeBoot({None: [('', (1, 'failed'))]})
+                boot = FakeBoot({None: [('', BootResult(How.FAILED, 1))]})
                 with self.assertRaises(chain.ChainError):
                     self.run_chain(boot, [], workers)
                 self.assertEqual(len(boot.calls), 1)
@@ -235,19 +237,19 @@ class ChainTest(unittest.TestCase):
         for workers in (1, 2):
             with self.subTest(workers=workers):
                 self.notes.clear()
-                boot = FakeBoot({None: [('', (127, 'crashed')), (whole, DONE)]})
+                boot = FakeBoot({None: [('', BootResult(How.CRASHED, 127)), (whole, DONE)]})
                 paths = self.run_chain(boot, [], workers)
                 self.assertEqual([self.read(p) for p in paths], [whole])
                 self.assertEqual(len(boot.calls), 2)
                 self.assertTrue(self.noted('boot 1', 'before printing anything: booting it again'), self.notes)
                 self.assertEqual(self.files(), ['log.1'])
                 os.remove(self.log + '.1')
-                boot = FakeBoot({None: [('', (127, 'crashed'))] * 2})
+                boot = FakeBoot({None: [('', BootResult(How.CRASHED, 127))] * 2})
                 with self.assertRaisesRegex(chain.ChainError, 'before printing anything, in two boots'):
                     self.run_chain(boot, [], workers)
                 self.assertEqual(len(boot.calls), 2)
                 self.assertEqual(self.files(), [], 'empty boots left their files')
-                boot = FakeBoot({None: [('', (-9, 'signal'))]})
+                boot = FakeBoot({None: [('', BootResult(How.SIGNAL, -9))]})
                 with self.assertRaisesRegex(chain.ChainError, 'signal -9 before printing anything'):
                     self.run_chain(boot, [], workers)
                 self.assertEqual(len(boot.calls), 1)
@@ -260,14 +262,14 @@ class ChainTest(unittest.TestCase):
         restores for 173 s with --timeout 10)."""
         cut = 'TAP version 13\n# seed: 7\n1..4\n'
         slow = {None: lambda: time.sleep(0.2)}
-        boot = FakeBoot({None: [(cut, (None, 'infra: L1 hung'))] * (chain.MAX_RERUNS + 1)}, slow)
-        self.chain = chain.Chain(boot, K(), self.log, self.notes.append, lambda st, how: how, 1, echo=False,
+        boot = FakeBoot({None: [(cut, HUNG)] * (chain.MAX_RERUNS + 1)}, slow)
+        self.chain = chain.Chain(boot, K(), self.log, self.notes.append, lambda r: r.how.value, 1, echo=False,
                                  deadline=lambda end=time.monotonic() + 0.3: end)
         with self.assertRaisesRegex(chain.ChainError, '--timeout is used up'):
             self.chain.run(None, [])
         self.assertEqual(len(boot.calls), 2)
         boot = FakeBoot({None: [(FIRST, CRASH)], 'post.b': [(AFTER_B, DONE)]}, slow)
-        self.chain = chain.Chain(boot, K(), self.log, self.notes.append, lambda st, how: how, 1, echo=False,
+        self.chain = chain.Chain(boot, K(), self.log, self.notes.append, lambda r: r.how.value, 1, echo=False,
                                  deadline=lambda end=time.monotonic() + 0.1: end)
         paths = self.chain.run(None, [])
         self.assertEqual(([self.read(p) for p in paths], len(boot.calls)), ([FIRST], 1))

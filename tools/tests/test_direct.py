@@ -10,6 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from hvconform import direct  # noqa: E402
+from hvconform.bootresult import BootResult, How  # noqa: E402
 
 
 class LateSelector(selectors.DefaultSelector):
@@ -33,9 +34,9 @@ class RunTest(unittest.TestCase):
         LateSelector.first = True
         out = []
         with tempfile.TemporaryDirectory() as d:
-            st, how = direct.run(['sh', '-c', 'echo "ok 1 - all"; exit 33'], 30, out.append,
-                                 os.path.join(d, 'err'))
-        self.assertEqual((st, how), (33, 'exited'))
+            r = direct.run(['sh', '-c', 'echo "ok 1 - all"; exit 33'], 30, out.append,
+                           os.path.join(d, 'err'))
+        self.assertEqual(r, BootResult(How.EXITED, 33))
         self.assertEqual(b''.join(out), b'ok 1 - all\n')
 
 

@@ -7,10 +7,18 @@ import tempfile
 import threading
 import time
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from hvconform import matrix  # noqa: E402
 from hvconform.configs import Table  # noqa: E402
+
+
+def run(o, table, tmp, run_cell, choose, note=lambda m: None):
+    """matrix.run with each cell's run and each stack's mode choice faked."""
+    with mock.patch.object(matrix.cellrun, 'run', run_cell), mock.patch.object(matrix.modes, 'choose', choose), \
+            mock.patch.object(matrix, 'note', note):
+        return matrix.run(o, table, tmp)
 
 
 class MatrixTest(unittest.TestCase):
@@ -18,7 +26,8 @@ class MatrixTest(unittest.TestCase):
         table, calls, cond = Table(), [], threading.Condition()
         running, most, finished, total = [0], [0], [0], 4
 
-        def run_cell(o, table, stack, config, machine, mode, runner_nested, tmp, **kw):
+        def run_cell(o, table, cell, tmp, **kw):
+            config = cell.config
             with cond:
                 calls.append((config, kw.get('label'), os.path.basename(tmp)))
                 running[0] += 1
@@ -38,8 +47,8 @@ class MatrixTest(unittest.TestCase):
         notes = []
         with tempfile.TemporaryDirectory() as d:
             o = {'stack': ['debian12'], 'config': ['nosynic', 'full', 'smp2', 'enforce'], 'machine': None,
-                 'out': d, 'jobs': jobs, 'smp': None}
-            rc = matrix.run(o, table, d, run_cell, lambda *a: 'tcg', notes.append)
+                 'out': d, 'jobs': jobs, 'smp': None, 'boot': 'kernel', 'firmware': 'bios'}
+            rc = run(o, table, d, run_cell, lambda *a: 'tcg', notes.append)
         return rc, calls, most[0], notes
 
     def test_longest_first_side_by_side(self):
@@ -71,8 +80,8 @@ class StaleCellsTest(unittest.TestCase):
         table = Table()
         configs = ['full', 'enforce']
 
-        def passing(o, table, stack, config, machine, mode, runner_nested, tmp, **kw):
-            cell = {'version': 1, 'log': kw['log'], 'stack': stack, 'config': config, 'machine': machine,
+        def passing(o, table, c, tmp, **kw):
+            cell = {'version': 1, 'log': kw['log'], 'stack': c.stack, 'config': c.config, 'machine': c.machine,
                     'summary': {'passed': 45, 'failed': 0, 'skipped': 0, 'complete': True},
                     'tests': [{'name': 'hv.detect', 'status': 'pass', 'kind': 'normative'}]}
             for path, text in ((kw['json_out'], json.dumps(cell)), (kw['log'], 'ok 1 - hv.detect\n'),
@@ -81,14 +90,15 @@ class StaleCellsTest(unittest.TestCase):
                     f.write(text)
             return 0
 
-        def failing(o, table, stack, config, machine, mode, runner_nested, tmp, **kw):
+        def failing(o, table, cell, tmp, **kw):
             raise nested.NestedError('cannot restore the saved debian12 L1: backing store size 0x1 does not match')
 
         with tempfile.TemporaryDirectory() as d:
-            o = {'stack': ['debian12'], 'config': configs, 'machine': None, 'out': d, 'jobs': 2, 'smp': None}
-            self.assertEqual(matrix.run(o, table, d, passing, lambda *a: 'tcg', lambda m: None), 0)
+            o = {'stack': ['debian12'], 'config': configs, 'machine': None, 'out': d, 'jobs': 2, 'smp': None,
+                 'boot': 'kernel', 'firmware': 'bios'}
+            self.assertEqual(run(o, table, d, passing, lambda *a: 'tcg'), 0)
             self.assertIn('45 passed, 0 failed', open(os.path.join(d, 'matrix.md')).read())
-            self.assertEqual(matrix.run(o, table, d, failing, lambda *a: 'tcg', lambda m: None), 3)
+            self.assertEqual(run(o, table, d, failing, lambda *a: 'tcg'), 3)
             md = open(os.path.join(d, 'matrix.md')).read()
             self.assertNotIn('45 passed', md)
             self.assertEqual(md.count('NOT RUN: exit 3: cannot restore the saved debian12 L1: backing store'), 2, md)
@@ -101,7 +111,7 @@ class StaleCellsTest(unittest.TestCase):
             # a stack whose mode could not be chosen: its cells are not run either
             def no_stack(*a):
                 raise nested.NestedError('the debian12 L1 cache could not be built: kmod missing')
-            self.assertEqual(matrix.run(o, table, d, passing, no_stack, lambda m: None), 3)
+            self.assertEqual(run(o, table, d, passing, no_stack), 3)
             self.assertEqual(open(os.path.join(d, 'matrix.md')).read().count('NOT RUN: exit 3: stack debian12'), 2)
 
 

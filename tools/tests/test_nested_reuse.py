@@ -11,6 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from hvconform import jobproto, nested  # noqa: E402
+from hvconform.bootresult import How  # noqa: E402
 
 
 class FakeL1:
@@ -57,8 +58,8 @@ class Runner(nested.Nested):
         return FakeL1(self.scripts.pop(0))
 
 
-def boot(r, mode='kernel'):
-    return r.boot(mode, '/nonexistent', '', [], 1, 60, lambda b: None)
+def boot(r, path='kernel', uefi=False):
+    return r.boot(path, '/nonexistent', '', [], 1, 60, lambda b: None, uefi=uefi)
 
 
 class ReuseAfterCrash(unittest.TestCase):
@@ -67,9 +68,9 @@ class ReuseAfterCrash(unittest.TestCase):
 
     def test_crash_keeps_l1_and_watches_next_boot(self):
         r = Runner([[(127, True), (33, True), (33, True)]])
-        self.assertEqual(boot(r)[1], 'crashed')
-        self.assertEqual(boot(r)[1], 'exited')
-        self.assertEqual(boot(r)[1], 'exited')
+        self.assertEqual(boot(r).how, How.CRASHED)
+        self.assertEqual(boot(r).how, How.EXITED)
+        self.assertEqual(boot(r).how, How.EXITED)
         self.assertEqual(len(FakeL1.made), 1, 'a crash must not cost an L1 restore')
         vm = FakeL1.made[0]
         self.assertEqual(vm.calls, [None, nested.REUSE_AFTER_CRASH['kernel'], None])
@@ -77,18 +78,18 @@ class ReuseAfterCrash(unittest.TestCase):
     def test_silent_boot_after_crash_reruns_in_fresh_l1(self):
         r = Runner([[(127, True), (jobproto.Fault.L2_SILENT, False)], [(33, True)]])
         boot(r)
-        st, how, _ = boot(r)
-        self.assertEqual((st, how), (33, 'exited'), 'the silent boot was not rerun')
+        r = boot(r)
+        self.assertEqual((r.status, r.how), (33, How.EXITED), 'the silent boot was not rerun')
         self.assertTrue(FakeL1.made[0].closed, 'the wedged L1 was kept')
         self.assertEqual(FakeL1.made[1].calls, [None], 'the fresh L1 was watched as if after a crash')
 
     def test_timeout_and_uefi_crash_take_fresh_l1(self):
-        for status, mode in ((124, 'kernel'), (127, 'efi'), (127, 'iso-uefi')):
+        for status, path, uefi in ((124, 'kernel', False), (127, 'efi', True), (127, 'iso', True)):
             FakeL1.made = []
             r = Runner([[(status, True)], [(33, True)]])
-            boot(r, mode)
-            boot(r, mode)
-            self.assertEqual(len(FakeL1.made), 2, '%s after status %d kept its L1' % (mode, status))
+            boot(r, path, uefi)
+            boot(r, path, uefi)
+            self.assertEqual(len(FakeL1.made), 2, '%s (uefi %s) after status %d kept its L1' % (path, uefi, status))
 
 
 class GateL1(FakeL1):
