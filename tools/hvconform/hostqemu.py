@@ -22,11 +22,12 @@ def identity(path):
 
 
 @functools.lru_cache(maxsize=None)
-def version_output():
-    """`qemu-system-x86_64 --version`'s stdout; FileNotFoundError without QEMU."""
-    path = shutil.which('qemu-system-x86_64')
+def version_output(binary='qemu-system-x86_64'):
+    """`BINARY --version`'s stdout (a name on PATH or a path; the host's QEMU
+    by default); FileNotFoundError without it."""
+    path = shutil.which(binary)
     if not path:
-        raise FileNotFoundError('qemu-system-x86_64')
+        raise FileNotFoundError(binary)
     key = identity(path)
     known = jsonfile.read(CACHE).get(key)
     if isinstance(known, str) and known.startswith('QEMU emulator version'):

@@ -1,11 +1,11 @@
 """A stack's L1 cache (tools/nested/build-cache.sh) and its saved, booted
 L1s: the first run of a stack boots L1 cold up to "ready" (KVM loaded,
 waiting for a job) and saves it with QEMU's migration beside the cache
-(l1-smpN-KEY.state and .ram, keyed by everything that shapes it); every later
-run restores it (a Standby: in the background, paused until taken)."""
+(l1-smpN-KEY.state and .ram, keyed by everything that shapes it:
+cachekey.state_key); every later run restores it (a Standby: in the
+background, paused until taken)."""
 
 import fcntl
-import hashlib
 import json
 import os
 import shlex
@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 
-from . import hostqemu
+from . import cachekey, hostqemu, l0
 from . import l1 as l1mod
 from .configs import ROOT
 
@@ -41,35 +41,17 @@ def tail(text, n=12):
 _checked = {}       # stack -> cache dir, checked once per process
 
 
-def quick_key(d):
-    """What build-cache.sh's answer depends on, read without running it (it
-    takes ~0.4 s: dpkg-query, hashing): its scripts, the package databases
-    it asks, and the cache's own files. Equal to the key stored after its
-    last success: the cache is up to date."""
-    h = hashlib.sha256()
-    for name in sorted(os.listdir(NESTED_DIR)):
-        with open(os.path.join(NESTED_DIR, name), 'rb') as f:
-            h.update(name.encode() + b'\0' + f.read())
-    for path in ('/var/lib/dpkg/status', '/var/lib/apt/lists', os.path.join(d, 'apt', 'lists'),
-                 os.path.join(d, 'stamp'), os.path.join(d, 'versions'), os.path.join(d, 'base.cpio'),
-                 os.path.join(d, 'kernel', 'vmlinuz')):
-        try:
-            st = os.stat(path)
-            h.update(('%s %d %d\n' % (path, st.st_mtime_ns, st.st_size)).encode())
-        except OSError:
-            h.update(('%s -\n' % path).encode())
-    return h.hexdigest()
-
-
 def build_cache(stack, note):
     """Build (or check) the stack's L1 cache; its messages go to stderr.
-    Once per process: the mode choice and the runner both ask."""
+    Once per process: the mode choice and the runner both ask. Skipped when
+    the probe key (cachekey.probe_key) is the one stored after the last
+    success: nothing build-cache.sh reads has changed since."""
     d = cache_dir(stack)
     if os.environ.get('HVCONFORM_L1_CACHE') or _checked.get(stack) == d:
         return d
     key_file = os.path.join(d, 'quick.key')
     try:
-        if open(key_file).read() == quick_key(d):
+        if open(key_file).read() == cachekey.probe_key(stack, d):
             _checked[stack] = d
             return d
     except OSError:
@@ -91,24 +73,21 @@ def build_cache(stack, note):
                                                          '; its last lines:' + text if text else
                                                          ' and printed nothing'))
     with open(key_file + '.tmp', 'w') as f:
-        f.write(quick_key(d))
+        f.write(cachekey.probe_key(stack, d))
     os.replace(key_file + '.tmp', key_file)
     _checked[stack] = d
     return d
 
 
 def state_key(cache, smp):
-    """What a saved L1 depends on: its command line, the cache's inputs and
-    the host QEMU that saved it; not where the cache is (a copy of a cache,
-    its saved L1 included, restores as it is)."""
-    h = hashlib.sha256()
-    h.update(' '.join(l1mod.command('/CACHE', smp, '/WORK', ram='/RAM')).encode())
-    try:
-        h.update(open(os.path.join(cache, 'stamp'), 'rb').read())
-    except OSError:         # a hand-made cache (HVCONFORM_L1_CACHE) has no stamp
-        h.update(str(os.stat(os.path.join(cache, 'base.cpio')).st_mtime_ns).encode())
-    h.update(hostqemu.version_output())
-    return h.hexdigest()
+    """A saved L1's key (cachekey.state_key): the cache's key, L1's command
+    line with placeholder paths (a copy of a cache, its saved L1 included,
+    restores as it is) and L0's version."""
+    built = cachekey.stamp_key(os.path.join(cache, 'stamp'))
+    if built is None:       # a hand-made cache (HVCONFORM_L1_CACHE) has no stamp
+        built = 'base.cpio mtime %d' % os.stat(os.path.join(cache, 'base.cpio')).st_mtime_ns
+    return cachekey.state_key(built, l1mod.command('/CACHE', smp, '/WORK', ram='/RAM'),
+                              hostqemu.version_output(l0.path()).decode('latin-1').split('\n')[0])
 
 
 def ram_file(state):

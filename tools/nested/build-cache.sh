@@ -16,7 +16,8 @@
 #                qemu + libraries, firmware in /fw
 #   versions     qemu=VERSION (as `qemu-system-x86_64 --version` prints it),
 #                l1_kernel=UNAME_R, stack=, qemu_pkg=, l1_kernel_pkg= lines
-#   stamp        the inputs it was built from; rebuilt only when they change
+#   stamp        the inputs it was built from, a line each, and their key
+#                (tools/hvconform/cachekey.py); rebuilt only when it changes
 # --update refreshes a private apt state's package lists (debian13*; the lists
 # are fetched once, then reused, so a build is reproducible and offline).
 # Parallel runs share a cache (flock): one builds, the others wait.
@@ -49,7 +50,7 @@ done
 # or by the stack it was built for (its stamp); else debian12 (the old build/nested).
 if [ -z "$stack" ] && [ -n "$cache" ]; then
 	[ -r "$here/stack-$(basename "$cache").sh" ] && stack=$(basename "$cache")
-	[ -n "$stack" ] || stack=$(sed -n 's/^stack=\([^ ]*\) .*/\1/p' "$cache/stamp" 2>/dev/null) || true
+	[ -n "$stack" ] || stack=$(sed -n 's/^stack=\([^ ]*\).*/\1/p' "$cache/stamp" 2>/dev/null) || true
 fi
 [ -n "$stack" ] || stack=debian12
 [ -r "$here/stack-$stack.sh" ] || {
@@ -81,9 +82,9 @@ stack_resolve
 # Dependencies come from modules.dep.
 mods="irqbypass kvm virtio_pci virtio_blk virtio_console" alts="kvm-intel kvm-amd"
 bver=$(dpkg-query -W -f '${Version}' busybox-static)
-shash=$(cd "$here" && cat init zygote.c build-zygote.sh build-cache.sh kmods.sh elfcopy.sh "stack-$stack.sh" |
-	sha256sum | cut -c1-16)
-stamp="stack=$stack kernel=$kpkg/$kver $sinputs busybox=$bver scripts=$shash"
+step="computing the cache's key (tools/hvconform/cachekey.py)"
+# shellcheck disable=SC2086
+stamp=$(python3 "$here/../hvconform/cachekey.py" --stack "$stack" "kernel=$kpkg/$kver" $sinputs "busybox=$bver")
 if [ -s "$cache/kernel/vmlinuz" ] && [ -s "$cache/base.cpio" ] && [ -s "$cache/versions" ] &&
 	[ "$(cat "$cache/stamp" 2>/dev/null)" = "$stamp" ]; then
 	log "cache up to date ($cache)"
@@ -94,7 +95,8 @@ tmp=$(mktemp -d "$cache/tmp.XXXXXX")
 trap 'exit 130' INT TERM
 
 # 1. Kernel and modules, kept apart so a change elsewhere does not redo them.
-kstamp="$kpkg $kver $mods -- $alts $(sha256sum <"$here/kmods.sh" | cut -c1-16)"
+kstamp=$(python3 "$here/../hvconform/cachekey.py" "kernel=$kpkg/$kver" "mods=$mods" "alts=$alts" \
+	--file "kmods=$here/kmods.sh")
 step="extracting the L1 kernel and its modules"
 if [ "$(cat "$cache/kernel/kstamp" 2>/dev/null)" != "$kstamp" ] || [ ! -s "$cache/kernel/vmlinuz" ]; then
 	mkdir -p "$tmp/dl"

@@ -7,18 +7,20 @@
 # (/lib/x86_64-linux-gnu comes first in the loader's default search, so they
 # win over a stack's own libraries in /usr/lib/x86_64-linux-gnu). OUT gets
 # base.cpio, kernel, versions (qemu= the binary's --version, run inside the
-# tree: proves the closure complete; qemu_sha256=) and stamp (the stack's
-# stamp and the binary's hash: its saved L1 is its own, l1saved.state_key).
+# tree: proves the closure complete; qemu_sha256=) and stamp (the stack
+# cache's key, the binary's hash and this script's, with their key:
+# tools/hvconform/cachekey.py; so its saved L1 is its own).
 # Rebuilt only when the stamp changes. Exit 0 ok, 1 failure, 2 usage.
 set -eu
 die() { echo "qemu-layer: error: $*" >&2; exit 1; }
 [ $# -eq 3 ] || { echo "usage: qemu-layer.sh STACK_CACHE QEMU OUT" >&2; exit 2; }
 base=$(cd "$1" && pwd) q=$2 out=$3
-[ -s "$base/base.cpio" ] && [ -s "$base/stamp" ] || die "$base is not a built L1 cache"
+basekey=$(sed -n 's/^key=//p' "$base/stamp" 2>/dev/null) || true
+[ -s "$base/base.cpio" ] && [ -n "$basekey" ] || die "$base is not a built L1 cache"
 [ -f "$q" ] && [ -x "$q" ] || die "$q is not an executable file"
 sum=$(sha256sum <"$q" | cut -d' ' -f1)
-script=$(sha256sum <"$0" | cut -c1-16)
-stamp="$(cat "$base/stamp") qemu_sha256=$sum layer=$script"
+stamp=$(python3 "$(dirname "$0")/../hvconform/cachekey.py" "base=$basekey" "qemu_sha256=$sum" --file "layer=$0") ||
+	die "cannot compute the layer's key"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 exec 9>"$out/.lock"
