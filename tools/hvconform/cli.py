@@ -3,7 +3,7 @@ run needs is checked before anything boots). Usage errors exit 2."""
 
 import os
 
-from . import BadInput, profile, qemubin
+from . import BadInput, argscan, profile, qemubin
 from .kargs import KargsError, KernelArgs
 from .configs import Table
 
@@ -119,51 +119,26 @@ def parse(argv, table):
          'stack': [], 'qemu': [], 'smp': None, 'timeout': None, 'log': None, 'junit': None, 'json': None,
          'profile': None, 'out': None, 'jobs': None, 'no_build': False, 'no_deps': False, 'matrix': False,
          'kargs': [], 'help': False}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a in ('-h', '--help'):
-            o['help'] = True
-            return o
-        if a == '--':
-            o['kargs'] += argv[i + 1:]
-            break
-        if a.startswith('--') and '=' in a:
-            a, val = a.split('=', 1)
-            if a not in VALUE_OPTS:
-                raise Usage("unknown option '%s'" % argv[i])
-            i += 1
-        elif a in VALUE_OPTS:
-            if i + 1 >= len(argv):
-                raise Usage('%s needs a value' % a)
-            val = argv[i + 1]
-            i += 2
-        elif a in FLAG_OPTS:
-            o[a[2:].replace('-', '_')] = True
-            i += 1
-            continue
-        else:
-            raise Usage("unknown option '%s' (kernel arguments go after -- or in --args)" % a)
-        key = a[2:]
-        if key == 'args':
-            o['kargs'] += val.split()
-        elif key in ('config', 'stack', 'qemu'):
-            o[key].append(val)
-        elif o[key] is not None:
-            raise Usage('%s given twice' % a)
-        else:
-            o[key] = val
+    try:
+        got = argscan.scan(argv, VALUE_OPTS, FLAG_OPTS, repeat=('--config', '--stack', '--qemu', '--args'),
+                           rest=True, hint=' (kernel arguments go after -- or in --args)')
+    except argscan.ArgError as e:
+        raise Usage(str(e))
+    if got.get('help'):
+        o['help'] = True
+        return o
+    o['kargs'] = [w for a in got.pop('args', []) for w in a.split()] + got.pop('--', [])
+    o.update((k.replace('-', '_'), v) for k, v in got.items())
     return validate(o, table)
 
 
 def whole(o, key, most, what):
     """o[key], when given, as a whole number from 1 to most (ASCII digits only)."""
-    v = o[key]
-    if v is None:
-        return
-    if not v.isascii() or not v.isdigit() or not 1 <= int(v) <= most:
-        raise Usage(("--%s: '%s' is not " + what) % (key, v, most))
-    o[key] = int(v)
+    if o[key] is not None:
+        try:
+            o[key] = argscan.whole(o[key], '--' + key, most, what)
+        except argscan.ArgError as e:
+            raise Usage(str(e))
 
 
 def validate(o, t):

@@ -30,7 +30,7 @@ import sys
 
 from .configs import ROOT, Table
 from .qemusource import BINARY, BuildError, say
-from . import qemusource
+from . import argscan, qemusource
 
 USAGE = """usage: tools/qemu-build [--stack NAME | --src DIR] [--patch FILE]... [OPTIONS]
 
@@ -90,38 +90,20 @@ class Usage(Exception):
 
 
 def parse(argv, table):
-    o = {'stack': None, 'src': None, 'patches': [], 'cache': None, 'jobs': None, 'key': False,
-         'help': False}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a in ('-h', '--help'):
-            o['help'] = True
-            return o
-        if a == '--key':
-            o['key'] = True
-            i += 1
-            continue
-        if a.startswith('--') and '=' in a:
-            a, v = a.split('=', 1)
-            i += 1
-        elif a in ('--stack', '--src', '--patch', '--cache', '--jobs'):
-            if i + 1 >= len(argv):
-                raise Usage('%s needs a value' % a)
-            v = argv[i + 1]
-            i += 2
-        else:
-            raise Usage("unknown argument '%s'" % a)
-        if a == '--patch':
-            if not os.path.isfile(v):
-                raise Usage("--patch: cannot read '%s'" % v)
-            o['patches'].append(os.path.abspath(v))
-        elif a in ('--stack', '--src', '--cache', '--jobs'):
-            if o[a[2:]] is not None:
-                raise Usage('%s given twice' % a)
-            o[a[2:]] = v
-        else:
-            raise Usage("unknown option '%s'" % a)
+    try:
+        got = argscan.scan(argv, ('--stack', '--src', '--patch', '--cache', '--jobs'), flags=('--key',),
+                           repeat=('--patch',))
+        jobs = argscan.whole(got['jobs'], '--jobs', 64, 'a whole number from 1 to %d') if 'jobs' in got else None
+    except argscan.ArgError as e:
+        raise Usage(str(e))
+    o = {'stack': got.get('stack'), 'src': got.get('src'), 'patches': [], 'cache': got.get('cache'),
+         'jobs': jobs, 'key': got.get('key', False), 'help': got.get('help', False)}
+    if o['help']:
+        return o
+    for v in got.get('patch', []):
+        if not os.path.isfile(v):
+            raise Usage("--patch: cannot read '%s'" % v)
+        o['patches'].append(os.path.abspath(v))
     if o['stack'] and o['src']:
         raise Usage('--stack and --src exclude each other')
     if o['src'] is not None:
@@ -136,10 +118,6 @@ def parse(argv, table):
                         % (o['stack'], ', '.join(table.stacks)))
         if not table.stacks[o['stack']].get('source_suites'):
             raise Usage("--stack: '%s' names no source_suites in tools/configs.cfg" % o['stack'])
-    if o['jobs'] is not None:
-        if not o['jobs'].isascii() or not o['jobs'].isdigit() or not 1 <= int(o['jobs']) <= 64:
-            raise Usage("--jobs: '%s' is not a whole number from 1 to 64" % o['jobs'])
-        o['jobs'] = int(o['jobs'])
     o['cache'] = os.path.abspath(o['cache'] or default_cache())
     return o
 
