@@ -40,9 +40,6 @@ class Fault(enum.Enum):
     L1_HUNG = 'l1-hung'         # neither a control line nor L2 output for SILENCE s (l1jobs)
     L2_SILENT = 'l2-silent'     # L2 printed nothing within the job's first_output limit
 
-    def __str__(self):
-        return self.value
-
 
 def is_fault(status):
     """A job's status is either L2's exit status (an int 0..255) or a Fault."""

@@ -48,7 +48,8 @@ LIVENESS = 10
 
 class L1Error(Exception):
     """The L1 VM could not be started, or failed outside any job. damaged:
-    the saved L1 it was restored from is suspect (L1saved rebuilds it)."""
+    the saved L1 it was restored from is suspect (nested.py discards it and
+    l1saved.saved saves it again)."""
     damaged = False
 
 

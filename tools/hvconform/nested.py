@@ -3,13 +3,14 @@ each boot of the test kernel as L2 under KVM with Hyper-V enlightenments.
 
 L1 boots once (l1saved.py: the cache, the saved L1s, restores made ahead).
 One restored L1 then serves the boots of an invocation (a stack's
-configurations with --matrix) and their crash-resumes, two at a time: L1's KVM outlives an L2 QEMU that aborted (measured: 9 of 9
-aborts, each followed by a good boot), and the boot after one must print
+configurations with --matrix) and their crash-resumes, two at a time. An L2
+QEMU that aborted leaves L1's KVM serving (its VM is torn down with the
+process: kvm_vm_release), so L1 is kept, but the boot after one must print
 within a limit, or it runs again in a fresh L1. An L1 that hung or died, an
 L2 that timed out and an aborted UEFI boot (the host's TCG race) get a fresh
 restore. The first restore is made ahead, in the background, while the run
-prepares; later ones only when needed (each costs a host CPU-second that a
-running boot would miss).
+prepares; later ones only when needed (a restore takes host CPU from the
+running boots).
 HVCONFORM_L1_CACHE=DIR uses a ready-made cache (debugging the runner)."""
 
 import os
@@ -24,23 +25,25 @@ from .bootresult import BootResult, How
 from .jobproto import Fault
 from .l1saved import NestedError, Standby, build_cache, cache_dir, discard, saved  # noqa: F401 (the runner's names)
 
-# Host QEMU 7.2 TCG can abort running nested SVM (tcg_handle_interrupt asserts
-# the BQL), seen in many nested OVMF boots: such a boot is retried.
+# Host QEMU's TCG can abort running nested SVM when L2 writes CR8
+# (helper_write_crN calls cpu_interrupt without the BQL, which
+# tcg_handle_interrupt asserts; tools/nested/README.md "Nested UEFI"): such a
+# boot is retried.
 TCG_RACE = 'tcg_handle_interrupt: assertion failed'
 # Boots that may follow an L2 crash in the same L1, and how long such a boot
-# may go without printing before L1 is taken for wedged (measured first
-# output: 1-4.4 s for -kernel on a loaded host, 4 s for GRUB BIOS; a limit
-# passed only costs a rerun in a fresh L1, never a result).
+# may go without printing before L1 is taken for wedged (several times the
+# first output measured: docs/DESIGN.md "Measured facts"; a limit passed only
+# costs a rerun in a fresh L1, never a result).
 REUSE_AFTER_CRASH = {'kernel': 20, 'iso': 45}
 # L1's firmware files (the cache puts QEMU's, qboot and OVMF there)
 L1_FIRMWARE = '/fw'
 
 
 def boot_timeout(firmware):
-    """An L2 boot's default wall-clock limit (L1's own hangs are found in 3 s
-    by its heartbeat; this one only ends an L2 that runs on and on). OVMF
-    printed its first line 165-185 s into nested gen2 boots with the host's
-    load at 14 on 2 cores (a whole boot 190-227 s), GRUB BIOS after 12-31 s."""
+    """An L2 boot's default wall-clock limit (L1's own hangs are found by its
+    heartbeat, l1jobs.SILENCE; this one only ends an L2 that runs on and on):
+    above the longest whole boots measured under load (docs/DESIGN.md
+    "Measured facts")."""
     return 600 if firmware == 'uefi' else 120
 
 
@@ -101,8 +104,8 @@ class Nested:
             self._standby(self.l1_smp(prefetch))
 
     def l1_smp(self, smp):
-        # one saved L1 serves 1 and 2 VPs (measured: a 2-vCPU L1 boots a
-        # 1-VP L2 no slower under TCG); more VPs get their own saved L1
+        # one saved L1 serves 1 and 2 VPs (a 2-vCPU L1 boots a 1-VP L2 no
+        # slower: docs/DESIGN.md "Measured facts"); more VPs get their own
         return max(2, smp)
 
     def _standby(self, smp):
@@ -212,9 +215,8 @@ class Nested:
     def _fits(self, vm, me):
         """Whether boot `me` may start now: waiting boots get free slots
         longest first (by the run's history; unknown ones last), else in the
-        order they came. Measured on the four configurations (2-vCPU L1,
-        three runs each): in that order 16-24 s; longest first, at most one
-        2-VP boot at a time, 21-27 s; a 2-VP boot alone in L1, 29-37 s."""
+        order they came (the fastest order measured: docs/DESIGN.md
+        "Measured facts")."""
         return sorted(self.waiting).index(me) < len(vm.free)
 
     def _drop(self, vm, kill):

@@ -29,8 +29,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "build-cache: $*" >&2; }
 said=
 die() { said=1; echo "build-cache: error: $*" >&2; exit 1; }
-# set -e ends the script at any failing command: never without a word (a dpkg-query
-# that failed for one missing package once ended it silently). step: what it was doing.
+# set -e ends the script at any failing command: never without a word (the EXIT
+# trap names the step it was in). step: what it was doing.
 step=starting tmp=
 trap 'rc=$?; [ -n "${tmp:-}" ] && rm -rf "$tmp"
 	[ $rc -eq 0 ] || [ -n "$said" ] || echo "build-cache: error: failed while $step (status $rc)" >&2' EXIT

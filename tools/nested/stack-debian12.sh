@@ -18,8 +18,8 @@ kpkg_resolve() {
 
 # Sets kpkg, kver and sinputs (the userland's versions, for the stamp).
 stack_resolve() {
-	# apt-cache costs ~1-2 s: ask it only when the package lists changed since
-	# the last resolution (their listing is the fingerprint).
+	# apt-cache reads every package list: ask it only when the lists changed
+	# since the last resolution (their listing is the fingerprint).
 	lists=$(ls -l --full-time /var/lib/apt/lists/ 2>/dev/null | cksum)
 	if [ -s "$cache/resolved" ] && [ "$(head -n1 "$cache/resolved")" = "$lists" ]; then
 		kpkg=$(sed -n 2p "$cache/resolved"); kver=$(sed -n 3p "$cache/resolved")
