@@ -154,8 +154,7 @@ int suite_require(struct tap *t, const struct options *o, char *why, size_t whyl
  * and every VP's SynIC starts over (the last EOM is here). Every message
  * the drain and the flush take is a stray (suite_strays): the runner fails
  * the test with it unless the test said it leaves messages. */
-static int quiesced;
-static unsigned acks_then;
+static int quiesced, tests_begun, timed_noted;
 
 void suite_quiesce(void)
 {
@@ -166,7 +165,7 @@ void suite_quiesce(void)
     if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
     vmbus_hygiene(0);       /* a contact a test left open ends with UNLOAD */
     on_every_vp(vp_reset);
-    acks_then = console_host_acks();
+    console_sync_mark();
     quiesced = 1;
 }
 
@@ -175,18 +174,24 @@ void suite_quiesce(void)
  * post to that connection is refused, and a destroyed one loses its route
  * late) and the acknowledgements KVM signals for every EOM (one that came
  * late, by our reading of QEMU, took a test's queued message as
- * acknowledged and QEMU retried it early). Two console writes the host
- * took since (the result line, then "# running": on a virtio console
- * QEMU's main loop takes them, the first after the acknowledgements, the
- * second after the work they queued) show it is done; else hv/ waits
- * (helper_reset). */
+ * acknowledged and QEMU retried it early). With a host helper,
+ * console_sync_host() shows that done (the result line and "# running"
+ * are the two console writes since the quiesce's mark) or waits; a run
+ * where it had to wait between tests says so once. Before the first test
+ * nothing was written since the mark: it waits, in every mode, unsaid. */
 void suite_reset(void)
 {
     cli();
     if (hv_absent_reason()) return;
     if (!quiesced) suite_quiesce();
     quiesced = 0;
-    helper_reset(console_host_acks() - acks_then >= 2);
+    if (helper_name() && console_sync_host() == CONSOLE_SYNC_TIMED && tests_begun && !timed_noted) {
+        timed_noted = 1;
+        tap_comment(out, "isolation: between tests the harness waited %d ms for the host's event loop "
+                    "instead of seeing it run (a virtio console shows it: console=virtio)", CONSOLE_SYNC_WAIT_US / 1000);
+    }
+    tests_begun = 1;
+    helper_reset();
     hv_clear_io_pages();
     /* the reset zeroed the SIM pages: a message in VP 0's now came after
      * the last test's drain */

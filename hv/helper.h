@@ -36,9 +36,10 @@ uint32_t helper_unused_conn_id(void);
 /* Flush the running test's connections (the suite calls it when a test
  * ends, before its result line goes out); helper_reset() before the next
  * test keeps or drops them, and flushes itself when no helper_quiesce()
- * came first. host_caught_up: the host's event loop has run what the
- * flush and the EOMs since set going (harness/suite.c knows); else it waits. */
+ * came first. Its caller makes sure the host's event loop has run what the
+ * flush and the EOMs since set going (console_sync_host(), kernel/console.h)
+ * before helper_reset() drops or reuses a connection. */
 void helper_quiesce(void);
-void helper_reset(int host_caught_up);
+void helper_reset(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include "detect.h"
 #include "testdev_flush.h"
 #include "synic.h"
+#include "../kernel/console.h"
 #include "../kernel/cpu.h"
 #include "../kernel/smp.h"
 #include "../kernel/string.h"
@@ -117,7 +118,7 @@ int helper_msg_conn_create_any(int vp, int sint, uint32_t *id) { return create(M
  * messages (hv/testdev_flush.h: the device would use it after freeing it).
  * Shown for VP 0's connections; the others' SIM pages are their VPs'.
  * flush() is testdev_flush()'s answer, FLUSH_NOT_POSTED for the others; a
- * marker that went out needs testdev_settle() before drop(). */
+ * marker that went out needs console_sync_host() before drop(). */
 static enum flush_result flush(const struct conn *c)
 {
     if (c->kind != MSG_CONN_CREATE || c->vp != 0) return FLUSH_NOT_POSTED;
@@ -132,7 +133,7 @@ static void drop(const struct conn *c)
 
 static void destroy(const struct conn *c)
 {
-    if (flush(c) != FLUSH_NOT_POSTED) testdev_settle();
+    if (flush(c) != FLUSH_NOT_POSTED) console_sync_host();
     drop(c);
 }
 
@@ -179,7 +180,7 @@ static int unblock(int i)
             others++;
         }
     if (!others || next_id > 0xFD) return 0;
-    testdev_settle();                       /* their markers' completions first, as before any drop */
+    console_sync_host();                    /* their markers' completions first, as before any drop */
     for (int k = 0; k < nconns; k++)
         if (k != i && !conns[k].gone && conns[k].vp == c->vp && conns[k].sint == c->sint) {
             drop(&conns[k]);
@@ -219,10 +220,13 @@ void helper_quiesce(void)
  * tests' unknown ids are 0x100 and up), and the others are idle.
  * Not kept: event connections, other VPs', any that did not flush, and any
  * on a SINT with a stale route (above), where the test had two. */
-void helper_reset(int host_caught_up)
+void helper_reset(void)
 {
     int keep[MAX_CONNS];
-    if (!quiesced) helper_quiesce();
+    if (!quiesced) {
+        helper_quiesce();
+        console_sync_host();
+    }
     quiesced = 0;
     for (int i = 0; i < nconns; i++) {
         const struct conn *c = &conns[i];
@@ -231,11 +235,6 @@ void helper_reset(int host_caught_up)
         keep[i] = !c->gone && flushed[i] == FLUSH_DONE && c->kind == MSG_CONN_CREATE && c->vp == 0 && next_id <= 0xF0;
         for (int k = 0; k < i; k++) keep[i] &= conns[k].gone || conns[k].vp != c->vp || conns[k].sint != c->sint;
     }
-    /* seen without it: post.payload_239 refused (INSUFFICIENT_BUFFERS) by a
-     * kept connection whose marker QEMU had not completed after a 10 ms
-     * settle on a loaded host; deliver.simp_reenable's queued message
-     * retried while the SIM page was off (QEMU aborted) */
-    if (present && !host_caught_up) testdev_settle();
     for (int i = 0; i < nconns; i++)
         if (!keep[i] && !conns[i].gone) drop(&conns[i]);
     int n = 0;

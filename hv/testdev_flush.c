@@ -2,6 +2,7 @@
 #include "hypercall.h"
 #include "synic.h"
 #include "tlfs.h"
+#include "../kernel/console.h"
 #include "../kernel/cpu.h"
 #include "../kernel/percpu.h"
 #include "../kernel/string.h"
@@ -10,7 +11,6 @@
 #define FLUSH_LIMIT_US 1000000
 #define ARRIVAL_US 200000
 #define MARKER_TYPE 0x484Du         /* an ordinary guest message type, none of the tests' */
-#define SETTLE_US 10000
 /* The device echoes each message from one buffer per connection, all 240
  * bytes of it, having copied in only PayloadSize bytes: a full-size marker
  * of zeros leaves that buffer as a new connection's (zeroed; 239 is the
@@ -26,7 +26,9 @@ static uint16_t post_marker(uint32_t id)
     in->connection_id = id;
     in->message_type = MARKER_TYPE;
     in->payload_size = MARKER_SIZE;
-    return (uint16_t)hv_call(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0);
+    uint16_t st = (uint16_t)hv_call(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0);
+    console_sync_mark();        /* its completion is the host's work from here */
+    return st;
 }
 
 static int is_marker(int sint)
@@ -88,16 +90,4 @@ enum flush_result testdev_flush(uint32_t id, int sint)
     enum flush_result r = flush(sint, id);
     wrmsr(HV_X64_MSR_SINT0 + (uint32_t)sint, cfg);
     return r;
-}
-
-/* The device completes a marker later, in QEMU's main loop, and a
- * connection destroyed before that has its SINT route removed there, during
- * the next test, where the route change raced that test's EOI
- * acknowledgement (seen: deliver.eoi_redelivery's queued message never
- * came): give the completions time to run first. Once per teardown, not per
- * connection: it was 10 ms of every connection, a third of a full run's
- * time between tests. */
-void testdev_settle(void)
-{
-    delay_us(SETTLE_US);
 }

@@ -13,12 +13,13 @@ enum flush_result {
 };
 
 /* For a message connection to `sint` of VP 0: does the device hold nothing
- * of it? Uses the input pages and the SINT's slot. A posted marker still
- * completes in QEMU after it arrived (FLUSH_DONE or FLUSH_UNPROVEN):
- * testdev_settle() before the connection is destroyed. */
+ * of it? Uses the input pages and the SINT's slot. A posted marker
+ * (FLUSH_DONE or FLUSH_UNPROVEN) still completes in QEMU's main loop after
+ * it arrived (hw/hyperv/hyperv.c sint_msg_bh frees the device's staging
+ * area): a connection destroyed before that has its SINT route removed
+ * there, during the next test, racing that test's EOI acknowledgement. So
+ * each post is a console_sync_mark(), and console_sync_host() comes before
+ * the connection goes: one after any number of flushes. */
 enum flush_result testdev_flush(uint32_t conn_id, int sint);
-/* Wait for the completions of every marker posted so far: one wait after
- * any number of flushes (a test may leave several connections). */
-void testdev_settle(void);
 
 #endif

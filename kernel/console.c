@@ -2,15 +2,24 @@
 #include "cpu.h"
 #include "serial.h"
 #include "string.h"
+#include "time.h"
 #include "virtio_console.h"
 
 static int virtio_on;
 /* APs may print while the BSP does: the virtio path has one buffer. A
  * bounded wait, so a fault inside a write can't deadlock the next one. */
 static volatile int busy;
-static volatile unsigned acks;
+static volatile unsigned acks;      /* writes the virtio console's host gave back */
+static unsigned acks_at_mark;
 
-unsigned console_host_acks(void) { return acks; }
+void console_sync_mark(void) { acks_at_mark = acks; }
+
+enum console_sync console_sync_host(void)
+{
+    if (acks - acks_at_mark >= 2) return CONSOLE_SYNC_PROVEN;
+    delay_us(CONSOLE_SYNC_WAIT_US);
+    return CONSOLE_SYNC_TIMED;
+}
 
 const char *console_use_virtio(char *where, size_t wherelen)
 {

@@ -8,10 +8,24 @@ void console_write(const char *s);
 /* Switch to the virtio console. NULL on success (`where` describes it),
  * else why not; output stays on COM1 either way until it succeeds. */
 const char *console_use_virtio(char *where, size_t wherelen);
-/* How many writes the host's console device has taken and given back
- * (virtio: through its used ring, from QEMU's main loop), counting from 0;
- * COM1's never count (its bytes are taken on the vCPU's own exit). A count
- * that moved shows the host's event loop ran after a point. */
-unsigned console_host_acks(void);
+
+/* Has the host's event loop run what the guest set going before the last
+ * console_sync_mark()? QEMU finishes some of a guest's requests later, in
+ * its main loop (hw/hyperv/hyperv.c: the bottom half sint_msg_bh that
+ * completes a posted message, sint_ack_handler for KVM's EOM
+ * acknowledgement). console_sync_host() proves it when the host's console
+ * device took two writes since the mark: the virtio console's queue is
+ * served from QEMU's main loop under KVM (virtio_queue_host_notifier_read,
+ * the ioeventfd handler, then virtio-serial's handle_output), each write
+ * waits for its used entry, and the second is served in a later main-loop
+ * iteration than the first, whose aio_dispatch ran the bottom halves
+ * (aio_bh_poll) scheduled by then. COM1's bytes are taken on the vCPU's own
+ * exit and show nothing of the main loop: then, and with fewer than two
+ * writes, it waits CONSOLE_SYNC_WAIT_US instead. Every mode takes the same
+ * path; which one it took is returned. */
+enum console_sync { CONSOLE_SYNC_PROVEN, CONSOLE_SYNC_TIMED };
+#define CONSOLE_SYNC_WAIT_US 10000
+void console_sync_mark(void);
+enum console_sync console_sync_host(void);
 
 #endif

@@ -78,7 +78,7 @@ class DirectBooter(Booter):
     def run(self, image, args, limit, out):
         c = self.cell
         cmd = direct.qemu_command(c.mode, c.boot, c.firmware, image, args, self.l2args, c.smp, self.tmp,
-                                  qemu=c.qemu_path)
+                                  virtio_console=args.first('console') == 'virtio', qemu=c.qemu_path)
         # the build's image path, not this run's temporary copy: a user can rerun it
         self.note('QEMU: ' + ' '.join(shlex.quote(images.ORIGINAL.get(w, w)) for w in cmd))
         err_path = os.path.join(self.tmp, 'qemu.err')

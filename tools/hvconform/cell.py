@@ -55,16 +55,18 @@ class Cell:
         the runner adds: avoid= (what this host can't survive, from the
         profile; never decided in the kernel), require= (what the
         configuration's guest must have: missing, the kernel bails out; not
-        in tcg, which has no Hyper-V) and, nested, console=virtio (L2 has a
-        virtio console beside COM1, tools/nested/init: the same bytes with
-        one exit per line instead of two per byte). A key the user gave is
+        in tcg, which has no Hyper-V) and, nested and kvm, console=virtio (a
+        virtio console beside COM1: L2's, tools/nested/init; a kvm boot's,
+        booters.py): the same bytes with one exit per line instead of two
+        per byte, and the kernel's proof that QEMU's main loop ran between
+        tests (kernel/console.h console_sync_host). A key the user gave is
         not added again."""
         base = user.without('after')
         if avoid:
             base = base.plus('avoid', ','.join(avoid))
         if self.mode != 'tcg':
             base = base.plus_missing('require', table.requires(self.config, self.smp))
-        if self.mode == 'nested':
+        if self.mode != 'tcg':
             base = base.plus_missing('console', 'virtio')
         return base
 

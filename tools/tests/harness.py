@@ -35,7 +35,7 @@ class Skip(Exception):
 
 def case(name, lane='host', needs_nested=False, slow=False):
     """Register a case. slow: only in the slow tier (make test-slow), for
-    what costs more than the fast tier's budget (make test: 45 s warm)."""
+    what costs more than the fast tier's budget (make test: well under a minute warm)."""
     def reg(fn):
         CASES.append({'name': name, 'fn': fn, 'lane': lane, 'nested': needs_nested, 'slow': slow})
         return fn

@@ -16,6 +16,7 @@ import cases_nested  # noqa: F401
 import cases_verdict  # noqa: F401
 import cases_deps  # noqa: F401
 import cases_ci  # noqa: F401
+import cases_isolation  # noqa: F401
 
 args = sys.argv[1:]
 slow = '--slow' in args

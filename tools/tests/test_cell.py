@@ -61,7 +61,8 @@ class CellTest(unittest.TestCase):
         user = KernelArgs.parse(['verbose', 'after=post.a'])
         self.assertEqual(cell('tcg').kernel_args(user, TABLE).words, ('verbose',), 'tcg requires nothing')
         self.assertEqual(cell('kvm').kernel_args(user, TABLE, ['simp_off']).words,
-                         ('verbose', 'avoid=simp_off', 'require=' + TABLE.requires('full', 1)))
+                         ('verbose', 'avoid=simp_off', 'require=' + TABLE.requires('full', 1), 'console=virtio'),
+                         'kvm boots get the virtio console too (kernel/console.h console_sync_host)')
         self.assertEqual(cell('nested', smp=2).kernel_args(user, TABLE).words[-2:],
                          ('require=' + TABLE.requires('full', 2), 'console=virtio'))
         mine = KernelArgs.parse(['require=hyperv', 'console=com1'])
