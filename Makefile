@@ -57,7 +57,7 @@ $(BUILD)/hvconform.iso: $(BUILD)/hvconform.elf iso/grub.cfg
 # --- host unit tests of the pure C parts ------------------------------------
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined
 RULES_SRCS  := tests/rules.c tests/rules_post.c tests/rules_abi.c tests/rules_synic.c
-HOST_PURE   := kernel/fmt.c kernel/grubline.c harness/glob.c harness/cmdline.c kernel/time_calc.c kernel/lowmem.c kernel/acpi_parse.c harness/tap.c harness/select.c tests/fuzz_oracle.c $(RULES_SRCS)
+HOST_PURE   := kernel/fmt.c kernel/grubline.c harness/glob.c harness/cmdline.c kernel/time_calc.c kernel/lowmem.c kernel/acpi_parse.c harness/tap.c harness/select.c tests/fuzz_oracle.c $(RULES_SRCS) hv/testdev_pool.c
 hosttest: $(BUILD)/host/unit
 	$(BUILD)/host/unit
 $(BUILD)/host/unit: tests/host/unit.c $(HOST_PURE) $(wildcard tests/host/*.h kernel/*.h harness/*.h tests/*.h hv/tlfs.h)

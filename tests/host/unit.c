@@ -2,7 +2,8 @@
  * harness/glob.c, harness/cmdline.c, kernel/time_calc.c, kernel/lowmem.c,
  * kernel/acpi_parse.c, harness/tap.c, harness/select.c, the rule table
  * (tests/rules*.c), fuzz.post's draws and oracle (tests/fuzz_oracle.c), the payload pattern
- * and its canary (tests/pattern.h), and
+ * and its canary (tests/pattern.h), the testdev connection pool against a
+ * fake device (hv/testdev_pool.c), and
  * docs/coverage.md's generated section. Built with
  * ASan/UBSan. Prints one `FAIL file:line ...` line per failed check and,
  * last, `N passed, N failed`; exits nonzero if anything failed. */
@@ -24,6 +25,7 @@
 #include "coverage_test.h"
 #include "pattern_test.h"
 #include "rules_kinds_test.h"
+#include "pool_test.h"
 
 /* Make a UBSan report fatal (the Makefile builds without
  * -fno-sanitize-recover, so it would otherwise only print). */
@@ -47,6 +49,7 @@ int main(void)
     test_coverage();
     test_pattern();
     test_rules_kinds();
+    test_pool();
     printf("%d passed, %d failed\n", checks_passed, checks_failed);
     return checks_failed ? 1 : 0;
 }
