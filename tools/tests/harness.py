@@ -6,6 +6,7 @@ unit tests, TCG boots) and 'nested' (the Hyper-V guest)."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,11 +43,16 @@ def case(name, lane='host', needs_nested=False, slow=False):
     return reg
 
 
+# the runner's own errors (tools/hvconform/runner.py note(): 'run-qemu: ', a
+# matrix cell's '[label] ', then 'error: '): the run ended before a verdict
+RUNNER_ERROR = re.compile(r'^run-qemu: (\[[^]]*\] )?error: ')
+
+
 def unexpected(text, n=3):
-    """A run's first n lines the checker counts as failed, each on an
-    indented line of its own: a failing case says what failed (its
-    transcript's tail shows only the case's last command)."""
-    lines = [l[:300] for l in text.split('\n') if l.startswith(FAILING)][:n]
+    """A run's first n lines the checker counts as failed, or the runner's
+    errors, each on an indented line of its own: a failing case says what
+    failed (its transcript's tail shows only the case's last command)."""
+    lines = [l[:300] for l in text.split('\n') if l.startswith(FAILING) or RUNNER_ERROR.match(l)][:n]
     return ''.join('\n    ' + l for l in lines)
 
 
