@@ -170,6 +170,19 @@ class BooterTest(unittest.TestCase):
         self.assertIsNone(unbounded.deadline(), 'a matrix cell\'s --timeout is per boot')
 
 
+class BootResultTest(unittest.TestCase):
+    def test_describe_says_how_it_ended(self):
+        self.assertEqual([r.describe(60) for r in (
+            BootResult(How.EXITED, 33), BootResult(How.FAILED, 1), BootResult(How.SIGNAL, -9),
+            BootResult(How.CRASHED, 127), BootResult.infra('L1 hung'))],
+            ['ended with status 33', 'ended with status 1', 'killed by signal 9', 'died: QEMU crashed or aborted',
+             'not the hypervisor under test: L1 hung'])
+        self.assertEqual(BootResult(How.TIMEOUT).describe(5, bounded=True),
+                         "timed out after 5 s (--timeout: the whole run's limit)")
+        self.assertTrue(BootResult.infra('x').is_infra)
+        self.assertFalse(BootResult(How.CRASHED, 127).is_infra)
+
+
 class HistoryKeyTest(unittest.TestCase):
     def test_the_key_names_every_coordinate(self):
         self.assertEqual(cell('nested', boot='iso', firmware='uefi', smp=2).history_key('prof.txt'),
