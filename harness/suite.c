@@ -172,9 +172,10 @@ void suite_quiesce(void)
 /* Before each test. QEMU finishes what the quiesce set going in its main
  * loop: the test device's completion of each flush marker (until then a
  * post to that connection is refused, and a destroyed one loses its route
- * late) and the acknowledgements KVM signals for every EOM (one that came
- * late, by our reading of QEMU, took a test's queued message as
- * acknowledged and QEMU retried it early). With a host helper,
+ * late) and the acknowledgements KVM signals for every EOM
+ * (hw/hyperv/hyperv.c sint_ack_handler schedules sint_msg_bh: one that ran
+ * during the next test would take that test's queued message as
+ * acknowledged and retry it early). With a host helper,
  * console_sync_host() shows that done (the result line and "# running"
  * are the two console writes since the quiesce's mark) or waits; a run
  * where it had to wait between tests says so once. Before the first test

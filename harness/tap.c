@@ -9,8 +9,7 @@ static void flatten(char *s)
 }
 
 /* A result line and its YAML block leave in one write: on a virtio console
- * every write is a VM exit (0.5-1.5 ms in the nested runner's guest), and a
- * result took four. The block is printed after its test ran, so nothing
+ * every write is a VM exit, the costliest step of printing. The block is printed after its test ran, so nothing
  * waits in it while a test could kill the VM. A piece that would overflow
  * sends what is held first: every write still ends a line. */
 struct block {

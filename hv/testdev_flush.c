@@ -15,7 +15,7 @@
  * bytes of it, having copied in only PayloadSize bytes: a full-size marker
  * of zeros leaves that buffer as a new connection's (zeroed; 239 is the
  * most it takes, hw/hyperv/hyperv_testdev.c msg_handler asserts below 240),
- * so a connection the pool keeps (hv/helper_testdev.c) can't hand a later
+ * so a connection the pool keeps (hv/testdev_pool.c) can't hand a later
  * test bytes from an earlier one's messages beyond their PayloadSize. */
 #define MARKER_SIZE 239u
 
@@ -39,8 +39,11 @@ static int is_marker(int sint)
 
 /* Empty the slot; anything but a marker is a message no test took (a
  * stray). 1 when its message said MessagePending: EOM (in
- * synic_clear_slot) asks for the held one, which is waited for (the device
- * retries it from a bottom half, and must find its staging area free). */
+ * synic_clear_slot) asks for the held one, which is waited for (KVM's
+ * acknowledgement reaches hw/hyperv/hyperv.c sint_ack_handler, whose
+ * sint_msg_bh completes the held one with -EAGAIN; the device's msg_cb then
+ * retries it from a bottom half, msg_retry, which asserts that the staging
+ * area is free). */
 static int take(int sint)
 {
     if (hv_simp_page.slot[sint].header.message_type == HV_MESSAGE_TYPE_NONE) return 0;

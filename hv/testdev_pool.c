@@ -11,10 +11,11 @@ static uint32_t next_id = POOL_FIRST_ID;
 static void drop(const struct conn *c);
 
 /* VP 0's SINTs whose route was removed with none added since. QEMU removes
- * a route from its table only, and hands KVM the table when it adds one
- * (accel/kvm kvm_irqchip_release_virq: no commit; seen: a connection kept
- * beside a destroyed one to its SINT lost its EOI redelivery, because KVM
- * still acknowledged the dead route). */
+ * a route from its table only and hands KVM the table when it adds one
+ * (accel/kvm: kvm_irqchip_release_virq does not commit, the next
+ * kvm_irqchip_add_hv_sint_route does): until then KVM acknowledges the
+ * dead route, and a connection kept beside it to that SINT would lose its
+ * EOI redelivery. */
 static uint16_t stale;
 
 /* The idle one in the pool (pool_reset) for this VP and SINT, or -1. */
@@ -137,9 +138,9 @@ void pool_quiesce(void)
 
 /* The pool: a VP 0 message connection whose marker came back with nothing
  * behind it is kept, idle, for the next test that asks for the same SINT,
- * instead of being destroyed and made again. Each destroy and create
- * rewrites KVM's interrupt routes (~12 ms + ~10 ms in a nested L2: a third
- * of the time between tests). Kept is as clean as new: its marker round
+ * instead of being destroyed and made again: each destroy and create
+ * rewrites KVM's interrupt routes (kvm_irqchip_commit_routes, the most
+ * costly step between tests). Kept is as clean as new: its marker round
  * trip shows the device holds nothing of it, and the marker's completion
  * has run (below) before any test posts to it, as before a destroy. A
  * test sees only the connections it asked for: ids stay unique (the

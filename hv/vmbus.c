@@ -114,9 +114,8 @@ int vmbus_unload(uint64_t timeout_us, uint16_t *status)
 }
 
 /* Only an open contact is unloaded: QEMU's vmbus-bridge (10.x) segfaults on
- * an UNLOAD that follows a completed one (seen in the nested runner), and a
- * host that saw only REQUESTOFFERS before INITIATE_CONTACT has nothing to
- * unload. */
+ * an UNLOAD that follows a completed one, and a host that saw only
+ * REQUESTOFFERS before INITIATE_CONTACT has nothing to unload. */
 void vmbus_hygiene(int end_of_run)
 {
     if (!contact_open) return;

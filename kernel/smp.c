@@ -92,7 +92,7 @@ int smp_start(uint64_t wait_us, int expect)
     size_t len = (size_t)(ap_trampoline_end - ap_trampoline_start);
     uint32_t page = startup_page;
     if (!page || len > 4096) return ncpus;
-    if (expect == 1) {      /* nothing to start: the INIT-SIPI-SIPI and its waits cost ~30 ms a boot */
+    if (expect == 1) {      /* nothing to start: no INIT-SIPI-SIPI, none of its waits */
         smp_set_startup_page(0, "the MADT lists no other CPU");
         return ncpus;
     }

@@ -1,8 +1,8 @@
 /* TSC calibration against the legacy 8254 PIT, for machines without a
  * hypervisor time source. Channel 2 runs as a rate generator with its gate
  * on (port 0x61 bit 0, speaker off); the counter is read through the latch
- * command, so nothing waits on port 0x61's output bit (which has been seen
- * to never rise on Hyper-V Gen1, toaruos issue 296). A missing PIT (QEMU
+ * command, so nothing waits on port 0x61's output bit (which never rises on
+ * Hyper-V Gen1: toaruos issue 296). A missing PIT (QEMU
  * q35 pit=off, Hyper-V Gen2) reads a counter that never moves: that is
  * TSC_FAILED, not a guess. Every loop is bounded by a count of reads. */
 #include "time.h"
@@ -10,11 +10,10 @@
 #include "fmt.h"
 
 #define PIT_HZ 1193182u
-/* 10 ms per measurement: a read's own time (three port I/Os, ~50 us in a
- * nested VM) bounds the error at each end, so about 1% at worst; spread
- * measured in a nested L2: 0.1% at 25 ms, 0.3% at 10 ms, where the suite's
- * shortest wait is 100 us and its windows are 5-200 ms. Each boot pays it
- * at least twice (pit_measure). */
+/* 10 ms per measurement: a read's own time (three port I/Os) bounds the
+ * error at each end, well under the precision the suite needs (its
+ * shortest wait is 100 us, its windows 5-200 ms); each boot pays it at
+ * least twice (pit_measure). docs/DESIGN.md has the measured spread. */
 #define CAL_TICKS (PIT_HZ / 100)
 #define STILL_READS 100000u            /* a live PIT moves every 838 ns */
 #define MAX_READS 50000000u
@@ -78,12 +77,10 @@ out:
 }
 
 /* A vCPU descheduled for over a PIT period (55 ms) during a measurement
- * misses a wrap of the counter and measures too high (seen: 4-15 GHz for a
- * 2.1 GHz TSC on a loaded host); in a nested L2 one came out too low (31 MHz
- * for a TSC the other boots measured at 2.09 GHz; cause unknown, perhaps a
- * jump of the L1 clock KVM's PIT counts from). So the measurements go on
- * until two agree (time_hz_agreed), at most PIT_TRIES; when none do, the
- * median is used and the log says so. */
+ * misses a wrap of the counter and measures too high, and a nested L2's PIT
+ * counts from L1's clock, which can jump (too low). So one measurement is
+ * never trusted alone: they go on until two agree (time_hz_agreed), at most
+ * PIT_TRIES; when none do, the median is used and the log says so. */
 #define PIT_TRIES 5
 _Static_assert(PIT_TRIES == 5 && PIT_TRIES <= TIME_MAX_READINGS, "the note prints five readings");
 

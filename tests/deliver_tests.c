@@ -137,8 +137,8 @@ TEST_ROW(deliver, polling)
 /* Post numbered message `seq` to conn (a transient INSUFFICIENT_BUFFERS is
  * retried for 200 ms: the port's buffer count is post.insufficient_buffers'
  * rule, not these tests'; QEMU's test device refuses until its main loop
- * has completed the previous message, seen later than 50 ms on a loaded
- * host); wait until it is in TEST_SINT's slot. */
+ * has completed the previous message, hw/hyperv/hyperv.c sint_msg_bh, which
+ * a loaded host delays); wait until it is in TEST_SINT's slot. */
 static int post_seq(struct test_ctx *t, uint32_t conn, uint8_t seq, int wait)
 {
     struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 4);
