@@ -22,7 +22,11 @@ const char *console_use_virtio(char *where, size_t wherelen);
  * (aio_bh_poll) scheduled by then. COM1's bytes are taken on the vCPU's own
  * exit and show nothing of the main loop: then, and with fewer than two
  * writes, it waits CONSOLE_SYNC_WAIT_US instead. Every mode takes the same
- * path; which one it took is returned. */
+ * path; which one it took is returned. (Under TCG QEMU serves the queue in
+ * the vCPU thread, so two writes prove nothing there; but the work this
+ * waits for exists only under KVM: QEMU's Hyper-V message path and its
+ * test device need KVM's SynIC: hyperv_sint_route_new's
+ * kvm_irqchip_add_hv_sint_route.) */
 enum console_sync { CONSOLE_SYNC_PROVEN, CONSOLE_SYNC_TIMED };
 #define CONSOLE_SYNC_WAIT_US 10000
 void console_sync_mark(void);
