@@ -16,7 +16,6 @@ only restores onto the same devices."""
 import json
 import os
 import re
-import selectors
 import shutil
 import signal
 import socket
@@ -115,7 +114,6 @@ class L1:
         self.work = tempfile.mkdtemp(prefix='hvc-l1.', dir='/tmp')
         self.proc = None
         self.conns = {}
-        self.ctl_buf = b''
         self.ready = None        # the "ready ..." line's text: versions
         self.cmdline = None
         self.payload = os.path.join(self.work, 'payload.img')
@@ -153,8 +151,10 @@ class L1:
             s.close()
         for c in self.conns.values():
             c.setblocking(False)
+        self.jobs = l1jobs.JobChannel(self.conns['ctl'], [self.conns[s] for s in OUT_SOCKS], self.payload,
+                                      alive=lambda: self.proc.poll() is None)
         if restore is None:
-            self.ready = self.wait_line('ready', deadline, what='L1 to boot')
+            self.ready = self.wait_ready(deadline)
         else:
             try:
                 if ram:
@@ -166,8 +166,6 @@ class L1:
                 # QEMU refused the saved files and ended: its own message says why
                 # ("backing store size ... does not match", "load of migration failed")
                 raise self.failed('restoring L1 from %s' % restore, e)
-        self.jobs = l1jobs.JobChannel(self.conns['ctl'], [self.conns[s] for s in OUT_SOCKS], self.payload,
-                                      alive=lambda: self.proc.poll() is None)
 
     def failed(self, what, e, wait=2):
         """An L1Error for what that failed with e, naming host QEMU's status and
@@ -235,41 +233,26 @@ class L1:
         except OSError:
             return ''
 
-    def _ctl_lines(self):
-        while b'\n' in self.ctl_buf:
-            line, self.ctl_buf = self.ctl_buf.split(b'\n', 1)
-            yield line.decode('utf-8', 'replace').rstrip('\r')
-
-    def wait_line(self, word, deadline, what):
-        """Read control lines until L1 says word (an L1 word of jobproto);
-        its text. setup-failed ends the wait with L1's reason."""
-        sel = selectors.DefaultSelector()
-        sel.register(self.conns['ctl'], selectors.EVENT_READ)
-        try:
-            while True:
-                for text in self._ctl_lines():
-                    try:
-                        line = jobproto.parse_l1_line(text)
-                    except jobproto.ProtocolError as e:
-                        raise L1Error('L1 broke the job protocol: %s' % e)
-                    if line.word == 'setup-failed':
-                        raise L1Error('L1 setup failed: ' + line.rest)
-                    if line.word == word:
-                        return line.rest
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise L1Error('timed out waiting for %s; L1 console tail:\n%s'
-                                  % (what, self.l1_log()[-1500:]))
-                if self.proc.poll() is not None:
-                    raise L1Error('host QEMU ended (status %d) while waiting for %s: %s'
-                                  % (self.proc.returncode, what, self.host_err()))
-                for key, _ in sel.select(min(left, 0.5)):
-                    data = key.fileobj.recv(65536)
-                    if not data:
-                        raise L1Error('L1 closed its control channel while waiting for %s' % what)
-                    self.ctl_buf += data
-        finally:
-            sel.close()
+    def wait_ready(self, deadline):
+        """The text of L1's "ready" line (a cold boot); L1Error when L1 says
+        setup-failed, closes its control port, or host QEMU ends, or at the
+        deadline."""
+        what = 'L1 to boot'
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise L1Error('timed out waiting for %s; L1 console tail:\n%s' % (what, self.l1_log()[-1500:]))
+            if self.proc.poll() is not None:
+                raise L1Error('host QEMU ended (status %d) while waiting for %s: %s'
+                              % (self.proc.returncode, what, self.host_err()))
+            try:
+                line = self.jobs.l1_line(min(left, 0.5))
+            except ConnectionError:
+                raise L1Error('L1 closed its control channel while waiting for %s' % what)
+            if line is not None and line.word == 'setup-failed':
+                raise L1Error('L1 setup failed: ' + line.rest)
+            if line is not None and line.word == 'ready':
+                return line.rest
 
     def qmp(self, timeout=30):
         """Open the QMP session (once)."""

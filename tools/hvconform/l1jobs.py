@@ -31,13 +31,15 @@ class JobError(Exception):
 
 class Control(threading.Thread):
     """Reads L1's control lines; a job's line (a jobproto.Line) goes to its
-    SEQ's box. At EOF (L1 gone) every box gets None. Lines of no job (L1's
-    own, or lines the grammar refuses) go to no box: a job that gets no
-    answer is found hung by its silence."""
+    SEQ's box, L1's own lines (ready, setup-failed) to the box own. At EOF
+    (L1 gone) every box gets None. Lines the grammar refuses go to no box:
+    a job that gets no answer is found hung by its silence."""
 
     def __init__(self, sock):
         super().__init__(daemon=True)
         self.sock, self.boxes, self.lock = sock, {}, threading.Lock()
+        self.own = queue.Queue()
+        self.boxes[None] = self.own
         self.stop, self.eof = False, False
 
     def box(self, seq):
@@ -133,6 +135,18 @@ class JobChannel:
     def send(self, data):
         with self.lock:
             self.ctl.sendall(data)
+
+    def l1_line(self, timeout):
+        """L1's next own line (ready, setup-failed) as a Line; None if none
+        came within timeout. ConnectionError once the control port closed."""
+        try:
+            line = self.control.own.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if line is None:
+            self.control.own.put(None)      # and for every later call
+            raise ConnectionError('L1 closed its control port')
+        return line
 
     def ping(self, timeout):
         """"ping SEQ" answered by "pong SEQ" within timeout: True; False if

@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from hvconform import jobproto, l1jobs  # noqa: E402
+from hvconform import jobproto, l1, l1jobs  # noqa: E402
 from hvconform.jobproto import Line  # noqa: E402
 
 
@@ -46,6 +46,55 @@ class ControlTest(unittest.TestCase):
         self.assertIsNone(two.get(timeout=5))
         self.ctl.join(5)
         self.assertIsNone(self.ctl.box(3).get(timeout=1), 'a job started after the end waits forever')
+
+
+class OwnLinesTest(unittest.TestCase):
+    def test_ready_and_setup_failed_reach_the_owner_then_the_end(self):
+        l1, host = socket.socketpair()
+        host.setblocking(False)
+        self.addCleanup(host.close)
+        chan = l1jobs.JobChannel(host, [], '/nonexistent', alive=lambda: True)
+        self.addCleanup(chan.close)
+        box = chan.control.box(1)
+        self.assertIsNone(chan.l1_line(0.05), 'a line before L1 said one')
+        l1.sendall(b'alive 1\nready l1_kernel=6.1 qemu=QEMU emulator version 7.2\nsetup-failed no kvm\n')
+        self.assertEqual(chan.l1_line(5), Line('ready', None, 'l1_kernel=6.1 qemu=QEMU emulator version 7.2'))
+        self.assertEqual(chan.l1_line(5), Line('setup-failed', None, 'no kvm'))
+        self.assertEqual(box.get(timeout=5), Line('alive', 1))
+        l1.close()
+        for _ in range(2):      # the end stays
+            with self.assertRaises(ConnectionError):
+                chan.l1_line(5)
+
+
+class WaitReadyTest(unittest.TestCase):
+    """A cold L1's "ready" (l1.L1.wait_ready) comes through its JobChannel."""
+
+    def vm(self, *lines, close=False):
+        l1side, host = socket.socketpair()
+        host.setblocking(False)
+        self.addCleanup(host.close)
+        vm = l1.L1.__new__(l1.L1)
+        vm.work = tempfile.mkdtemp(prefix='hvc-test.')
+        self.addCleanup(os.rmdir, vm.work)
+        vm.proc = type('Proc', (), {'poll': lambda self: None})()
+        vm.jobs = l1jobs.JobChannel(host, [], '/nonexistent', alive=lambda: True)
+        self.addCleanup(vm.jobs.close)
+        l1side.sendall(b''.join(l.encode() + b'\n' for l in lines))
+        if close:
+            l1side.close()
+        else:
+            self.addCleanup(l1side.close)
+        return vm
+
+    def test_ready_setup_failed_and_the_end(self):
+        self.assertEqual(self.vm('alive 3', 'ready l1_kernel=6.1').wait_ready(time.monotonic() + 5), 'l1_kernel=6.1')
+        with self.assertRaisesRegex(l1.L1Error, 'L1 setup failed: no kvm'):
+            self.vm('setup-failed no kvm', 'ready x').wait_ready(time.monotonic() + 5)
+        with self.assertRaisesRegex(l1.L1Error, 'closed its control channel'):
+            self.vm(close=True).wait_ready(time.monotonic() + 5)
+        with self.assertRaisesRegex(l1.L1Error, 'timed out waiting for L1 to boot'):
+            self.vm().wait_ready(time.monotonic() + 0.3)
 
 
 class WriteJobTest(unittest.TestCase):
