@@ -111,7 +111,7 @@ def format_l1_line(word, seq=None, rest=''):
 
 def parse_l1_line(text):
     """An L1 -> host control line as a Line; ProtocolError for anything else."""
-    if '\n' in text or '\r' in text:
+    if '\n' in text:
         raise ProtocolError('%r: a control line holds no line break' % text)
     word, _, rest = text.partition(' ')
     if word in L1_WORDS:
@@ -125,7 +125,7 @@ def parse_l1_line(text):
     line = Line(word, _number(seq_text, 'job number', text), rest)
     if word in ('alive', 'pong') and rest:
         raise ProtocolError('%r: %s takes only the job number' % (text, word))
-    if word in ('l2cmd', 'stderr') and not rest:
+    if word == 'l2cmd' and not rest:       # (a stderr line may be empty)
         raise ProtocolError('%r: %s needs its text' % (text, word))
     if word == 'done':
         line.status()

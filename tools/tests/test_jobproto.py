@@ -20,7 +20,7 @@ class ControlLines(unittest.TestCase):
         for word, seq, rest in (('ready', None, 'l1_kernel=6.1.0 l2_start=zygote qemu=QEMU emulator version 7.2'),
                                 ('setup-failed', None, 'insmod kvm.ko: no'),
                                 ('l2cmd', 3, "qemu-system-x86_64 -append 'a b'"), ('alive', 3, ''),
-                                ('stderr', 12, 'qemu: warning: x'), ('done', 3, '0'),
+                                ('stderr', 12, 'qemu: warning: x'), ('stderr', 12, ''), ('done', 3, '0'),
                                 ('done', 4, '126 bad job header'), ('pong', 9, '')):
             text = jp.format_l1_line(word, seq, rest)
             self.assertEqual(jp.parse_l1_line(text), Line(word, seq, rest), text)
@@ -29,7 +29,7 @@ class ControlLines(unittest.TestCase):
     def test_bad_l1_lines_are_refused_by_name(self):
         for text, says in (('hello 1', "unknown control word 'hello'"), ('done x 0', "job number 'x'"),
                            ('done 1 ok', "status 'ok'"), ('done 1', "status ''"), ('alive 1 2', 'only the job number'),
-                           ('stderr 2', 'needs its text'), ('ready', 'needs its text'),
+                           ('l2cmd 2', 'needs its text'), ('ready', 'needs its text'),
                            ('alive 1\nalive 2', 'line break'), ('', "unknown control word ''")):
             with self.assertRaises(ProtocolError) as e:
                 jp.parse_l1_line(text)
