@@ -17,7 +17,6 @@ from . import cachekey, hostqemu, l0
 from . import l1 as l1mod
 from .configs import ROOT
 
-NESTED_DIR = os.path.join(ROOT, 'tools', 'nested')
 BUILD_TIMEOUT = 1800        # a first build downloads a kernel (debian13: ~60 packages)
 
 
@@ -49,7 +48,7 @@ def build_cache(stack, note):
     d = cache_dir(stack)
     if os.environ.get('HVCONFORM_L1_CACHE') or _checked.get(stack) == d:
         return d
-    key_file = os.path.join(d, 'quick.key')
+    key_file = os.path.join(d, 'probe.key')
     try:
         if open(key_file).read() == cachekey.probe_key(stack, d):
             _checked[stack] = d
@@ -58,7 +57,7 @@ def build_cache(stack, note):
         pass
     if not os.path.exists(os.path.join(d, 'stamp')):
         note('building the %s L1 cache in %s (first time: ~20 s plus a download)' % (stack, d))
-    cmd = ['sh', os.path.join(NESTED_DIR, 'build-cache.sh'), '--stack', stack, d]
+    cmd = ['sh', os.path.join(cachekey.NESTED_DIR, 'build-cache.sh'), '--stack', stack, d]
     # the failing command and its last lines: the reason, never an empty one
     what = 'the %s L1 cache could not be built: `%s`' % (stack, ' '.join(shlex.quote(c) for c in cmd))
     try:

@@ -132,7 +132,7 @@ class Probe(unittest.TestCase):
             k = cachekey.probe_key('debian12', d)
             with open(os.path.join(d, 'l1-smp2-0123.state'), 'w') as f:
                 f.write('x')
-            with open(os.path.join(d, 'quick.key'), 'w') as f:
+            with open(os.path.join(d, 'probe.key'), 'w') as f:
                 f.write('x')
             self.assertEqual(cachekey.probe_key('debian12', d), k)
             with open(os.path.join(d, 'stamp'), 'w') as f:
