@@ -247,8 +247,13 @@ class L1:
                               % (self.proc.returncode, what, self.host_err()))
             try:
                 line = self.jobs.l1_line(min(left, 0.5))
-            except ConnectionError:
-                raise L1Error('L1 closed its control channel while waiting for %s' % what)
+            except ConnectionError:     # L1 died (a panic ends it: panic=-1 with -no-reboot)
+                end = time.monotonic() + 1      # host QEMU ends a moment after
+                while self.proc.poll() is None and time.monotonic() < end:
+                    time.sleep(0.05)
+                host = 'still running' if self.proc.poll() is None else 'status %d' % self.proc.returncode
+                raise L1Error('L1 closed its control channel while waiting for %s (host QEMU %s: %s); L1 console '
+                              'tail:\n%s' % (what, host, self.host_err()[-300:] or 'no message', self.l1_log()[-1500:]))
             if line is not None and line.word == 'setup-failed':
                 raise L1Error('L1 setup failed: ' + line.rest)
             if line is not None and line.word == 'ready':

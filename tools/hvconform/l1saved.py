@@ -161,16 +161,20 @@ def saved(cache, stack, smp, keys, note):
         note('saving a booted %s L1 (%d vCPUs) for later runs: one cold boot, ~10-20 s'
                   % (stack, smp))
         t = time.monotonic()
-        vm = l1mod.L1(cache, smp)
-        try:
-            if os.path.exists(ram_file(state + '.tmp')):    # an earlier save's, cut short
-                os.remove(ram_file(state + '.tmp'))
-            vm.start(timeout=240, ram=ram_file(state + '.tmp'), share=True)
-            vm.save(state + '.tmp')
-        except l1mod.L1Error as e:
-            raise NestedError('cannot boot and save the %s L1: %s' % (stack, e))
-        finally:
-            vm.close()
+        for attempt in (1, 2):      # an L1 that dies booting costs a second boot, not the run
+            vm = l1mod.L1(cache, smp)
+            try:
+                if os.path.exists(ram_file(state + '.tmp')):    # an earlier save's, cut short
+                    os.remove(ram_file(state + '.tmp'))
+                vm.start(timeout=240, ram=ram_file(state + '.tmp'), share=True)
+                vm.save(state + '.tmp')
+                break
+            except l1mod.L1Error as e:
+                if attempt == 2:
+                    raise NestedError('cannot boot and save the %s L1 (in two cold boots): %s' % (stack, e))
+                note('the cold boot of the %s L1 failed; booting it once more:%s' % (stack, tail(str(e), 6)))
+            finally:
+                vm.close()
         os.replace(ram_file(state + '.tmp'), ram_file(state))
         os.replace(state + '.tmp', state)
         meta = {'key': key, 'ready': vm.ready, 'sizes': [os.path.getsize(state), os.path.getsize(ram_file(state))]}

@@ -56,6 +56,55 @@ if __name__ == '__main__':
     unittest.main()
 
 
+class ColdBootRetryTest(unittest.TestCase):
+    """An L1 that dies during the cold boot that saves it (seen once in a
+    24-cell matrix at load 12: "L1 closed its control channel") is booted
+    once more; the run fails only when the second boot fails too. L1 is a
+    stub; the error names host QEMU's status and L1's console tail."""
+
+    def save(self, failures):
+        from hvconform import l1
+        d = tempfile.mkdtemp()
+        self.addCleanup(subprocess.run, ['rm', '-rf', d])
+        starts, notes = [], []
+
+        class FakeL1:
+            ready = 'ready l1_kernel=6.1'
+
+            def __init__(self, cache, smp):
+                pass
+
+            def start(self, timeout, ram, share):
+                starts.append(ram)
+                if len(starts) <= failures:
+                    raise l1.L1Error('L1 closed its control channel while waiting for L1 to boot; '
+                                     'L1 console tail:\nKernel panic - not syncing: softlockup: hung tasks')
+                open(ram, 'w').close()
+
+            def save(self, path):
+                open(path, 'w').close()
+
+            def close(self):
+                pass
+        with mock.patch.object(l1saved, 'state_key', lambda cache, smp: 'k' * 64), \
+                mock.patch.object(l1saved.l1mod, 'L1', FakeL1):
+            try:
+                return l1saved.saved(d, 'debian12', 2, {}, notes.append), starts, notes
+            except l1saved.NestedError as e:
+                return e, starts, notes
+
+    def test_booted_once_more(self):
+        (state, meta), starts, notes = self.save(1)
+        self.assertEqual(len(starts), 2)
+        self.assertTrue(os.path.exists(state) and meta['ready'] == 'ready l1_kernel=6.1', (state, meta))
+        self.assertTrue(any('booting it once more' in n and 'Kernel panic' in n for n in notes), notes)
+        err, starts, notes = self.save(2)
+        self.assertIsInstance(err, l1saved.NestedError)
+        self.assertEqual(len(starts), 2, 'booted more than twice')
+        self.assertIn('in two cold boots', str(err))
+        self.assertIn('Kernel panic', str(err))
+
+
 class DamagedSavedL1Test(unittest.TestCase):
     """A saved L1 that QEMU refuses or that restores into a hang is saved
     again once, with QEMU's own message in the notes; a second failure ends
