@@ -62,10 +62,11 @@ def _run(o, table, cell, tmp, l1, log, junit, json_out, label):
         # the boots started ahead need the run's seed before the first boot prints it
         base = base.plus_missing('seed', int.from_bytes(os.urandom(4), 'little') % 4000000000 + 1)
     booter.begin()
-    replay = [n for n, e in prof.entries.items() if e.intermittent_death] if prof else []
+    entries = prof.entries.items() if prof else ()
     c = chain.Chain(booter, base, log, note, lambda r: r.describe(booter.timeout, booter.bounded),
                     booter.workers, echo=label is None, enter=lambda: set_label(label),
-                    deadline=booter.deadline, replay=replay)
+                    deadline=booter.deadline, replay=[n for n, e in entries if e.intermittent_death],
+                    confirm=[n for n, e in entries if e.rare_pass])
     try:
         pieces = c.run(o['kargs'].after, ahead)
     except chain.ChainError as e:

@@ -9,12 +9,10 @@ arguments, same seed (chosen before the first boot). Only pieces that link
 up are the run: one the chain does not reach (the VM did not die where the
 profile said) is named in a note and deleted.
 
-Replays: where the VM died in a test whose profile listing pins a death
-beside other outcomes (an intermittent death), the boot that died runs once
-more with the same arguments and seed; the verdict excuses the death only
-when the replay does not die there again (outcome.judge). The replay's
-result is a `replay:` line in the dead piece's host record (LOG.N.host,
-beside QEMU's stderr), its serial output LOG.replayN."""
+Replays (replays.py): where the profile pins a death beside other
+outcomes, the boot that died, or the boot that passed a test whose death
+is its usual outcome, runs again with the same arguments and seed; the
+verdict reads the result from the piece's host record."""
 
 
 import concurrent.futures
@@ -24,7 +22,7 @@ import sys
 import threading
 import time
 
-from . import tapstate
+from . import replays, tapstate
 from .bootresult import How
 
 MAX_RESTARTS = 20
@@ -146,10 +144,11 @@ class Chain:
     labels). base: the KernelArgs of every boot, less after=."""
 
     def __init__(self, boot, base, log, note, describe, workers=1, echo=True, enter=None, deadline=None,
-                 replay=()):
+                 replay=(), confirm=()):
         self.boot, self.base, self.log, self.note = boot, base, log, note
         self.deadline = deadline    # () -> time.monotonic() the run must end by (--timeout), or None
         self.replay_in = set(replay)    # tests whose deaths are replayed (intermittent)
+        self.confirm_in = set(confirm)  # tests whose passes are replayed (their death is usual)
         self.describe, self.echo = describe, echo
         self.enter = enter or (lambda: None)
         self.pieces = {}            # after (None: from the start) -> its latest Piece
@@ -252,6 +251,15 @@ class Chain:
         p.result, p.secs = r, time.monotonic() - (p.out.first or tb)
         p.state = read_state(p.path)
 
+    def spare(self, p, path):
+        """A piece booting p's arguments again, not part of the run (a replay)."""
+        return Piece(p.n, p.after, path)
+
+    def record(self, p, line):
+        """A line of p's host record, noted."""
+        add_host(p.path, [line])
+        self.note(line)
+
     def used_up(self):
         end = self.deadline() if self.deadline else None
         return end is not None and time.monotonic() >= end
@@ -269,27 +277,6 @@ class Chain:
         if p.error is not None:
             raise p.error
         return p
-
-    def replay(self, p):
-        """Boot p's arguments (and seed) once more; its verdict on p's death
-        goes into p's host record: reproduced (died in the same test again)
-        or not reproduced."""
-        s, args = p.state, p.args
-        if s.seed is not None:
-            args = args.plus_missing('seed', s.seed)
-        q = Piece(p.n, p.after, '%s.replay%d' % (self.log, p.n))
-        self.note('boot %d died in %s, whose death the profile pins beside other outcomes '
-                  '(intermittent): replaying it with the same arguments' % (p.n, s.running))
-        self._boot(q, args)
-        r = q.state
-        again = r.has_tap and not r.complete and not r.bail and r.running == s.running
-        what = ('died in %s again' % s.running if again else
-                'ran to its end' if r.complete else 'bailed out' if r.bail else
-                'died in %s instead' % r.running if r.running else 'ended outside a test')
-        line = 'replay: %s: the replay (same arguments: %s) %s; log %s' % (
-            'reproduced' if again else 'not reproduced', args.line(), what, q.path)
-        add_host(p.path, [line])
-        self.note(line)
 
     def run(self, first_after, ahead):
         """The chain from first_after (None: the start); ahead: tests whose
@@ -327,6 +314,9 @@ class Chain:
                 s = p.state
                 if len(order) == 1:
                     self.pin_seed(s.seed)
+                for name in sorted(self.confirm_in & s.passed):
+                    if not self.used_up():
+                        replays.confirm_pass(self, p, name)
                 if s.complete or s.bail:
                     break
                 why = self.describe(p.result)
@@ -341,7 +331,7 @@ class Chain:
                               % (why, s.running))
                     break
                 if s.running in self.replay_in:
-                    self.replay(p)
+                    replays.replay_death(self, p)
                 if len(order) > MAX_RESTARTS:
                     self.note('the VM %s during %s; %d restarts used up: not resuming'
                               % (why, s.running, MAX_RESTARTS))

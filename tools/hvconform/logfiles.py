@@ -38,7 +38,7 @@ def claim(given, default, note):
         rest = rest[:-len(chain.HOST)] if rest.endswith(chain.HOST) else rest     # a piece's host record
         if name.startswith(os.path.basename(log) + '.') and (rest.isdigit() or
                                                             rest[:1] == 'b' and rest[1:].isdigit() or
-                                                            rest[:6] == 'replay' and rest[6:].isdigit()):
+                                                            rest[:6] == 'replay' and rest[6:].replace('.', '', 1).isdigit()):
             os.remove(os.path.join(os.path.dirname(log), name))
     remove(log)
     remove(log + chain.HOST)

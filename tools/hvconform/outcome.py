@@ -9,11 +9,12 @@ result and whether the profile pins it.
                            differ ("profile: got=0x0003; log: got=0x0000"), or how a death was
                            excused, or None
     host_text(r)           the host's record of a death (its `ended:`/`stderr:` lines), or ''
-    replay_of(r)           'reproduced', 'not reproduced' or None: the runner's replay of a death
     reason(r, listing)     the reasons of the lines that pin what the log shows
 """
 
 import re
+
+from .replays import result_of
 
 GOT_RE = re.compile(r'\bgot (?:status )?0x([0-9a-fA-F]{4})\b')
 FAULT_RE = re.compile(r'\bunexpected (#[A-Z]{2})\b')
@@ -38,15 +39,6 @@ def host_text(r):
     return ' '.join(l.split(':', 1)[1].strip() for l in host_lines(r))
 
 
-def replay_of(r):
-    for l in getattr(r, 'host', None) or []:
-        if l.startswith('replay: not reproduced'):
-            return 'not reproduced'
-        if l.startswith('replay: reproduced'):
-            return 'reproduced'
-    return None
-
-
 def status_only(r):
     why = (r.yaml or {}).get('status_only')
     return r.status == 'pass' and isinstance(why, str) and bool(why.strip())
@@ -58,7 +50,16 @@ def judge(r, listing):
     if r.status == 'pass':
         if listing is None:
             return ('status_only' if status_only(r) else 'pass'), None
-        return ('intermittent', None) if listing.may_pass else ('stale', None)
+        if not listing.may_pass:
+            return 'stale', None
+        if not listing.rare_pass:
+            return 'intermittent', None
+        replay = result_of(r)
+        if replay == 'died there':
+            return 'intermittent', None
+        return 'stale', ('profile: %s (a pass is rare): %s' % (
+            listing.text(), 'no replay of the runner\'s (same seed and selection) died there again: the death may be gone'
+            if replay else 'excused only when a replay dies there, and this log has no replay'))
     if r.status == 'fail':
         if listing is None:
             return 'fail', None
@@ -84,11 +85,12 @@ def judge(r, listing):
         return 'died', 'profile: %s; log: %s' % (listing.text(listing.deaths), log)
     if listing.sure_death:
         return 'known', None
-    replay = replay_of(r)
+    replay = result_of(r)
     if replay == 'not reproduced':
-        return 'known', "intermittent death: the runner's replay (same seed and selection) did not reproduce it"
+        return 'known', ("intermittent death: a replay of the runner's (same seed and selection) did not "
+                         "reproduce it")
     if replay == 'reproduced':
-        return 'died', ('profile: %s (intermittent); the runner\'s replay (same seed and selection) '
+        return 'died', ('profile: %s (intermittent); every replay of the runner\'s (same seed and selection) '
                         'died there again: not intermittent' % listing.text())
     return 'died', ('profile: %s (intermittent): excused only when a replay does not reproduce '
                     'it, and this log has no replay' % listing.text())

@@ -11,6 +11,8 @@ A line is `NAME OUTCOME REASON`. OUTCOME pins what the log shows (compared by ve
     got=0x0003,delivery=same_port     the failing test's observed tokens (YAML `observed:`)
     died / died="TEXT"                a VM death; with TEXT, the host's record of it holds TEXT
     pass                              the test may pass (with other lines: the deviation is a race)
+    rare-pass                         beside deaths only: the death is the usual outcome, a pass the
+                                      rare one (excused when a replay dies there: replays.py)
 A test may have several lines: each is an outcome the log may show (alternatives; fuzz.post's
 classes are its tokens RULE:TOKEN, each on its line).
 """
@@ -29,13 +31,14 @@ TOKEN_RE = re.compile(r'^(?:[a-z0-9_]+(?:\.[a-z0-9_]+)+:)?(?:got=0x[0-9a-f]{4}|f
 DIED_RE = re.compile(r'^died(?:="([^"]+)")?(?=\s|$)')
 Entry = collections.namedtuple('Entry', 'reason where')
 # one line of a test: tokens (frozenset; empty for pass and died), death (None, or the
-# host text a death must show, '' for any death), passes (bool)
+# host text a death must show, '' for any death), passes (False, True, or RARE)
 Pin = collections.namedtuple('Pin', 'tokens death passes reason where')
+RARE = 'rare'       # Pin.passes of a rare-pass line
 
 
 def pin_text(pin):
     if pin.passes:
-        return 'pass'
+        return 'rare-pass' if pin.passes == RARE else 'pass'
     if pin.death is not None:
         return 'died="%s"' % pin.death if pin.death else 'died'
     return ','.join(sorted(pin.tokens))
@@ -68,9 +71,15 @@ class Listing:
         return any(p.passes for p in self.pins)
 
     @property
+    def rare_pass(self):
+        """rare-pass pinned (beside deaths only): a pass must be followed by a replay that dies there."""
+        return any(p.passes == RARE for p in self.pins)
+
+    @property
     def sure_death(self):
-        """Only deaths pinned: the VM dies in this test on every run."""
-        return bool(self.deaths) and len(self.deaths) == len(self.pins)
+        """Only deaths pinned (and maybe rare-pass): the VM dies in this test on every run, or
+        nearly (a pass is then checked by replays)."""
+        return bool(self.deaths) and all(p.death is not None or p.passes == RARE for p in self.pins)
 
     @property
     def intermittent_death(self):
@@ -117,11 +126,13 @@ def parse_outcome(text, where):
     rest = rest.strip()
     if word == 'pass':
         return (frozenset(), None, True), rest
+    if word == 'rare-pass':
+        return (frozenset(), None, RARE), rest
     tokens = word.split(',')
     bad = [t for t in tokens if not TOKEN_RE.match(t)]
     if bad:
         raise BadInput("%s: '%s' is not an outcome: want got=0xNNNN, fault=#XX, delivery=NAME, "
-                       'check=N, RULE:TOKEN (comma-joined), died, died="TEXT" or pass, then the '
+                       'check=N, RULE:TOKEN (comma-joined), died, died="TEXT", pass or rare-pass, then the '
                        'reason (profiles/README.md)' % (where, clean(bad[0], 60)))
     return (frozenset(tokens), None, False), rest
 
@@ -155,6 +166,9 @@ def parse(text, path):
                 raise BadInput('%s: %s %s listed twice (first at %s)' % (where, name, pin_text(pin), q.where))
         listing.pins.append(pin)
     for name, listing in p.entries.items():
+        if listing.rare_pass and not listing.sure_death:
+            raise BadInput("%s: %s pins rare-pass beside something other than deaths: rare-pass says "
+                           'the death is the usual outcome (profiles/README.md)' % (listing.where, name))
         if all(q.passes for q in listing.pins):
             raise BadInput("%s: %s pins only 'pass': that excuses nothing (a test that always "
                            'passes needs no entry)' % (listing.where, name))

@@ -1,5 +1,5 @@
 """What the runner needs to know of one boot's serial output (the end marker,
-a bail-out, the test that was running, the seed), from the one TAP parser."""
+a bail-out, the test that was running, the seed, the tests that passed), from the one TAP parser."""
 
 from . import tap
 
@@ -12,6 +12,7 @@ class State:
         self.bail = bool(p.bail)
         self.running = p.running.name if p.running else None
         self.seed = p.seed
+        self.passed = frozenset(r.name for r in p.results if r.status == 'pass')
 
 
 def state(text):

@@ -119,8 +119,9 @@ class Verdict:
             for r in b['known']]
         out += ['INTERMITTENT %s passed this run (%s: %s)'
                 % (r.name, r.profile.where, clean(r.profile.reason, 200)) for r in b['quiet']]
-        out += [STALE + 'profile stale: %s now passes (%s: %s)'
-                % (r.name, r.profile.where, clean(r.profile.reason, 200)) for r in b['stale']]
+        out += [STALE + 'profile stale: %s now passes (%s: %s)%s'
+                % (r.name, r.profile.where, clean(r.profile.reason, 200),
+                   '; ' + clean(r.mismatch, 300) if r.mismatch else '') for r in b['stale']]
         for r in b['died']:
             line = DIED + '%s (%s; %s)' % (r.what, r.where, r.why)
             if outcome.host_text(r):

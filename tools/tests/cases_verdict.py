@@ -26,7 +26,7 @@ def nested_replay(t):
             'no DIED line saying the replay reproduced the death')
     host = r.piece_paths()[0] + '.host'
     text = open(host).read() if os.path.exists(host) else ''
-    t.check('replay: reproduced' in text and 'msg_cb: Assertion' in text,
+    t.check('replay of post.simp_disabled: reproduced' in text and 'msg_cb: Assertion' in text,
             'the host record %s lacks the replay or QEMU\'s assertion: %r' % (host, text[:300]))
     with open(prof, 'w') as f:
         f.write('post.simp_disabled died="msg_cb: Assertion" illustrative: a sure death\n')
