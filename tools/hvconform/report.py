@@ -218,21 +218,22 @@ def build(cells):
 def versions(cols):
     """[(stack, text)] naming each stack's QEMU and L1 kernel versions, sorted;
     a binary under test (--qemu) also by path and hash: two builds of one
-    source print the same --version."""
+    source print the same --version. A cell that recorded none (not run)
+    adds nothing where another cell of its stack did."""
     found = {}
     for c in cols:
         v = c['cell'].get('versions') or {}
-        parts = []
-        for key, name in (('qemu', 'QEMU'), ('l1_kernel', 'L1 kernel')):
-            if v.get(key):
-                parts.append('%s %s' % (name, visible(v[key], 80)))
+        texts, binaries = found.setdefault(stack_of(c['cell']) or '?', (set(), set()))
+        parts = ['%s %s' % (name, visible(v[key], 80))
+                 for key, name in (('qemu', 'QEMU'), ('l1_kernel', 'L1 kernel')) if v.get(key)]
+        if parts:
+            texts.add(', '.join(parts))
         q = c['cell'].get('qemu') or {}
         if q.get('path') or q.get('sha256'):
-            parts.append('binary %s (sha256 %s)' % (visible(q.get('path') or '?', 200),
+            binaries.add('binary %s (sha256 %s)' % (visible(q.get('path') or '?', 200),
                                                    visible(str(q.get('sha256') or '?')[:16])))
-        text = ', '.join(parts) or 'versions not recorded'
-        found.setdefault(stack_of(c['cell']) or '?', set()).add(text)
-    return [(s, '; '.join(sorted(t))) for s, t in sorted(found.items())]
+    return [(s, ', '.join(['; '.join(sorted(t)) or 'versions not recorded'] + sorted(b)))
+            for s, (t, b) in sorted(found.items())]
 
 
 def summary_text(c):

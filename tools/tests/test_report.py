@@ -155,7 +155,9 @@ class TestReport(unittest.TestCase):
         cells = [cell('debian12', 'full', [t('hv.detect', 'pass')]) for _ in 'ab']
         for c, name, h in zip(cells, ('stock', 'fixed'), ('16152bbd54449cec00', '85cbac5708580d7100')):
             c['qemu'] = {'name': name, 'path': '/q/%s/qemu-system-x86_64' % name, 'version': '7.2.22', 'sha256': h}
-        lines = report.markdown(cells).splitlines()
+        not_run = dict(cells[1], versions=None, tests=[], not_run='exit 3: cannot boot and save the L1')
+        lines = report.markdown(cells + [not_run]).splitlines()
+        # once, though a cell of that column recorded no versions (it did not run)
         self.assertIn('- debian12+fixed: QEMU 7.2.15, L1 kernel 6.1.0-37, binary /q/fixed/qemu-system-x86_64 '
                       '(sha256 85cbac5708580d71)', lines)
         self.assertIn('- debian12+stock: QEMU 7.2.15, L1 kernel 6.1.0-37, binary /q/stock/qemu-system-x86_64 '
