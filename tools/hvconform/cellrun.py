@@ -66,7 +66,7 @@ def _run(o, table, cell, tmp, l1, log, junit, json_out, label):
     c = chain.Chain(booter, base, log, note, lambda r: r.describe(booter.timeout, booter.bounded),
                     booter.workers, echo=label is None, enter=lambda: set_label(label),
                     deadline=booter.deadline, replay=[n for n, e in entries if e.intermittent_death],
-                    confirm=[n for n, e in entries if e.rare_pass])
+                    confirm={n: e for n, e in entries if e.rare_pass})
     try:
         pieces = c.run(o['kargs'].after, ahead)
     except chain.ChainError as e:

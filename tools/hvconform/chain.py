@@ -148,7 +148,7 @@ class Chain:
         self.boot, self.base, self.log, self.note = boot, base, log, note
         self.deadline = deadline    # () -> time.monotonic() the run must end by (--timeout), or None
         self.replay_in = set(replay)    # tests whose deaths are replayed (intermittent)
-        self.confirm_in = set(confirm)  # tests whose passes are replayed (their death is usual)
+        self.confirm_in = dict(confirm)     # {test: Listing} whose passes are replayed (rare-pass)
         self.describe, self.echo = describe, echo
         self.enter = enter or (lambda: None)
         self.pieces = {}            # after (None: from the start) -> its latest Piece
@@ -314,9 +314,9 @@ class Chain:
                 s = p.state
                 if len(order) == 1:
                     self.pin_seed(s.seed)
-                for name in sorted(self.confirm_in & s.passed):
+                for name in sorted(set(self.confirm_in) & s.passed):
                     if not self.used_up():
-                        replays.confirm_pass(self, p, name)
+                        replays.confirm_pass(self, p, self.confirm_in[name])
                 if s.complete or s.bail:
                     break
                 why = self.describe(p.result)

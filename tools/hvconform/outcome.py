@@ -10,11 +10,11 @@ result and whether the profile pins it.
                            excused, or None
     host_text(r)           the host's record of a death (its `ended:`/`stderr:` lines), or ''
     reason(r, listing)     the reasons of the lines that pin what the log shows
+    replay_of(r)           the runner's replays' word on r (replays.py: 'not reproduced', 'reproduced',
+                           'confirmed', 'not confirmed'), from its piece's host record, or None
 """
 
 import re
-
-from .replays import result_of
 
 GOT_RE = re.compile(r'\bgot (?:status )?0x([0-9a-fA-F]{4})\b')
 FAULT_RE = re.compile(r'\bunexpected (#[A-Z]{2})\b')
@@ -39,6 +39,17 @@ def host_text(r):
     return ' '.join(l.split(':', 1)[1].strip() for l in host_lines(r))
 
 
+REPLAY_OF = 'replay of %s: '     # a host record's line of the runner's replays of test %s
+
+
+def replay_of(r):
+    head = REPLAY_OF % r.name
+    for l in getattr(r, 'host', None) or []:
+        if l.startswith(head):
+            return l[len(head):].split(':', 1)[0]
+    return None
+
+
 def status_only(r):
     why = (r.yaml or {}).get('status_only')
     return r.status == 'pass' and isinstance(why, str) and bool(why.strip())
@@ -54,12 +65,13 @@ def judge(r, listing):
             return 'stale', None
         if not listing.rare_pass:
             return 'intermittent', None
-        replay = result_of(r)
-        if replay == 'died there':
+        replay = replay_of(r)
+        if replay == 'confirmed':
             return 'intermittent', None
         return 'stale', ('profile: %s (a pass is rare): %s' % (
-            listing.text(), 'no replay of the runner\'s (same seed and selection) died there again: the death may be gone'
-            if replay else 'excused only when a replay dies there, and this log has no replay'))
+            listing.text(), 'no replay of the runner\'s (same seed and selection) showed a pinned outcome: the '
+            'deviation may be gone' if replay else 'excused only when a replay shows a pinned outcome, and this '
+            'log has no replay'))
     if r.status == 'fail':
         if listing is None:
             return 'fail', None
@@ -85,7 +97,7 @@ def judge(r, listing):
         return 'died', 'profile: %s; log: %s' % (listing.text(listing.deaths), log)
     if listing.sure_death:
         return 'known', None
-    replay = result_of(r)
+    replay = replay_of(r)
     if replay == 'not reproduced':
         return 'known', ("intermittent death: a replay of the runner's (same seed and selection) did not "
                          "reproduce it")

@@ -11,8 +11,8 @@ A line is `NAME OUTCOME REASON`. OUTCOME pins what the log shows (compared by ve
     got=0x0003,delivery=same_port     the failing test's observed tokens (YAML `observed:`)
     died / died="TEXT"                a VM death; with TEXT, the host's record of it holds TEXT
     pass                              the test may pass (with other lines: the deviation is a race)
-    rare-pass                         beside deaths only: the death is the usual outcome, a pass the
-                                      rare one (excused when a replay dies there: replays.py)
+    rare-pass                         beside deviations (no `pass`): they are the usual outcome, a pass
+                                      the rare one (excused when a replay shows one: replays.py)
 A test may have several lines: each is an outcome the log may show (alternatives; fuzz.post's
 classes are its tokens RULE:TOKEN, each on its line).
 """
@@ -72,7 +72,7 @@ class Listing:
 
     @property
     def rare_pass(self):
-        """rare-pass pinned (beside deaths only): a pass must be followed by a replay that dies there."""
+        """rare-pass pinned: a pass must be followed by a replay that shows a pinned deviation."""
         return any(p.passes == RARE for p in self.pins)
 
     @property
@@ -166,9 +166,9 @@ def parse(text, path):
                 raise BadInput('%s: %s %s listed twice (first at %s)' % (where, name, pin_text(pin), q.where))
         listing.pins.append(pin)
     for name, listing in p.entries.items():
-        if listing.rare_pass and not listing.sure_death:
-            raise BadInput("%s: %s pins rare-pass beside something other than deaths: rare-pass says "
-                           'the death is the usual outcome (profiles/README.md)' % (listing.where, name))
+        if listing.rare_pass and any(q.passes is True for q in listing.pins):
+            raise BadInput("%s: %s pins both pass and rare-pass: rare-pass says the other lines are the "
+                           'usual outcome, pass that they are not (profiles/README.md)' % (listing.where, name))
         if all(q.passes for q in listing.pins):
             raise BadInput("%s: %s pins only 'pass': that excuses nothing (a test that always "
                            'passes needs no entry)' % (listing.where, name))

@@ -7,11 +7,14 @@ replay_death(chain, p)       p died in NAME, whose profile listing pins a death
                              replays until one does not die in NAME, at most
                              MAX_REPLAYS. `not reproduced` excuses the death;
                              `reproduced` (every replay died there) fails it.
-confirm_pass(chain, p, name) p passed NAME, whose listing pins `rare-pass`
-                             beside its deaths (the death is the usual
-                             outcome): replays until one dies in NAME, at most
-                             MAX_REPLAYS. `died there` excuses the pass;
-                             `never died there` makes the entry stale.
+confirm_pass(chain, p, listing)
+                             p passed the test of listing, which pins
+                             `rare-pass` (its deviation is the usual outcome):
+                             replays until one shows a pinned outcome (a death
+                             there, or a failure whose observed tokens are
+                             pinned), at most MAX_REPLAYS. `confirmed`
+                             excuses the pass; `not confirmed` makes the
+                             entry stale.
 
 MAX_REPLAYS: a race whose rare outcome has probability q per boot (replays
 taken as independent) gets a false alarm with probability (1 - q)^K when
@@ -21,11 +24,13 @@ shows the same outcome on every replay and is caught every time. Each
 replay is a boot bounded by the runner's per-boot timeout; none starts once
 the run's --timeout is used up (then the outcome is not excused)."""
 
-MAX_REPLAYS = 6
+from .outcome import REPLAY_OF, observed
+
+MAX_REPLAYS = 8
 
 
 def prefix(name):
-    return 'replay of %s: ' % name
+    return REPLAY_OF % name
 
 
 def _replays(chain, p, name, done):
@@ -66,18 +71,20 @@ def replay_death(chain, p):
                                      if hit else 'reproduced: %s, each died there; logs %s' % (tried, ' '.join(logs))))
 
 
-def confirm_pass(chain, p, name):
-    chain.note('boot %d passed %s, whose usual outcome the profile says is a death (rare-pass): replaying '
-               'it with the same arguments until a replay dies there (at most %d)' % (p.n, name, MAX_REPLAYS))
-    hit, tried, last, logs = _replays(chain, p, name, lambda s: died_in(s, name))
-    chain.record(p, prefix(name) + ('died there: %s; logs %s' % (tried, ' '.join(logs)) if hit else
-                                     'never died there: %s, the last %s; logs %s' % (tried, ended(last), ' '.join(logs))))
+def shows_pinned(state, listing):
+    """The boot shows a deviation listing pins: a death in its test, or its failure with pinned tokens."""
+    if died_in(state, listing.name):
+        return bool(listing.deaths)
+    r = state.results.get(listing.name)
+    return r is not None and r.status == 'fail' and bool(observed(r)) and observed(r) <= listing.tokens
 
 
-def result_of(r):
-    """The replays' word on result r ('not reproduced', 'reproduced', 'died there',
-    'never died there'), from its piece's host record, or None."""
-    for l in getattr(r, 'host', None) or []:
-        if l.startswith(prefix(r.name)):
-            return l[len(prefix(r.name)):].split(':', 1)[0]
-    return None
+def confirm_pass(chain, p, listing):
+    name = listing.name
+    chain.note('boot %d passed %s, whose usual outcome the profile says is a deviation (rare-pass): replaying '
+               'it with the same arguments until a replay shows one it pins (at most %d)' % (p.n, name, MAX_REPLAYS))
+    hit, tried, last, logs = _replays(chain, p, name, lambda s: shows_pinned(s, listing))
+    last_did = 'died there' if died_in(last, name) else 'failed as pinned' if hit else (
+        'passed' if name in last.passed else ended(last))
+    chain.record(p, prefix(name) + '%s: %s, the last %s; logs %s' % (
+        'confirmed' if hit else 'not confirmed', tried, last_did, ' '.join(logs)))

@@ -12,7 +12,8 @@ class State:
         self.bail = bool(p.bail)
         self.running = p.running.name if p.running else None
         self.seed = p.seed
-        self.passed = frozenset(r.name for r in p.results if r.status == 'pass')
+        self.results = {r.name: r for r in p.results if r.name}
+        self.passed = frozenset(n for n, r in self.results.items() if r.status == 'pass')
 
 
 def state(text):

@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from hvconform import chain, pieces, profile, replays, verdict  # noqa: E402
+from hvconform import chain, pieces, profile, verdict  # noqa: E402
 from hvconform.bootresult import BootResult, How  # noqa: E402
 from hvconform.kargs import KernelArgs as K  # noqa: E402
 
@@ -102,80 +102,6 @@ class ChainTest(unittest.TestCase):
         self.assertEqual(list(self.chain.deaths), ['post.b'])
         self.assertEqual(self.files(), ['log.1', 'log.2'])
         self.assertTrue(self.noted('during post.b', 'booting again with after=post.b'), self.notes)
-
-    def replayed(self, *replays):
-        """The first boot dies in post.b, which the profile pins as an
-        intermittent death; the replays (same arguments, the seed it printed)
-        print `replays` in turn; then the verdict on the run's pieces (the fake
-        pieces are no valid resume: only post.b's line is looked at)."""
-        boot = FakeBoot({None: [(FIRST, CRASH)] + list(replays), 'post.b': [(AFTER_B, DONE)]})
-        paths = self.run_chain(boot, ['avoid=x'], 1, replay=['post.b'])
-        n = len(replays)
-        self.assertEqual(boot.calls[:1 + n], [['avoid=x']] + [['avoid=x', 'seed=5']] * n,
-                         'each replay must be the same boot')
-        for k, (text, _) in enumerate(replays, 1):
-            self.assertEqual(self.read('%s.replay1.%d' % (self.log, k)), text)
-        self.assertFalse(boot.script[None], 'replays left unbooted: %d' % len(boot.script[None]))
-        prof = profile.parse('post.b died a race\npost.b pass otherwise\n', 'p.txt')
-        return verdict.Verdict([pieces.load(p) for p in paths], prof)
-
-    def test_intermittent_death_reproduced_by_every_replay_fails(self):
-        """A death that became deterministic: all MAX_REPLAYS replays die there."""
-        v = self.replayed(*[(FIRST, CRASH)] * replays.MAX_REPLAYS)
-        host = self.read(self.log + '.1.host')
-        self.assertIn('replay of post.b: reproduced: %d of at most %d' % ((replays.MAX_REPLAYS,) * 2), host)
-        self.assertTrue([l for l in v.report() if l.startswith('DIED') and 'died there again' in l], v.report())
-        self.assertFalse([l for l in v.report() if l.startswith('KNOWN post.b')], v.report())
-
-    def test_intermittent_death_not_reproduced_is_known(self):
-        v = self.replayed((WHOLE, DONE))
-        self.assertIn('replay of post.b: not reproduced: 1 of at most', self.read(self.log + '.1.host'))
-        self.assertFalse([l for l in v.report() if l.startswith('DIED')], v.report())
-        self.assertTrue([l for l in v.report() if l.startswith('KNOWN post.b') and 'did not reproduce' in l])
-
-    def test_a_race_that_hits_often_is_excused_by_a_later_replay(self):
-        """Replays that die there too go on until one does not (a race that hits often)."""
-        k = replays.MAX_REPLAYS - 1
-        v = self.replayed(*[(FIRST, CRASH)] * k, (WHOLE, DONE))
-        self.assertIn('replay of post.b: not reproduced: %d of at most' % (k + 1), self.read(self.log + '.1.host'))
-        self.assertTrue([l for l in v.report() if l.startswith('KNOWN post.b') and 'did not reproduce' in l],
-                        v.report())
-
-    def test_replays_stop_when_the_timeout_is_used_up(self):
-        """No replay starts after the run's --timeout is used up; the death is then not excused."""
-        end = [time.monotonic() + 3600]
-        boot = FakeBoot({None: [(FIRST, CRASH)] * 3, 'post.b': [(AFTER_B, DONE)]},
-                        {None: lambda: len(boot.calls) == 2 and end.__setitem__(0, 0)})   # after the first replay
-        self.chain = chain.Chain(boot, K(['avoid=x']), self.log, self.notes.append, lambda r: str(r.status),
-                                 1, echo=False, replay=['post.b'], deadline=lambda: end[0])
-        self.chain.run(None, [])
-        self.assertEqual([c for c in boot.calls if not any(w.startswith('after=') for w in c)],
-                         [['avoid=x'], ['avoid=x', 'seed=5']], 'one replay, then the --timeout was used up')
-        self.assertIn('replay of post.b: reproduced: 1 of at most', self.read(self.log + '.1.host'))
-
-    def confirmed(self, *replays_):
-        """The first boot passes post.b, whose profile pins a death and rare-pass
-        (the death is usual); the replays print `replays_` in turn."""
-        boot = FakeBoot({None: [(WHOLE, DONE)] + list(replays_)})
-        paths = self.run_chain(boot, ['avoid=x'], 1, confirm=['post.b'])
-        self.assertEqual(boot.calls, [['avoid=x']] + [['avoid=x', 'seed=5']] * len(replays_))
-        prof = profile.parse('post.b died usually\npost.b rare-pass when the race goes the other way\n', 'p.txt')
-        self.assertTrue(prof.get('post.b').sure_death)
-        return verdict.Verdict([pieces.load(p) for p in paths], prof)
-
-    def test_a_rare_pass_is_excused_when_a_replay_dies_there(self):
-        v = self.confirmed((WHOLE, DONE), (FIRST, CRASH))
-        self.assertIn('replay of post.b: died there: 2 of at most', self.read(self.log + '.1.host'))
-        self.assertTrue([l for l in v.report() if l.startswith('INTERMITTENT post.b')], v.report())
-        self.assertEqual(v.exit_status, 0, v.report())
-
-    def test_a_rare_pass_that_every_replay_repeats_is_stale(self):
-        """The usual death is gone (a fixed hypervisor): every replay passes too."""
-        v = self.confirmed(*[(WHOLE, DONE)] * replays.MAX_REPLAYS)
-        self.assertIn('replay of post.b: never died there', self.read(self.log + '.1.host'))
-        self.assertTrue([l for l in v.report() if 'profile stale: post.b' in l and 'the death may be gone' in l],
-                        v.report())
-        self.assertEqual(v.exit_status, 1)
 
     def test_resume_boot_started_ahead_is_used(self):
         started, seen = threading.Event(), {}
