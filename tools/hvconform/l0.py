@@ -89,9 +89,9 @@ def fixed(line, note):
         note('L0: %s (host %s has the CR8/V_IRQ BQL bug: tools/hvconform/l0.py)' % (known, line))
         return known
     note('host %s aborts in nested UEFI boots (helper_write_crN takes no BQL for cpu_interrupt: '
-         'tools/hvconform/l0.py): building it with %s; %s (then cached for all your clones: '
-         'tools/qemu-build --help); '
-         'its progress follows' % (line, os.path.relpath(PATCH, ROOT), ESTIMATE))
+         'tools/hvconform/l0.py): L0 is QEMU built with %s by tools/qemu-build, from its cache '
+         '(shared by your clones) at once, else building it now, %s; its progress follows'
+         % (line, os.path.relpath(PATCH, ROOT), ESTIMATE))
     try:
         r = subprocess.run([BUILDER, '--stack', 'debian12', '--patch', PATCH], stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=None, timeout=BUILD_TIMEOUT)
