@@ -2,9 +2,11 @@
   kernel  the ELF itself (QEMU -append carries the arguments)
   iso     a per-run ISO whose first grub.cfg entry carries them (grub-mkrescue)
   efi     a per-run copy of the ESP image holding \\EFI\\BOOT\\cmdline.txt
+  (nested gen2: the warm ISO below, the arguments typed on GRUB's serial line)
 The arguments reach the kernel byte for byte: no shell, awk or GRUB expansion."""
 
 import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -77,6 +79,59 @@ def grub_cfg_with(args, text):
 
 
 OWN_COPY = 'image.'     # prefix of a boot's own image directory in tmp
+
+# The warm ISO (nested gen2, warm.py): the build's kernel and grub.cfg, but
+# its first entry prints WARM_MARKER and reads the kernel's arguments from
+# the serial line instead of carrying them, so that one L2 saved there (OVMF
+# started, GRUB waiting) serves every boot, whatever its arguments.
+WARM_MARKER = '@@hvconform-grub-reads-arguments@@'
+WARM_DIR = os.path.join(ROOT, 'build', 'warm')
+
+
+def warm_grub_cfg(text):
+    """grub.cfg text whose first multiboot2 line takes its arguments from a
+    line GRUB reads (echoed as typed; a newline after it ends that line)."""
+    out, done = [], False
+    for line in text.split('\n'):
+        if not done and line.split()[:1] == ['multiboot2']:
+            pad = line[:len(line) - len(line.lstrip())]
+            out += [pad + 'echo "%s"' % WARM_MARKER, pad + 'read hvc_args', pad + 'echo']
+            line += ' $hvc_args'
+            done = True
+        out.append(line)
+    if not done:
+        raise ImageError('%s has no multiboot2 line' % GRUB_CFG)
+    return '\n'.join(out)
+
+
+def warm_iso():
+    """The warm ISO of this run's kernel: built once per kernel and
+    grub.cfg (grub-mkrescue makes a new volume id each time, and a saved L2
+    only resumes on the very bytes it started from), then kept."""
+    with open(booted(BUILT_ELF), 'rb') as f:
+        elf = f.read()
+    with open(GRUB_CFG) as f:
+        cfg = warm_grub_cfg(f.read())
+    key = hashlib.sha256(elf + b'\0' + cfg.encode()).hexdigest()[:16]
+    out = os.path.join(WARM_DIR, 'warm-%s.iso' % key)
+    if os.path.exists(out):
+        return out
+    os.makedirs(WARM_DIR, exist_ok=True)
+    d = tempfile.mkdtemp(prefix='warm.', dir=WARM_DIR)
+    try:
+        os.makedirs(os.path.join(d, 'iso', 'boot', 'grub'))
+        with open(os.path.join(d, 'iso', 'boot', 'hvconform.elf'), 'wb') as f:
+            f.write(elf)
+        with open(os.path.join(d, 'iso', 'boot', 'grub', 'grub.cfg'), 'w') as f:
+            f.write(cfg)
+        r = subprocess.run(['grub-mkrescue', '-o', os.path.join(d, 'warm.iso'), os.path.join(d, 'iso')],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        if r.returncode:
+            raise ImageError('grub-mkrescue failed: ' + r.stdout.decode(errors='replace')[-800:])
+        os.replace(os.path.join(d, 'warm.iso'), out)     # atomic: a run beside this one may build it too
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return out
 
 
 def image_for(boot, args, tmp):

@@ -7,8 +7,10 @@ job ends. Pure: no sockets, no threads (l1jobs.py drives it)."""
 import enum
 
 SLOTS = 2                       # jobs at once, one per L1 vCPU
-SLOT_SIZE = 64 << 20            # a slot's part of the payload disk: header, then image
+SLOT_SIZE = 128 << 20           # a slot's part of the payload disk: header, image, saved L2
 IMAGE_OFFSET = 1 << 20          # the image's place in its slot
+STATE_OFFSET = 64 << 20         # a saved L2's state (warm.py), then its OVMF variables
+VARS_OFFSET = 127 << 20
 BLOCK = 64 << 10                # the init's unit on the payload disk (dd bs=65536)
 HEADER_MAX = BLOCK              # the init reads the header as one block
 CTL_PORT = 'hvconform.ctl'      # virtio-serial port names the init looks up
@@ -18,10 +20,10 @@ JOB_MAGIC = 'hvconform-job'
 
 # L1 -> host control words: those of one job carry its SEQ; ready and
 # setup-failed are L1's own (before any job)
-JOB_WORDS = ('l2cmd', 'alive', 'stderr', 'done', 'pong')
+JOB_WORDS = ('l2cmd', 'alive', 'stderr', 'done', 'pong', 'saved')
 L1_WORDS = ('ready', 'setup-failed')
 # host -> L1 words and their number of arguments after the word
-HOST_WORDS = {'job': 4, 'ping': 1}
+HOST_WORDS = {'job': 4, 'ping': 1, 'save': 2}
 
 # L2 statuses the init makes of its own (others are L2 QEMU's exit status)
 L2_TIMEOUT = 124                # L1 ended L2 at the job's timeout
@@ -69,6 +71,20 @@ def job_blocks(slot):
     disk, in BLOCKs (the job line carries them: the layout is here only)."""
     base = check_slot(slot) * SLOT_SIZE
     return base // BLOCK, (base + IMAGE_OFFSET) // BLOCK
+
+
+def state_blocks(slot):
+    """(STATE, VARS): where a saved L2's state and its OVMF variables lie in
+    slot's part of the payload disk, in BLOCKs (a save job's save= and a
+    restore's -incoming and varsdisk= name them)."""
+    base = check_slot(slot) * SLOT_SIZE
+    return (base + STATE_OFFSET) // BLOCK, (base + VARS_OFFSET) // BLOCK
+
+
+def format_save(seq, slot):
+    """The host's line that has save job seq's L2 saved (stopped, written to
+    a file in L1, ended): sent once its output shows it ready."""
+    return ('save %d %d\n' % (seq, check_slot(slot))).encode()
 
 
 def _number(text, what, line):
@@ -125,6 +141,8 @@ def parse_l1_line(text):
     line = Line(word, _number(seq_text, 'job number', text), rest)
     if word in ('alive', 'pong') and rest:
         raise ProtocolError('%r: %s takes only the job number' % (text, word))
+    if word == 'saved' and (len(rest.split(' ')) != 2 or not all(w.isdigit() for w in rest.split(' '))):
+        raise ProtocolError('%r: saved takes the state\'s and the variables\' sizes' % text)
     if word == 'l2cmd' and not rest:       # (a stderr line may be empty)
         raise ProtocolError('%r: %s needs its text' % (text, word))
     if word == 'done':
@@ -150,7 +168,7 @@ def parse_host_line(text):
     if len(words) != 1 + HOST_WORDS[words[0]]:
         raise ProtocolError('%r: %s takes %d numbers' % (text, words[0], HOST_WORDS[words[0]]))
     nums = [_number(w, 'argument', text) for w in words[1:]]
-    if words[0] == 'job':
+    if words[0] in ('job', 'save'):
         check_slot(nums[1])
     return words[0], nums
 
@@ -159,7 +177,10 @@ def format_header(seq, size, fields):
     """The job header the init reads from block HEAD: "hvconform-job SEQ",
     size=BYTES, KEY=VALUE lines (a list value: a line per item, in order),
     "end"; NUL-padded to HEADER_MAX. fields: timeout, vars, arg (L2's
-    command line, a word a line)."""
+    command line, a word a line); for a saved L2 (warm.py) mon=1 (L2 has a
+    monitor on FIFOs), save="STATE VARS" (a save job: the blocks its state
+    and variables go to), varsdisk="BLOCK SIZE" (the variables to restore)
+    and wake=ARGS (typed on L2's serial line once the restored L2 runs)."""
     head = ['%s %d' % (JOB_MAGIC, seq), 'size=%d' % size]
     for k, v in fields.items():
         if not k.isidentifier() or k in ('size', 'end'):

@@ -88,13 +88,15 @@ class Control(threading.Thread):
                     q.put(None)
 
 
-def write_job(path, slot, seq, image, fields):
+def write_job(path, slot, seq, image, fields, files=()):
     """The job's header and image into slot's part of the payload disk at
-    path. fields: timeout, vars, arg (a list: L2's command line, a word a line)."""
+    path. fields: timeout, vars, arg (a list: L2's command line, a word a line).
+    files: (offset in the slot, path) of more files to put there (a saved L2's
+    state and variables, warm.py)."""
     size = os.path.getsize(image)
-    if size > SLOT_SIZE - IMAGE_OFFSET:
+    if size > jobproto.STATE_OFFSET - IMAGE_OFFSET:
         raise JobError('%s is %d bytes: a payload slot holds at most %d'
-                       % (image, size, SLOT_SIZE - IMAGE_OFFSET))
+                       % (image, size, jobproto.STATE_OFFSET - IMAGE_OFFSET))
     try:
         head = jobproto.format_header(seq, size, fields)
     except jobproto.ProtocolError as e:
@@ -103,12 +105,14 @@ def write_job(path, slot, seq, image, fields):
     with open(path, 'r+b') as d, open(image, 'rb') as src:
         d.seek(base)
         d.write(head)
-        d.seek(base + IMAGE_OFFSET)
-        while True:
-            chunk = src.read(1 << 20)
-            if not chunk:
-                break
-            d.write(chunk)
+        for offset, f in [(IMAGE_OFFSET, src)] + [(o, open(p, 'rb')) for o, p in files]:
+            d.seek(base + offset)
+            with f:
+                while True:
+                    chunk = f.read(1 << 20)
+                    if not chunk:
+                        break
+                    d.write(chunk)
         d.flush()
         os.fsync(d.fileno())
 
@@ -170,15 +174,33 @@ class JobChannel:
         self.control.stop = True
         self.control.join(2)
 
-    def run_job(self, slot, image, fields, timeout, out, margin=30, silence=SILENCE, first_output=None):
+    def read_back(self, slot, offset, size, dest):
+        """size bytes L1 wrote at offset in slot's part of the payload disk
+        (a save job's state or variables) into the file dest."""
+        with open(self.payload, 'rb') as d, open(dest, 'wb') as f:
+            d.seek(slot * SLOT_SIZE + offset)
+            left = size
+            while left:
+                chunk = d.read(min(left, 1 << 20))
+                if not chunk:
+                    raise JobError('the payload disk ends before %d bytes of slot %d at %d' % (size, slot, offset))
+                f.write(chunk)
+                left -= len(chunk)
+
+    def run_job(self, slot, image, fields, timeout, out, margin=30, silence=SILENCE, first_output=None,
+                files=(), started=None):
         """Boot L2 once in slot: fields are arg (L2's command line) and vars;
         timeout is the L2 limit, enforced in L1. out(bytes) gets L2's serial
         output as it comes. Returns (status, info): status is L2's exit
         status as the init reports it (jobproto's L2_TIMEOUT, L2_CRASHED,
         BAD_JOB among them), or a jobproto.Fault: L1_GONE, L1_HUNG, or
-        L2_SILENT when first_output seconds passed without an L2 byte."""
+        L2_SILENT when first_output seconds passed without an L2 byte.
+        files: more files onto the slot (write_job); started(seq): called
+        with the job's number before L1 gets it (a save job's "save" names it)."""
         seq = self.next_seq()
-        write_job(self.payload, slot, seq, image, dict(fields, timeout=timeout))
+        write_job(self.payload, slot, seq, image, dict(fields, timeout=timeout), files)
+        if started:
+            started(seq)
         return _Job(self, slot, seq, out).run(timeout + margin, silence, first_output)
 
 
@@ -244,6 +266,8 @@ class _Job:
                         info['t_l2'] = last_word - start     # L1 read the job
                     elif line.word == 'stderr':
                         info['stderr'].append(line.rest)
+                    elif line.word == 'saved':
+                        info['saved'] = tuple(int(w) for w in line.rest.split(' '))
                     elif line.word == 'done':
                         done_status = line.status()
                 if gone:

@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 
-from . import configs, l0, qemubin
+from . import configs, images, l0, qemubin, warm
 from . import l1 as l1mod
 from . import jobproto, l1jobs
 from .bootresult import BootResult, How
@@ -35,6 +35,10 @@ TCG_RACE = 'tcg_handle_interrupt: assertion failed'
 # first output measured: docs/DESIGN.md "Measured facts"; a limit passed only
 # costs a rerun in a fresh L1, never a result).
 REUSE_AFTER_CRASH = {'kernel': 20, 'iso': 45}
+# A save job's limit (OVMF up to GRUB: 165-519 s measured under load), and
+# how long a restored L2 may stay silent (GRUB echoes the arguments typed)
+WARM_SAVE_TIMEOUT = 900
+WARM_FIRST_OUTPUT = 120
 # L1's firmware files (the cache puts QEMU's, qboot and OVMF there)
 L1_FIRMWARE = '/fw'
 
@@ -98,6 +102,7 @@ class Nested:
         self.closed = False
         self.rebuilt = False        # a damaged saved L1 is saved again once
         self.saving = 0.0           # seconds that took (setup: no boot's time)
+        self.warm = warm.Warm(self.cache, note)     # saved L2s (gen2)
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
         if prefetch:            # the first restore overlaps the run's preparation
@@ -156,6 +161,7 @@ class Nested:
         waited = time.monotonic() - t
         meta = spare.meta
         vm.ready = meta.get('ready')
+        vm.saved_path = spare.path      # its key names what a saved L2 depends on (warm.key)
         self.versions = dict(w.split('=', 1) for w in (vm.ready or '').split(' qemu=')[0].split()
                              if '=' in w)
         if vm.ready and ' qemu=' in vm.ready:
@@ -246,6 +252,7 @@ class Nested:
         and none past deadline(), the run's --timeout. Returns a BootResult
         (INFRA: L1 itself failed). Safe to call from several threads."""
         tries = 1 + int(os.environ.get('NESTED_RETRIES', '2'))   # reruns of an L1 failure
+        cold = False            # a saved L2 failed this boot: it boots OVMF
         for attempt in range(tries):
             vm, slot = self._take(smp, longest)
             end = deadline() if deadline else None
@@ -255,19 +262,51 @@ class Nested:
                 return BootResult.infra('L1 failed; the run\'s --timeout is used up')
             outcome = 'kill'
             try:
+                def l2_args(console):
+                    return configs.accel_args('kvm', L1_FIRMWARE) + configs.boot_args(
+                        boot, uefi, jobproto.l1_path(slot, 'image'), append, L1_FIRMWARE + '/OVMF_CODE.fd',
+                        jobproto.l1_path(slot, 'vars.fd')) + configs.machine_args(smp) + console + list(l2args)
                 # L2's COM1 and virtio console go to the file the init forwards
-                fields = {'vars': int(uefi), 'arg': configs.accel_args('kvm', L1_FIRMWARE) + configs.boot_args(
-                    boot, uefi, jobproto.l1_path(slot, 'image'), append, L1_FIRMWARE + '/OVMF_CODE.fd',
-                    jobproto.l1_path(slot, 'vars.fd')) + configs.machine_args(smp) +
-                    configs.console_args('file,path=' + jobproto.l1_path(slot, 'l2.out')) + list(l2args)}
+                fields = {'vars': int(uefi), 'arg': l2_args(configs.console_args(
+                    'file,path=' + jobproto.l1_path(slot, 'l2.out')))}
                 reuse = None if uefi else REUSE_AFTER_CRASH.get(boot)
                 watch = reuse if vm.after_crash else None
                 vm.after_crash = False
+                files, wkey = (), None
                 try:
-                    status, info = vm.run_job(slot, image, fields, left, out, first_output=watch)
-                except l1jobs.JobError as e:
+                    if warm.enabled(boot, uefi) and not cold:
+                        iso, base = images.warm_iso(), l2_args(warm.console(slot))
+                        wkey = warm.key(iso, base, getattr(vm, 'saved_path', None))
+                        before = self.warm.saving
+                        ok = self.warm.ensure(vm, slot, wkey, iso, base, WARM_SAVE_TIMEOUT)
+                        with self.lock:
+                            self.saving += self.warm.saving - before     # setup, not the run's time
+                        if jobproto.is_fault(ok):
+                            cold = True         # L1 failed under the save: a fresh one, cold
+                            continue
+                        if ok:
+                            image = iso
+                            fields, files = self.warm.restore_job(slot, wkey, base, append)
+                            watch = WARM_FIRST_OUTPUT
+                            out = warm.ArgsCheck(out, append, self.note)
+                            self.note('L2 (slot %d) restored from the saved L2 %s (OVMF started and GRUB '
+                                      'waiting, saved once; the arguments typed on its serial line)' % (slot, wkey))
+                        else:
+                            wkey = None
+                    status, info = vm.run_job(slot, image, fields, left, out, first_output=watch,
+                                              **({'files': files} if files else {}))
+                except (l1jobs.JobError, images.ImageError) as e:
                     outcome = 'keep'
                     raise NestedError(str(e))
+                if wkey and not info['printed'] and (status is Fault.L2_SILENT or status in (
+                        jobproto.L2_CRASHED, 1)):
+                    # the restore itself failed (QEMU refused the state, or the
+                    # restored L2 never printed): never again, this boot runs cold
+                    self.warm.discard(wkey, '; '.join(info['stderr'][-3:]) or str(status))
+                    cold = True
+                    if status is not Fault.L2_SILENT:
+                        outcome = 'keep'
+                        continue
                 if info.get('l2cmd'):
                     self.note('L2 (slot %d): %s' % (slot, info['l2cmd']))
                     self.note('L2 started %.2f s into the boot, first output at %s' % (

@@ -51,6 +51,7 @@ class Runner(nested.Nested):
 
     def __init__(self, scripts):
         os.environ['HVCONFORM_L1_CACHE'] = '/nonexistent'     # no cache is built
+        os.environ['HVCONFORM_WARM_L2'] = '0'       # gen2 boots cold: no saved L2 (test_warm.py)
         nested.Nested.__init__(self, 'fake', lambda m: None, prefetch=0)
         self.scripts = list(scripts)
 

@@ -1,0 +1,191 @@
+"""Saved L2s for nested UEFI ISO boots (--machine gen2): OVMF's start-up is
+most of such a boot under nested TCG (tools/nested/README.md, "Where the time
+goes"), so it runs once: a save job boots the warm ISO (images.warm_iso: the
+run's kernel, GRUB waiting for the kernel's arguments on its serial line)
+with a monitor, and when GRUB's marker comes the host says "save": L2 is
+stopped and migrated to a file in L1 (HMP migrate, exec:), which the init
+puts on the payload disk with OVMF's variables; the host keeps both. Each
+boot then restores that L2 (-incoming from the payload disk) with those
+variables, and the init types the boot's arguments once it runs.
+
+A saved L2 belongs to the warm ISO's bytes, L2's command line (its slot's
+paths left out: the state names devices, not files) and the saved L1 it was
+made in (whose key covers the stack's cache, OVMF's files, L2's QEMU and
+L0). Every L2 device migrates in the stacks' QEMU (7.2, 10.0, 11.1):
+hyperv-testdev has no state of its own (no vmsd, no blocker:
+hw/hyperv/hyperv_testdev.c) and none is set up before the kernel runs;
+vmbus-bridge has vmstate_vmbus_bridge (hw/hyperv/vmbus.c); virtio-serial,
+pflash, q35's AHCI, the APIC and the Hyper-V MSRs have theirs. A restore
+QEMU refuses, or a save that never saw its marker, falls back to a cold
+boot (and a refused saved L2 is removed). HVCONFORM_WARM_L2=0: cold boots."""
+
+import hashlib
+import os
+import re
+import threading
+import time
+
+from . import configs, images, jobproto
+
+MARKER = images.WARM_MARKER.encode()
+MONITOR = 'mon'             # the slot's FIFOs mon.in/mon.out (tools/nested/init)
+SERIAL = 'l2'               # the console's FIFOs l2.in (typed) and l2.out (the init forwards)
+SAVE_SILENCE = 60
+
+
+def enabled(boot, uefi):
+    return boot == 'iso' and uefi and os.environ.get('HVCONFORM_WARM_L2', '1') != '0'
+
+
+def monitor_args(slot):
+    return ['-chardev', 'pipe,id=hvcmon,path=' + jobproto.l1_path(slot, MONITOR),
+            '-mon', 'chardev=hvcmon,mode=readline']
+
+
+def incoming_args(slot, size):
+    blk = jobproto.state_blocks(slot)[0]
+    return ['-incoming', 'exec:dd if=/dev/vda bs=%d skip=%d count=%d iflag=direct 2>/dev/null'
+            % (jobproto.BLOCK, blk, (size + jobproto.BLOCK - 1) // jobproto.BLOCK)]
+
+
+def key(iso, args, l1_state):
+    """A saved L2's key: the warm ISO's bytes, L2's arguments with the
+    slot's paths made neutral, the saved L1 (its file's name is its key)."""
+    h = hashlib.sha256()
+    with open(iso, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    h.update(('\n'.join(re.sub(r'/tmp/s[0-9]/', '/tmp/sS/', a) for a in args)).encode())
+    h.update(os.path.basename(l1_state or '').encode())
+    return h.hexdigest()[:16]
+
+
+class Watch:
+    """A save job's output: kept in a log; on GRUB's marker, "save" is sent."""
+
+    def __init__(self, log, send):
+        self.log, self.send, self.seq, self.slot = log, send, None, None
+        self.tail, self.seen, self.t0 = b'', None, time.monotonic()
+
+    def started(self, seq):
+        self.seq = seq
+
+    def __call__(self, data):
+        self.log.write(data)
+        self.log.flush()
+        if self.seen is None and MARKER in self.tail + data:
+            self.seen = time.monotonic() - self.t0
+            self.send(jobproto.format_save(self.seq, self.slot))
+        self.tail = (self.tail + data)[-len(MARKER):]
+
+
+class Warm:
+    """The saved L2s of one stack's cache directory (build/nested/STACK/l2warm)."""
+
+    def __init__(self, cache, note):
+        self.dir = os.path.join(cache, 'l2warm')
+        self.note = note
+        self.lock = threading.Lock()        # one save at a time; the other boots wait for it
+        self.failed = set()                 # keys whose save failed in this run: cold boots
+        self.saving = 0.0
+
+    def files(self, k):
+        return tuple(os.path.join(self.dir, 'l2-%s.%s' % (k, ext)) for ext in ('state', 'vars'))
+
+    def saved(self, k):
+        state, vars_ = self.files(k)
+        return os.path.exists(state) and os.path.exists(vars_)
+
+    def discard(self, k, why):
+        self.note('the saved L2 %s is removed (%s): this boot runs cold' % (k, why))
+        self.failed.add(k)
+        for f in self.files(k):
+            try:
+                os.remove(f)
+            except OSError:
+                pass
+
+    def ensure(self, vm, slot, k, iso, base_args, timeout):
+        """The saved L2 of key k, made now in (vm, slot) when there is none:
+        True when it is there, False when not, or the Fault that ended the
+        save job (the slot's L1 is not to be trusted then)."""
+        with self.lock:
+            if self.saved(k):
+                return True
+            if k in self.failed:
+                return False
+            os.makedirs(self.dir, exist_ok=True)
+            state, vars_ = self.files(k)
+            t = time.monotonic()
+            self.note('no saved L2 for this gen2 boot (key %s): booting OVMF once to save it at GRUB '
+                      '(minutes under nested TCG; %s)' % (k, state))
+            fields = {'vars': 1, 'mon': 1, 'save': '%d %d' % jobproto.state_blocks(slot),
+                      'arg': base_args + monitor_args(slot)}
+            with open(os.path.join(self.dir, 'l2-%s.log' % k), 'wb') as log:
+                watch = Watch(log, vm.jobs.send)
+                watch.slot = slot
+                # silence: while L2 is stopped and migrated into L1's tmpfs, L1's
+                # heartbeat lagged past l1jobs.SILENCE (once: 163 s into a save)
+                status, info = vm.run_job(slot, iso, fields, timeout, watch, started=watch.started,
+                                          silence=SAVE_SILENCE)
+            secs = time.monotonic() - t
+            if info.get('l2cmd'):
+                self.note('L2 save job (slot %d): %s' % (slot, info['l2cmd']))
+            self.saving += secs
+            sizes = info.get('saved')
+            if jobproto.is_fault(status) or not sizes or status != 0:
+                self.note('saving the L2 failed after %.0f s (status %s, GRUB %s, %s): this run boots cold'
+                          % (secs, status, 'ready at %.0f s' % watch.seen if watch.seen else 'never ready',
+                             '; '.join(info.get('stderr', [])) or 'no stderr'))
+                self.failed.add(k)
+                return status if jobproto.is_fault(status) else False
+            vm.jobs.read_back(slot, jobproto.STATE_OFFSET, sizes[0], state + '.tmp')
+            vm.jobs.read_back(slot, jobproto.VARS_OFFSET, sizes[1], vars_ + '.tmp')
+            os.replace(vars_ + '.tmp', vars_)
+            os.replace(state + '.tmp', state)
+            self.note('saved the L2 in %.0f s (GRUB ready %.0f s into its boot; state %d bytes)'
+                      % (secs, watch.seen or 0, sizes[0]))
+            return True
+
+    def restore_job(self, slot, k, base_args, append):
+        """(image, fields, files) of a boot that restores saved L2 k."""
+        state, vars_ = self.files(k)
+        size, vsize = os.path.getsize(state), os.path.getsize(vars_)
+        fields = {'vars': 0, 'mon': 1, 'wake': append,
+                  'varsdisk': '%d %d' % (jobproto.state_blocks(slot)[1], vsize),
+                  'arg': base_args + monitor_args(slot) + incoming_args(slot, size)}
+        return fields, [(jobproto.STATE_OFFSET, state), (jobproto.VARS_OFFSET, vars_)]
+
+
+class ArgsCheck:
+    """A restored boot's output, passed on; the kernel's "# command line:"
+    line is compared with the arguments typed (GRUB's read and its
+    expansion of $hvc_args stand between them): a difference is noted."""
+    PREFIX = b'# command line: '
+
+    def __init__(self, out, want, note):
+        self.out, self.want, self.note, self.buf = out, want.encode(), note, b''
+
+    def __getattr__(self, name):        # the run's log object: its other methods
+        return getattr(self.out, name)
+
+    def __call__(self, data):
+        self.out(data)
+        if self.buf is None:
+            return
+        self.buf += data
+        i = self.buf.find(self.PREFIX)
+        if i >= 0 and b'\n' in self.buf[i:]:
+            got = self.buf[i + len(self.PREFIX):].split(b'\n', 1)[0].rstrip(b'\r')
+            if got != self.want:
+                self.note('error: the restored L2\'s kernel got the arguments %r, not the %r typed'
+                          % (got.decode(errors='replace'), self.want.decode()))
+            self.buf = None
+        elif len(self.buf) > 65536:
+            self.buf = self.buf[-4096:]
+
+
+def console(slot):
+    """L2's console for a warm boot: FIFOs in both directions (the pipe
+    chardev: SERIAL.in is typed into, SERIAL.out forwarded)."""
+    return configs.console_args('pipe,path=' + jobproto.l1_path(slot, SERIAL))

@@ -1,0 +1,103 @@
+"""Saved L2s for nested gen2 boots (tools/hvconform/warm.py) and the warm ISO
+(images.py): pure parts. The warm grub.cfg reads the arguments in the first
+entry only; a saved L2's key ignores the slot's paths but not the L2 command
+line, the ISO's bytes or the saved L1; the save and restore job fields put
+the state where jobproto says and in the slot booted; the protocol's save
+and saved lines."""
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from hvconform import images, jobproto as jp, warm  # noqa: E402
+
+
+class WarmIso(unittest.TestCase):
+    CFG = ('serial --unit=0\nmenuentry "a" {\n    multiboot2 /boot/hvconform.elf\n    boot\n}\n'
+           'menuentry "b" {\n    multiboot2 /boot/hvconform.elf verbose\n}\n')
+
+    def test_first_entry_reads_its_arguments(self):
+        out = images.warm_grub_cfg(self.CFG).split('\n')
+        i = out.index('    multiboot2 /boot/hvconform.elf $hvc_args')
+        self.assertEqual(out[i - 3:i], ['    echo "%s"' % images.WARM_MARKER, '    read hvc_args', '    echo'])
+        self.assertIn('    multiboot2 /boot/hvconform.elf verbose', out)     # the others unchanged
+        self.assertEqual(sum(line.split()[:1] == ['read'] for line in out), 1)
+        with self.assertRaises(images.ImageError):
+            images.warm_grub_cfg('menuentry "x" {\n}\n')
+
+    def test_marker_is_not_in_the_plain_cfg(self):
+        with open(images.GRUB_CFG) as f:
+            self.assertNotIn(images.WARM_MARKER, f.read())
+
+
+class Key(unittest.TestCase):
+    def setUp(self):
+        fd, self.iso = tempfile.mkstemp()
+        os.write(fd, b'iso')
+        os.close(fd)
+
+    def tearDown(self):
+        os.remove(self.iso)
+
+    def test_slot_paths_do_not_matter_the_rest_does(self):
+        a = ['-cdrom', '/tmp/s0/image', '-M', 'q35']
+        k = warm.key(self.iso, a, '/x/l1-smp2-abc.state')
+        self.assertEqual(k, warm.key(self.iso, ['-cdrom', '/tmp/s1/image', '-M', 'q35'], '/y/l1-smp2-abc.state'))
+        self.assertNotEqual(k, warm.key(self.iso, ['-cdrom', '/tmp/s0/image', '-M', 'pc'], '/x/l1-smp2-abc.state'))
+        self.assertNotEqual(k, warm.key(self.iso, a, '/x/l1-smp2-abd.state'))
+        with open(self.iso, 'ab') as f:
+            f.write(b'!')
+        self.assertNotEqual(k, warm.key(self.iso, a, '/x/l1-smp2-abc.state'))
+
+
+class Jobs(unittest.TestCase):
+    def test_restore_job_reads_its_own_slot(self):
+        with tempfile.TemporaryDirectory() as d:
+            w = warm.Warm(d, lambda m: None)
+            os.makedirs(w.dir)
+            for f, n in zip(w.files('k'), (200000, 131072)):
+                with open(f, 'wb') as fh:
+                    fh.write(b'x' * n)
+            for slot in range(jp.SLOTS):
+                fields, files = w.restore_job(slot, 'k', ['-M', 'q35'], 'seed=1 console=virtio')
+                sblk, vblk = jp.state_blocks(slot)
+                self.assertEqual(fields['varsdisk'], '%d 131072' % vblk)
+                self.assertEqual(fields['wake'], 'seed=1 console=virtio')
+                inc = fields['arg'][fields['arg'].index('-incoming') + 1]
+                self.assertIn('skip=%d count=4 ' % sblk, inc)
+                self.assertEqual([o for o, _ in files], [jp.STATE_OFFSET, jp.VARS_OFFSET])
+                self.assertIn('path=/tmp/s%d/mon' % slot, ' '.join(fields['arg']))
+
+    def test_layout(self):
+        self.assertLess(jp.IMAGE_OFFSET, jp.STATE_OFFSET)
+        self.assertLess(jp.STATE_OFFSET, jp.VARS_OFFSET)
+        self.assertLessEqual(jp.VARS_OFFSET + (1 << 20), jp.SLOT_SIZE)
+        self.assertEqual(jp.state_blocks(1)[0] * jp.BLOCK, jp.SLOT_SIZE + jp.STATE_OFFSET)
+
+    def test_save_lines(self):
+        self.assertEqual(jp.parse_host_line(jp.format_save(4, 1).decode()[:-1]), ('save', [4, 1]))
+        self.assertEqual(jp.parse_l1_line('saved 4 4300 131072').rest, '4300 131072')
+        for bad in ('saved 4', 'saved 4 1', 'saved 4 a 2'):
+            with self.assertRaises(jp.ProtocolError):
+                jp.parse_l1_line(bad)
+        with self.assertRaises(jp.ProtocolError):
+            jp.parse_host_line('save 1 2')
+
+
+class Watch(unittest.TestCase):
+    def test_marker_split_across_reads_sends_save_once(self):
+        sent, log = [], open(os.devnull, 'wb')
+        w = warm.Watch(log, sent.append)
+        w.slot = 1
+        w.started(9)
+        m = warm.MARKER
+        for chunk in (b'BdsDxe ...\n' + m[:5], m[5:] + b'\n', m):
+            w(chunk)
+        log.close()
+        self.assertEqual(sent, [jp.format_save(9, 1)])
+
+
+if __name__ == '__main__':
+    unittest.main()
