@@ -51,3 +51,23 @@ def nested_fuzz_normative(t):
     classes = fz.get('observed') or []
     t.check(classes and all(re.match(r'^[a-z0-9_.]+:(got|fault|delivery)=', c) for c in classes),
             'fuzz.post observed %s, want RULE:TOKEN classes' % classes)
+
+
+@case('nested-rare-pass', lane='nested', needs_nested=True, slow=True)
+def nested_rare_pass(t):
+    """A rare pass no replay confirms is stale (replays.confirm_pass): a profile pins
+    post.success's death as its usual outcome beside rare-pass, as if QEMU had died there;
+    post.success passes, the runner replays that boot up to MAX_REPLAYS times, none dies
+    there, and the entry is stale: a deviation that went away is caught."""
+    prof = os.path.join(t.dir, 'rare.txt')
+    with open(prof, 'w') as f:
+        f.write('post.success died illustrative: as if QEMU died here on most runs\n'
+                'post.success rare-pass illustrative: and passed on a few\n')
+    r = t.rq('--mode', 'nested', '--config', 'full', '--args', 'tests=post.success', '--profile', prof, tag='rare')
+    t.want_rc(r, 1)
+    t.check(re.search(r'^STALE .*profile stale: post\.success now passes.*the deviation may be gone', r.out, re.M),
+            'no STALE line saying no replay showed the pinned deviation')
+    host = r.piece_paths()[0] + '.host'
+    text = open(host).read() if os.path.exists(host) else ''
+    t.check(re.search(r'^replay of post\.success: not confirmed: (\d+) of at most \1 ', text, re.M),
+            'the host record %s lacks every replay not confirming the pass: %r' % (host, text[:300]))

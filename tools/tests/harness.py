@@ -71,9 +71,10 @@ class Run:
         return t and t['status']
 
     def piece_paths(self):
+        n = len(os.path.basename(self.log)) + 1     # LOG.N, not LOG.replayN.K (a replay, not a piece)
         paths = sorted((p for p in os.listdir(os.path.dirname(self.log))
-                        if p.startswith(os.path.basename(self.log) + '.') and p.rsplit('.', 1)[1].isdigit()),
-                       key=lambda p: int(p.rsplit('.', 1)[1]))
+                        if p.startswith(os.path.basename(self.log) + '.') and p[n:].isdigit()),
+                       key=lambda p: int(p[n:]))
         return [os.path.join(os.path.dirname(self.log), p) for p in paths] or [self.log]
 
     def pieces(self):
