@@ -36,11 +36,18 @@ static void vp_reset(void *arg)
     if (hv_has_synic()) synic_reset();
 }
 
-/* The boot VP directly, the others through the cross-CPU primitive. */
-static void on_every_vp(void (*fn)(void *))
+/* The boot VP directly, the others through the cross-CPU primitive. An AP
+ * runs fn in microseconds when it is scheduled; a nested vCPU may not be for
+ * a while, so the wait is long, and an AP still busy after it is named: the
+ * next test that needs it fails with "busy", and this line says why. */
+#define ON_VP_TIMEOUT_US 5000000
+static void on_every_vp(void (*fn)(void *), const char *what)
 {
     fn(0);
-    for (int cpu = 1; cpu < smp_cpus(); cpu++) smp_run_on(cpu, fn, 0, 200000, 0);
+    for (int cpu = 1; cpu < smp_cpus(); cpu++)
+        if (smp_run_on(cpu, fn, 0, ON_VP_TIMEOUT_US, 0))
+            tap_comment(out, "harness: VP %d did not finish its %s within %d ms", cpu, what,
+                        ON_VP_TIMEOUT_US / 1000);
 }
 
 /* Each AP's SynIC starts like the boot VP's. */
@@ -160,11 +167,11 @@ void suite_quiesce(void)
 {
     cli();
     if (hv_absent_reason()) return;
-    on_every_vp(vp_drain);
+    on_every_vp(vp_drain, "drain");
     helper_quiesce();
     if (hv_has_hypercall_msrs() && !hv_hypercall_enabled()) hv_hypercall_enable();
     vmbus_hygiene(0);       /* a contact a test left open ends with UNLOAD */
-    on_every_vp(vp_reset);
+    on_every_vp(vp_reset, "reset");
     console_sync_mark();
     quiesced = 1;
 }
