@@ -86,6 +86,7 @@ OWN_COPY = 'image.'     # prefix of a boot's own image directory in tmp
 # started, GRUB waiting) serves every boot, whatever its arguments.
 WARM_MARKER = '@@hvconform-grub-reads-arguments@@'
 WARM_DIR = os.path.join(ROOT, 'build', 'warm')
+WARM_KEEP = 4
 
 
 def warm_grub_cfg(text):
@@ -131,6 +132,12 @@ def warm_iso():
         os.replace(os.path.join(d, 'warm.iso'), out)     # atomic: a run beside this one may build it too
     finally:
         shutil.rmtree(d, ignore_errors=True)
+    for old in sorted((n for n in os.listdir(WARM_DIR) if n.startswith('warm-') and n.endswith('.iso')),
+                      key=lambda n: os.path.getmtime(os.path.join(WARM_DIR, n)), reverse=True)[WARM_KEEP:]:
+        try:
+            os.remove(os.path.join(WARM_DIR, old))     # an older kernel's (a boot that has it open keeps it)
+        except OSError:
+            pass
     return out
 
 

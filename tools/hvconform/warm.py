@@ -31,6 +31,7 @@ MARKER = images.WARM_MARKER.encode()
 MONITOR = 'mon'             # the slot's FIFOs mon.in/mon.out (tools/nested/init)
 SERIAL = 'l2'               # the console's FIFOs l2.in (typed) and l2.out (the init forwards)
 SAVE_SILENCE = 60
+KEEP = 4                    # saved L2s (and warm ISOs) kept per stack
 
 
 def enabled(boot, uefi):
@@ -58,6 +59,26 @@ def key(iso, args, l1_state):
     h.update(('\n'.join(re.sub(r'/tmp/s[0-9]/', '/tmp/sS/', a) for a in args)).encode())
     h.update(os.path.basename(l1_state or '').encode())
     return h.hexdigest()[:16]
+
+
+def prune(d, prefix, keep):
+    """Remove all but the newest `keep` keys' files prefix-KEY.* in d (each
+    kernel build makes a new warm ISO and a new saved L2, 21 and 43 MB)."""
+    try:
+        names = [n for n in os.listdir(d) if n.startswith(prefix) and '.tmp' not in n]
+    except OSError:
+        return
+    keys = {}
+    for n in names:
+        k = n[len(prefix):].split('.')[0]
+        keys[k] = max(keys.get(k, 0), os.path.getmtime(os.path.join(d, n)))
+    for k in sorted(keys, key=keys.get, reverse=True)[keep:]:
+        for n in names:
+            if n.startswith(prefix + k + '.'):
+                try:
+                    os.remove(os.path.join(d, n))
+                except OSError:
+                    pass
 
 
 class Watch:
@@ -139,10 +160,15 @@ class Warm:
                              '; '.join(info.get('stderr', [])) or 'no stderr'))
                 self.failed.add(k)
                 return status if jobproto.is_fault(status) else False
-            vm.jobs.read_back(slot, jobproto.STATE_OFFSET, sizes[0], state + '.tmp')
-            vm.jobs.read_back(slot, jobproto.VARS_OFFSET, sizes[1], vars_ + '.tmp')
-            os.replace(vars_ + '.tmp', vars_)
-            os.replace(state + '.tmp', state)
+            # under names of this process's own (a run beside this one may
+            # save the same L2), then in place: the variables first, as saved()
+            # takes the state for the pair
+            tmp = '.%d.tmp' % os.getpid()
+            vm.jobs.read_back(slot, jobproto.STATE_OFFSET, sizes[0], state + tmp)
+            vm.jobs.read_back(slot, jobproto.VARS_OFFSET, sizes[1], vars_ + tmp)
+            os.replace(vars_ + tmp, vars_)
+            os.replace(state + tmp, state)
+            prune(self.dir, 'l2-', KEEP)
             self.note('saved the L2 in %.0f s (GRUB ready %.0f s into its boot; state %d bytes)'
                       % (secs, watch.seen or 0, sizes[0]))
             return True

@@ -238,7 +238,12 @@ def gen1(t):
 
 @case('nested-gen2', lane='nested', needs_nested=True, slow=True)
 def gen2(t):
+    """gen2, then again: the second boot restores the saved L2 (warm.py), and
+    the kernel got the arguments typed on GRUB's serial line."""
     hyperv_machine(t, 'gen2')
+    r = hyperv_machine(t, 'gen2')
+    t.check('restored from the saved L2' in r.out, 'the second gen2 run did not restore the saved L2')
+    t.check('error: the restored L2' not in r.out, 'the restored L2\'s kernel got other arguments')
 
 
 

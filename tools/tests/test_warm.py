@@ -86,6 +86,20 @@ class Jobs(unittest.TestCase):
             jp.parse_host_line('save 1 2')
 
 
+class Prune(unittest.TestCase):
+    def test_newest_keys_stay(self):
+        with tempfile.TemporaryDirectory() as d:
+            for i, k in enumerate('abcde'):
+                for ext in ('state', 'vars', 'log'):
+                    p = os.path.join(d, 'l2-%s.%s' % (k, ext))
+                    open(p, 'w').close()
+                    os.utime(p, (1000 + i, 1000 + i))
+            open(os.path.join(d, 'l2-z.state.1.tmp'), 'w').close()      # another run's, being written
+            warm.prune(d, 'l2-', 2)
+            self.assertEqual(sorted(os.listdir(d)), ['l2-d.log', 'l2-d.state', 'l2-d.vars', 'l2-e.log',
+                                                     'l2-e.state', 'l2-e.vars', 'l2-z.state.1.tmp'])
+
+
 class Watch(unittest.TestCase):
     def test_marker_split_across_reads_sends_save_once(self):
         sent, log = [], open(os.devnull, 'wb')
