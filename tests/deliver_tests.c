@@ -16,7 +16,8 @@ TEST_ROW(deliver, interrupt)
     if (!need_msg_conn(t, TEST_SINT, &conn)) return;
     struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 8);
     if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "post")) return;
-    check(t, synic_wait_irq(TEST_SINT, 0, DELIVERY_TIMEOUT_US), "no interrupt on vector %#x within 200 ms", SINT_VECTOR(TEST_SINT));
+    check(t, synic_wait_irq(TEST_SINT, 0, DELIVERY_TIMEOUT_US), "no interrupt on vector %#x within %d ms", SINT_VECTOR(TEST_SINT),
+          DELIVERY_TIMEOUT_MS);
     synic_wait_irq(TEST_SINT, 1, 20000);    /* a second one would be a duplicate */
     check(t, sint_records[TEST_SINT].count == 1, "%u interrupts for one message, want 1", sint_records[TEST_SINT].count);
     expect_delivered(t, TEST_SINT, in, "unmasked SINT");
@@ -43,7 +44,7 @@ TEST_ROW(deliver, auto_eoi)
     synic_sint_set(TEST_SINT, SINT_VECTOR(TEST_SINT), 0, 1);
     struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 8);
     if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "post to an AutoEOI SINT")) return;
-    if (!check(t, synic_wait_irq(TEST_SINT, 0, DELIVERY_TIMEOUT_US), "no interrupt within 200 ms")) return;
+    if (!check(t, synic_wait_irq(TEST_SINT, 0, DELIVERY_TIMEOUT_US), "no interrupt within %d ms", DELIVERY_TIMEOUT_MS)) return;
     check(t, !sint_records[TEST_SINT].in_service, "in-service bit of vector %#x still set inside the handler with AutoEOI", SINT_VECTOR(TEST_SINT));
     expect_delivered(t, TEST_SINT, in, "AutoEOI SINT");
 }
@@ -89,7 +90,8 @@ TEST_ROW(deliver, vmbus_contact)
         return;
     }
     if (!expect_status(t, st, HV_STATUS_SUCCESS, "INITIATE_CONTACT to connection 1")) return;
-    if (!check(t, synic_wait_message(VMBUS_MESSAGE_SINT, 1000000), "no VERSION_RESPONSE in SINT2's slot within 1 s")) return;
+    if (!check(t, synic_wait_message(VMBUS_MESSAGE_SINT, DELIVERY_TIMEOUT_US),
+               "no VERSION_RESPONSE in SINT2's slot within %d ms", DELIVERY_TIMEOUT_MS)) return;
     volatile struct hv_message *m = &hv_simp_page.slot[VMBUS_MESSAGE_SINT];
     const volatile struct vmbus_version_response *r = (const volatile void *)m->payload;
     check(t, m->header.message_type == VMBUS_HV_MESSAGE_TYPE, "reply has HV message type %#x, want 1", m->header.message_type);
@@ -114,7 +116,8 @@ TEST_ROW(deliver, unmask_no_irq)
     synic_sint_set(TEST_SINT, SINT_VECTOR(TEST_SINT), 1, 0);
     post_input(0, conn, TEST_TYPE, 8);
     if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "post to a masked SINT")) return;
-    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "no message in the masked SINT's slot")) return;
+    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "no message in the masked SINT's slot within %d ms",
+               DELIVERY_TIMEOUT_MS)) return;
     synic_sint_set(TEST_SINT, SINT_VECTOR(TEST_SINT), 0, 0);
     check(t, !synic_wait_irq(TEST_SINT, 0, 50000), "unmasking SINT%d raised the interrupt lost while it was masked", TEST_SINT);
     synic_clear_slot(TEST_SINT);
@@ -135,7 +138,7 @@ TEST_ROW(deliver, polling)
 }
 
 /* Post numbered message `seq` to conn (a transient INSUFFICIENT_BUFFERS is
- * retried for 200 ms: the port's buffer count is post.insufficient_buffers'
+ * retried for REFUSAL_RETRY_US: the port's buffer count is post.insufficient_buffers'
  * rule, not these tests'; QEMU's test device refuses until its main loop
  * has completed the previous message, hw/hyperv/hyperv.c sint_msg_bh, which
  * a loaded host delays); wait until it is in TEST_SINT's slot. */
@@ -144,10 +147,11 @@ static int post_seq(struct test_ctx *t, uint32_t conn, uint8_t seq, int wait)
     struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 4);
     in->payload[0] = seq;
     uint16_t st;
-    deadline_t d = deadline_after_us(DELIVERY_TIMEOUT_US);
+    deadline_t d = deadline_after_us(REFUSAL_RETRY_US);
     while ((st = post_at(0)) == HV_STATUS_INSUFFICIENT_BUFFERS && !deadline_passed(d)) delay_us(50);
     if (!expect_status(t, st, HV_STATUS_SUCCESS, seq ? "post behind a full slot" : "post")) return 0;
-    return !wait || check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "message %u never reached the slot", seq);
+    return !wait || check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "message %u not in the slot within %d ms", seq,
+                            DELIVERY_TIMEOUT_MS);
 }
 
 static void empty(void)
@@ -182,9 +186,9 @@ TEST_ROW(deliver, eoi_redelivery)
     if (!need_msg_conn(t, TEST_SINT, &conn)) return;
     if (!post_seq(t, conn, 0, 1) || !post_seq(t, conn, 1, 0)) return;
     empty();
-    check(t, synic_wait_irq(TEST_SINT, 0, DELIVERY_TIMEOUT_US), "no interrupt for the first message");
+    check(t, synic_wait_irq(TEST_SINT, 0, DELIVERY_TIMEOUT_US), "no interrupt for the first message within %d ms", DELIVERY_TIMEOUT_MS);
     if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "the queued message was not delivered within %d ms of the "
-               "APIC EOI (no EOM written)", DELIVERY_TIMEOUT_US / 1000)) return;
+               "APIC EOI (no EOM written)", DELIVERY_TIMEOUT_MS)) return;
     check(t, hv_simp_page.slot[TEST_SINT].payload[0] == 1, "the slot holds message %u, want 1", hv_simp_page.slot[TEST_SINT].payload[0]);
     synic_clear_slot(TEST_SINT);
 }
@@ -215,7 +219,7 @@ TEST_ROW(deliver, simp_reenable)
     empty();
     synic_eom();
     if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "the message queued before the SIM page was disabled "
-               "never arrived after re-enabling it")) return;
+               "was not in the slot within %d ms of re-enabling it", DELIVERY_TIMEOUT_MS)) return;
     check(t, hv_simp_page.slot[TEST_SINT].payload[0] == 1, "the slot holds message %u, want 1", hv_simp_page.slot[TEST_SINT].payload[0]);
     synic_clear_slot(TEST_SINT);
 }
@@ -235,10 +239,10 @@ TEST_ROW(deliver, stale_bytes)
     in = post_input(0, conn, TEST_TYPE, 8);
     post_canary(in);
     uint16_t st;
-    deadline_t d = deadline_after_us(DELIVERY_TIMEOUT_US);    /* the first one's buffer may be freed late (post_seq) */
+    deadline_t d = deadline_after_us(REFUSAL_RETRY_US);    /* the first one's buffer may be freed late (post_seq) */
     while ((st = post_at(0)) == HV_STATUS_INSUFFICIENT_BUFFERS && !deadline_passed(d)) delay_us(50);
     if (!expect_status(t, st, HV_STATUS_SUCCESS, "post of 8 bytes")) return;
-    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "8 bytes: no message within 200 ms")) return;
+    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "8 bytes: no message within %d ms", DELIVERY_TIMEOUT_MS)) return;
     volatile struct hv_message *m = &hv_simp_page.slot[TEST_SINT];
     uint32_t first = 0, stale = 0;
     for (uint32_t i = 8; i < 200; i++)

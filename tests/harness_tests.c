@@ -183,7 +183,8 @@ TEST(harness, helper_teardown, NORMATIVE, "harness self-check (not a TLFS rule; 
     volatile struct hv_message *m = &hv_simp_page.slot[TEST_SINT];
     post_input(0, id, TEST_TYPE, 16);
     if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "the first post")) return;
-    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "the first message did not arrive")) return;
+    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "the first message not in the slot within %d ms",
+               DELIVERY_TIMEOUT_MS)) return;
     post_at(0);                         /* held behind the full slot (any status will do) */
     delay_us(20000);
     m->header.message_type = HV_MESSAGE_TYPE_NONE;    /* emptied, no EOM */

@@ -171,7 +171,7 @@ int expect_delivered(struct test_ctx *t, int sint, const struct hv_post_message_
 {
     observe(t, "delivery=none");
     if (!check(t, synic_wait_message(sint, DELIVERY_TIMEOUT_US), "%s: no message in SINT%d's slot within %d ms",
-               what, sint, DELIVERY_TIMEOUT_US / 1000)) return 0;
+               what, sint, DELIVERY_TIMEOUT_MS)) return 0;
     volatile struct hv_message *m = &hv_simp_page.slot[sint];
     uint32_t n = in->payload_size;
     observe(t, "delivery=type");

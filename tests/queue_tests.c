@@ -16,8 +16,7 @@
 #define QUEUE_US 20000      /* after a post behind a full slot: time to queue it (QEMU does it in the vCPU thread) */
 #define QUIET_US 50000      /* a message or interrupt that must not come is watched for this long */
 
-/* A transient INSUFFICIENT_BUFFERS is retried for 200 ms: the port's 16
- * buffers are post.insufficient_buffers' rule, not these tests' (QEMU's
+/* A transient INSUFFICIENT_BUFFERS is retried for REFUSAL_RETRY_US (QEMU's
  * test device refuses a post until its main loop has completed the
  * previous one: seen refused for more than 50 ms on a loaded host). */
 static int post_tag(struct test_ctx *t, uint32_t conn, uint8_t tag, const char *what)
@@ -25,16 +24,16 @@ static int post_tag(struct test_ctx *t, uint32_t conn, uint8_t tag, const char *
     struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 4);
     in->payload[0] = tag;
     uint16_t st;
-    deadline_t d = deadline_after_us(DELIVERY_TIMEOUT_US);
+    deadline_t d = deadline_after_us(REFUSAL_RETRY_US);
     while ((st = post_at(0)) == HV_STATUS_INSUFFICIENT_BUFFERS && !deadline_passed(d)) delay_us(50);
     return expect_status(t, st, HV_STATUS_SUCCESS, what);
 }
 
-/* Message `tag` in the slot within 200 ms. */
+/* Message `tag` in the slot within DELIVERY_TIMEOUT_US. */
 static int arrives(struct test_ctx *t, uint8_t tag, const char *what)
 {
     if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "%s: not in the slot within %d ms", what,
-               DELIVERY_TIMEOUT_US / 1000)) return 0;
+               DELIVERY_TIMEOUT_MS)) return 0;
     return check(t, SLOT->payload[0] == tag, "%s: the slot holds message %#x, want %#x", what, SLOT->payload[0], tag);
 }
 
@@ -108,7 +107,7 @@ TEST_ROW(deliver, pending_set)
         return;
     }
     if (!check(t, flag, "MessagePending clear (flags %#x) for %d ms after the slot was emptied, with message 2 queued",
-               SLOT->header.message_flags, DELIVERY_TIMEOUT_US / 1000)) return;
+               SLOT->header.message_flags, DELIVERY_TIMEOUT_MS)) return;
     synic_eom();
     if (arrives(t, 2, "message 2 after EOM")) synic_clear_slot(TEST_SINT);
 }
@@ -121,7 +120,7 @@ TEST_ROW(deliver, eom_interrupt)
     if (!need_msg_conn(t, TEST_SINT, &conn)) return;
     if (!post_tag(t, conn, 1, "the first post") || !arrives(t, 1, "message 1")) return;
     if (!check(t, synic_wait_irq(TEST_SINT, 0, DELIVERY_TIMEOUT_US), "no interrupt for message 1 within %d ms",
-               DELIVERY_TIMEOUT_US / 1000)) return;
+               DELIVERY_TIMEOUT_MS)) return;
     if (!post_tag(t, conn, 2, "a post behind the full slot")) return;
     delay_us(QUEUE_US);
     uint32_t before = sint_records[TEST_SINT].count;
@@ -129,7 +128,7 @@ TEST_ROW(deliver, eom_interrupt)
     synic_eom();
     if (!arrives(t, 2, "message 2 after EOM")) return;
     check(t, synic_wait_irq(TEST_SINT, before, DELIVERY_TIMEOUT_US), "message 2, delivered by EOM, raised no interrupt on "
-          "vector %#x within %d ms", SINT_VECTOR(TEST_SINT), DELIVERY_TIMEOUT_US / 1000);
+          "vector %#x within %d ms", SINT_VECTOR(TEST_SINT), DELIVERY_TIMEOUT_MS);
     synic_clear_slot(TEST_SINT);
 }
 
@@ -248,6 +247,7 @@ TEST_ROW(deliver, single_sender_order)
     for (int i = 0; i < sent; i++) lost += !seen[i];
     note(t, "%d posts accepted, %d refusals retried, %d messages taken", sent, refusals, got);
     check(t, sent == ORDER_N, "%d of %d posts accepted within 5 s", sent, ORDER_N);
-    check(t, !lost && !dup, "%d accepted messages never arrived, %d arrived twice", lost, dup);
+    check(t, !lost && !dup, "%d accepted messages not in the slot (5 s in all, %d ms after the one before), %d arrived twice", lost,
+          DELIVERY_TIMEOUT_MS, dup);
     check(t, order < 0, "message %d arrived right after message %d: out of posting order", order, order_prev == 0xFF ? -1 : order_prev);
 }

@@ -131,7 +131,7 @@ static void vp1_sender(void *arg)
     uint32_t conn = *(uint32_t *)arg;
     vp1_sent = vp1_refusals = 0;
     for (int i = 0; i < PER_SENDER; i++) {
-        deadline_t d = deadline_after_us(DELIVERY_TIMEOUT_US * 5);
+        deadline_t d = deadline_after_us(REFUSAL_RETRY_US * 5);
         for (;;) {
             vp1_input = (struct hv_post_message_input){ .connection_id = conn, .message_type = TEST_TYPE, .payload_size = 2 };
             vp1_input.payload[0] = 1;

@@ -15,11 +15,13 @@ TEST_ROW(synic, deliver_one)
     post_input(0, conn, TEST_TYPE, 16);
     uint32_t before = sint_records[TEST_SINT].count;
     if (!expect_status(t, post_at(0), HV_STATUS_SUCCESS, "post 16 bytes")) return;
-    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "no message in SINT%d's slot after 200 ms", TEST_SINT)) return;
+    if (!check(t, synic_wait_message(TEST_SINT, DELIVERY_TIMEOUT_US), "no message in SINT%d's slot within %d ms", TEST_SINT,
+               DELIVERY_TIMEOUT_MS)) return;
     volatile struct hv_message *m = &hv_simp_page.slot[TEST_SINT];
     check(t, m->header.message_type == TEST_TYPE, "slot type %#x, want %#x", m->header.message_type, TEST_TYPE);
     check(t, m->header.payload_size == 16, "slot size %u, want 16", m->header.payload_size);
-    check(t, synic_wait_irq(TEST_SINT, before, DELIVERY_TIMEOUT_US), "no SINT%d interrupt (vector %#x) within 200 ms", TEST_SINT, SINT_VECTOR(TEST_SINT));
+    check(t, synic_wait_irq(TEST_SINT, before, DELIVERY_TIMEOUT_US), "no SINT%d interrupt (vector %#x) within %d ms", TEST_SINT,
+          SINT_VECTOR(TEST_SINT), DELIVERY_TIMEOUT_MS);
     synic_clear_slot(TEST_SINT);
     synic_eom();
 }
