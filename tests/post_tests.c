@@ -96,12 +96,12 @@ TEST_ROW(post, insufficient_buffers)
     observe(t, "delivery=extra_message");
     check(t, !r.extra, "a message arrived after every accepted one was drained: the refused post was delivered, or one twice");
     observe(t, "delivery=lost");
-    check(t, !r.lost, "%d accepted messages never delivered", r.lost);
+    check(t, !r.lost, "%d accepted messages not delivered (none for %d ms)", r.lost, DELIVERY_TIMEOUT_MS);
     observe(t, "delivery=%s", r.dup ? "duplicate" : "out_of_order");
     check(t, !r.dup && !r.reordered, "drained out of posting order: %d duplicated, %d out of order", r.dup, r.reordered);
     observe(t, "delivery=pending_clear");
-    check(t, !r.pending_missing, "MessagePending stayed clear after emptying the slot %d times while messages were queued",
-          r.pending_missing);
+    check(t, !r.pending_missing, "MessagePending stayed clear for %d ms after emptying the slot, %d times, while messages "
+          "were queued", DELIVERY_TIMEOUT_MS, r.pending_missing);
 }
 
 /* The count alone: the reading of "sixteen buffers" (the delivery rules of
