@@ -41,10 +41,17 @@ def nested_fuzz_normative(t):
     """fuzz.post is normative (issue 22): against QEMU, which breaks rows of the
     rule table, a run whose profile pins none of fuzz.post's classes fails, and
     the cell names each class as (row, observed status)."""
-    r = t.rq('--mode', 'nested', '--config', 'full', '--profile', 'none', '--args',
-             'tests=fuzz.post fuzz=300 seed=22 avoid=payload_240,simp_off', tag='fuzz-normative')
-    t.want_rc(r, 1)
+    args = ('--mode', 'nested', '--config', 'full', '--profile', 'none', '--args',
+            'tests=fuzz.post fuzz=300 seed=22 avoid=payload_240,simp_off')
+    r = t.rq(*args, tag='fuzz-normative')
     fz = r.tests().get('fuzz.post') or {}
+    if fz.get('status') == 'died':
+        # L2's QEMU can die under the fuzzer, rarely and not with this seed every time:
+        # a finding of its own, not what this case checks, so one more run decides
+        t.transcript.write('# fuzz.post died in the first run (%s); running it again\n' % (fz.get('detail') or '')[:200])
+        r = t.rq(*args, tag='fuzz-normative-again')
+        fz = r.tests().get('fuzz.post') or {}
+    t.want_rc(r, 1)
     t.check(fz.get('kind') == 'normative' and fz.get('status') == 'fail',
             'fuzz.post is %s/%s, want normative/fail' % (fz.get('kind'), fz.get('status')))
     t.check(re.search(r'^FAIL  fuzz\.post - ', r.out, re.M), 'no "FAIL  fuzz.post" line')
