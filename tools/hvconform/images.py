@@ -118,6 +118,17 @@ def warm_iso():
     if os.path.exists(out):
         return out
     os.makedirs(WARM_DIR, exist_ok=True)
+    # one builder at a time, and a built one is never replaced: two boots
+    # that each built it got two ISOs (a new volume id each), so two saved
+    # L2s, and a boot could restore its L2 onto the other's bytes
+    with open(os.path.join(WARM_DIR, '.lock'), 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(out):
+            _build_warm(elf, cfg, out)
+    return out
+
+
+def _build_warm(elf, cfg, out):
     d = tempfile.mkdtemp(prefix='warm.', dir=WARM_DIR)
     try:
         os.makedirs(os.path.join(d, 'iso', 'boot', 'grub'))
@@ -129,7 +140,7 @@ def warm_iso():
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
         if r.returncode:
             raise ImageError('grub-mkrescue failed: ' + r.stdout.decode(errors='replace')[-800:])
-        os.replace(os.path.join(d, 'warm.iso'), out)     # atomic: a run beside this one may build it too
+        os.replace(os.path.join(d, 'warm.iso'), out)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     for old in sorted((n for n in os.listdir(WARM_DIR) if n.startswith('warm-') and n.endswith('.iso')),
@@ -138,7 +149,6 @@ def warm_iso():
             os.remove(os.path.join(WARM_DIR, old))     # an older kernel's (a boot that has it open keeps it)
         except OSError:
             pass
-    return out
 
 
 def image_for(boot, args, tmp):

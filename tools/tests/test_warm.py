@@ -32,6 +32,39 @@ class WarmIso(unittest.TestCase):
             self.assertNotIn(images.WARM_MARKER, f.read())
 
 
+class WarmIsoBuiltOnce(unittest.TestCase):
+    """Boots side by side that find no warm ISO build it once (grub-mkrescue
+    makes new bytes each time: two builds would be two saved L2s)."""
+
+    def test_two_boots_one_build(self):
+        import threading
+        import time
+        with tempfile.TemporaryDirectory() as d:
+            elf = os.path.join(d, 'k.elf')
+            with open(elf, 'wb') as f:
+                f.write(b'ELF')
+            builds = []
+
+            def build(elf_bytes, cfg, out):
+                builds.append(out)
+                time.sleep(0.2)
+                with open(out, 'wb') as f:
+                    f.write(os.urandom(8))
+            saved = images.booted, images.WARM_DIR, images._build_warm
+            images.booted, images.WARM_DIR, images._build_warm = (lambda b: elf), os.path.join(d, 'warm'), build
+            try:
+                got = []
+                ts = [threading.Thread(target=lambda: got.append(images.warm_iso())) for _ in range(2)]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+            finally:
+                images.booted, images.WARM_DIR, images._build_warm = saved
+            self.assertEqual(len(builds), 1)
+            self.assertEqual(got[0], got[1])
+
+
 class Key(unittest.TestCase):
     def setUp(self):
         fd, self.iso = tempfile.mkstemp()
