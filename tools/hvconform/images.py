@@ -96,7 +96,12 @@ def warm_grub_cfg(text):
     for line in text.split('\n'):
         if not done and line.split()[:1] == ['multiboot2']:
             pad = line[:len(line) - len(line.lstrip())]
-            out += [pad + 'echo "%s"' % WARM_MARKER, pad + 'read hvc_args', pad + 'echo']
+            # input from EFI's console only: OVMF's TerminalDxe polls COM1 on a
+            # timer of its own (TerminalConInTimerHandler), so with GRUB's
+            # serial terminal as well two readers took the typed bytes (once
+            # GRUB read a stray '`' before them, in 1 of about 90 boots)
+            out += [pad + 'echo "%s"' % WARM_MARKER, pad + 'terminal_input console', pad + 'read hvc_args',
+                    pad + 'echo']
             line += ' $hvc_args'
             done = True
         out.append(line)

@@ -21,7 +21,8 @@ class WarmIso(unittest.TestCase):
     def test_first_entry_reads_its_arguments(self):
         out = images.warm_grub_cfg(self.CFG).split('\n')
         i = out.index('    multiboot2 /boot/hvconform.elf $hvc_args')
-        self.assertEqual(out[i - 3:i], ['    echo "%s"' % images.WARM_MARKER, '    read hvc_args', '    echo'])
+        self.assertEqual(out[i - 4:i], ['    echo "%s"' % images.WARM_MARKER, '    terminal_input console',
+                                        '    read hvc_args', '    echo'])
         self.assertIn('    multiboot2 /boot/hvconform.elf verbose', out)     # the others unchanged
         self.assertEqual(sum(line.split()[:1] == ['read'] for line in out), 1)
         with self.assertRaises(images.ImageError):
