@@ -19,13 +19,12 @@ pflash, q35's AHCI, the APIC and the Hyper-V MSRs have theirs. A restore
 QEMU refuses, or a save that never saw its marker, falls back to a cold
 boot (and a refused saved L2 is removed). HVCONFORM_WARM_L2=0: cold boots."""
 
-import hashlib
 import os
 import re
 import threading
 import time
 
-from . import configs, images, jobproto
+from . import cachekey, configs, images, jobproto
 
 MARKER = images.WARM_MARKER.encode()
 MONITOR = 'mon'             # the slot's FIFOs mon.in/mon.out (tools/nested/init)
@@ -52,13 +51,9 @@ def incoming_args(slot, size):
 def key(iso, args, l1_state):
     """A saved L2's key: the warm ISO's bytes, L2's arguments with the
     slot's paths made neutral, the saved L1 (its file's name is its key)."""
-    h = hashlib.sha256()
-    with open(iso, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    h.update(('\n'.join(re.sub(r'/tmp/s[0-9]/', '/tmp/sS/', a) for a in args)).encode())
-    h.update(os.path.basename(l1_state or '').encode())
-    return h.hexdigest()[:16]
+    return cachekey.key({'iso': cachekey.file_digest(iso),
+                         'l2': ' '.join(re.sub(r'/tmp/s[0-9]/', '/tmp/sS/', a) for a in args),
+                         'l1': os.path.basename(l1_state or '')})[:16]
 
 
 def prune(d, prefix, keep):
