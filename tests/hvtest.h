@@ -35,9 +35,10 @@ int need_vmbus_conn(struct test_ctx *t, uint32_t *conn_id, const char *why);
  * the slot was emptied and EOM written, a VMBus host's reply. The TLFS gives
  * no delivery latency, so the bound is ours. A wait that passes returns as
  * soon as the message lands: only a message that never comes (a failing
- * test, a known deviation that loses one) pays the whole bound. 2 s is far
- * above the slowest passing waits seen in nested runs on a loaded 2-core
- * host (tenths of a second: under host TCG, L2 QEMU's main loop, which
+ * test, a known deviation that loses one) pays the whole bound, unless a
+ * later message that lands first tells sooner (queue_tests.c, WITNESS_US).
+ * 2 s is far above the slowest passing waits seen in nested runs on a
+ * loaded 2-core host (tenths of a second: under host TCG, L2 QEMU's main loop, which
  * completes a message in hw/hyperv/hyperv.c sint_msg_bh, may not run for
  * that long), so host load is not reported as a lost message. Windows in
  * which nothing may come are separate and short (expect_no_message's

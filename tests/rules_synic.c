@@ -58,7 +58,8 @@ const struct rule rules_synic[] = {
     OWN("deliver.eom_all_ports", NORMATIVE, IPC "(Message Buffer Queues), 6.0b 11.3: 'the hypervisor maintains one queue of "
         "message buffers for each SINTx'; " MSRS "EOM Register: 'A write to the end of message (EOM) register by the guest "
         "causes the hypervisor to scan the internal message buffer queue(s) associated with the virtual processor. If a message "
-        "buffer queue contains a queued message buffer, the hypervisor attempts to deliver the message.'",
+        "buffer queue contains a queued message buffer, the hypervisor attempts to deliver the message.' and 'Message delivery "
+        "succeeds if the SIM page is enabled and the message slot corresponding to the SINTx is empty'",
         "two connections (ports) to one SINT: each one's message queued behind the other's, slot emptied, EOM"),
     OWN("deliver.conn_broken", NORMATIVE, IPC "(Reliability and Sequencing of Guest Message Buffers), 6.0b 11.3: 'Breaking a "
         "connection will not affect undelivered (queued) messages.'",
