@@ -115,16 +115,18 @@ class L1:
         self.proc = None
         self.conns = {}
         self.ready = None        # the "ready ..." line's text: versions
+        self.restored_from = None   # the saved L1's state file (warm.key names it)
         self.cmdline = None
         self.payload = os.path.join(self.work, 'payload.img')
         self.ram = None
         self.jobs = None         # the job channel, once L1 is ready for jobs
 
-    def start(self, restore=None, timeout=60, run=True, ram=None, share=False):
+    def start(self, restore=None, timeout=60, run=True, ram=None, share=False, ready=None):
         """Start L1 cold, or restore the saved state at `restore`; wait until it
         is ready for jobs (cold) or connected (restored). run=False leaves a
         restored L1 paused (a standby: cont() lets it run). ram, share: see
-        command()."""
+        command(). ready: a restored L1's "ready" text, as its save recorded it."""
+        self.restored_from = restore
         with open(self.payload, 'wb') as f:
             f.truncate(l1jobs.DISK_SIZE)
         listeners = {}
@@ -156,6 +158,7 @@ class L1:
         if restore is None:
             self.ready = self.wait_ready(deadline)
         else:
+            self.ready = ready
             try:
                 if ram:
                     self.qmp()
@@ -166,6 +169,15 @@ class L1:
                 # QEMU refused the saved files and ended: its own message says why
                 # ("backing store size ... does not match", "load of migration failed")
                 raise self.failed('restoring L1 from %s' % restore, e)
+
+    def versions(self):
+        """{name: version} of what its "ready" text names (`NAME=VERSION ...`,
+        then ` qemu=` and the rest of the line: L2's QEMU version)."""
+        words, qemu_given, qemu = (self.ready or '').partition(' qemu=')
+        out = dict(w.split('=', 1) for w in words.split() if '=' in w)
+        if qemu_given:
+            out['qemu'] = qemu.replace('QEMU emulator version ', '')
+        return out
 
     def failed(self, what, e, wait=2):
         """An L1Error for what that failed with e, naming host QEMU's status and

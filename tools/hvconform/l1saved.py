@@ -106,7 +106,7 @@ class Standby:
 
     def _restore(self, path):
         try:
-            self.vm.start(restore=path, run=False, ram=ram_file(path))
+            self.vm.start(restore=path, run=False, ram=ram_file(path), ready=self.meta.get('ready'))
         except Exception as e:      # reported when taken; close() may cut it short
             self.error = e
         self.secs = time.monotonic() - self.t0

@@ -21,6 +21,7 @@ import time
 from . import configs, images, l0, qemubin, warm
 from . import l1 as l1mod
 from . import jobproto, l1jobs
+from .l1slots import L1Slots
 from .bootresult import BootResult, How
 from .jobproto import Fault
 from .l1saved import NestedError, Standby, build_cache, cache_dir, discard, saved  # noqa: F401 (the runner's names)
@@ -91,8 +92,8 @@ class Nested:
                 self.cache = qemubin.l1_cache(self.cache, qemu, note)
             except qemubin.QemuError as e:
                 raise NestedError(str(e))
-        self.vm = None              # the L1 new boots go to
-        self.live = set()           # every L1 not yet closed (a retired one may still run a boot)
+        self.cur = None             # the L1Slots of the L1 new boots go to
+        self.live = set()           # the L1Slots of every L1 not yet closed (a retired one may still run a boot)
         self.spare = None
         self.restoring = False      # one thread restores; the others wait
         self.waiting = []           # boots waiting for a slot, in the order they came
@@ -159,13 +160,7 @@ class Nested:
                     raise NestedError('cannot restore the saved %s L1 (%s)%s: %s' % (
                         self.stack, self.cache, ', saved again' if self.rebuilt else '', e))
         waited = time.monotonic() - t
-        meta = spare.meta
-        vm.ready = meta.get('ready')
-        vm.saved_path = spare.path      # its key names what a saved L2 depends on (warm.key)
-        self.versions = dict(w.split('=', 1) for w in (vm.ready or '').split(' qemu=')[0].split()
-                             if '=' in w)
-        if vm.ready and ' qemu=' in vm.ready:
-            self.versions['qemu'] = vm.ready.split(' qemu=', 1)[1].replace('QEMU emulator version ', '')
+        self.versions = vm.versions()
         self.note('L1 (%s) restored in %.2f s (%.2f s of it waited for; %s): %s'
                   % (self.stack, spare.secs, waited, 'restored ahead' if ahead else 'restored now',
                      ', '.join('%s %s' % kv for kv in sorted(self.versions.items()))))
@@ -173,7 +168,7 @@ class Nested:
         return vm
 
     def _take(self, smp, longest=0):
-        """(L1, slot) for one boot: a free slot of the running L1, or of one
+        """(L1Slots, slot) for one boot: a free slot of the running L1, or of one
         restored now; waits while every slot is busy. longest: the boot's
         expected seconds (the run's history), so that waiting boots take
         slots longest first, else in the order they came."""
@@ -192,13 +187,13 @@ class Nested:
         while True:
             if self.closed:
                 raise NestedError('the run is ending (its L1s were stopped)')
-            vm = self.vm
-            if vm is not None and (vm.smp != want or vm.proc.poll() is not None):
-                self._drop(vm, kill=vm.proc.poll() is not None)
-                vm = None
-            if vm is not None and self._fits(vm, me):
-                return vm, vm.free.pop(0)
-            if vm is None and not self.restoring:
+            cur = self.cur
+            if cur is not None and (cur.vm.smp != want or cur.vm.proc.poll() is not None):
+                self._drop(cur, kill=cur.vm.proc.poll() is not None)
+                cur = None
+            if cur is not None and self._fits(cur, me):
+                return cur, cur.take()
+            if cur is None and not self.restoring:
                 self.restoring = True
                 self.cond.release()         # the restore runs unlocked
                 vm = None
@@ -209,41 +204,43 @@ class Nested:
                     self.restoring = False
                     self.cond.notify_all()
                     if vm is not None:
-                        vm.free, vm.retired, vm.after_crash = list(range(jobproto.SLOTS)), False, False
                         if self.closed:
                             vm.close()
                         else:
-                            self.vm = vm
-                            self.live.add(vm)
+                            self.cur = L1Slots(vm)
+                            self.live.add(self.cur)
                 continue
             self.cond.wait(1)
 
-    def _fits(self, vm, me):
+    def _fits(self, cur, me):
         """Whether boot `me` may start now: waiting boots get free slots
         longest first (by the run's history; unknown ones last), else in the
         order they came (the fastest order measured: docs/DESIGN.md
         "Measured facts")."""
-        return sorted(self.waiting).index(me) < len(vm.free)
+        return sorted(self.waiting).index(me) < cur.free()
 
-    def _drop(self, vm, kill):
-        """No new boots go to vm; kill: stop it now (its other boot, if any,
-        sees L1 gone and runs again), else when its last boot ends."""
+    def _drop(self, l1s, kill):
+        """No new boots go to l1s's L1; kill: stop it now (its other boot, if
+        any, sees L1 gone and runs again), else when its last boot ends."""
         with self.cond:
-            if self.vm is vm:
-                self.vm = None
-            vm.retired = True
-            if kill or len(vm.free) == jobproto.SLOTS:
-                vm.close()
-                self.live.discard(vm)
+            if self.cur is l1s:
+                self.cur = None
+            l1s.retire()
+            if kill or l1s.idle():
+                l1s.vm.close()
+                self.live.discard(l1s)
             self.cond.notify_all()
 
-    def _give(self, vm, slot, outcome):
+    def _give(self, l1s, slot, outcome, watch=False):
         """A boot is done with its slot: outcome 'keep' (the L1 serves on),
-        'retire' (a fresh L1 for later boots) or 'kill' (L1 failed)."""
+        'retire' (a fresh L1 for later boots) or 'kill' (L1 failed); watch:
+        its L2 crashed, the next boot in this L1 is watched."""
         with self.cond:
-            vm.free.append(slot)
-            if outcome != 'keep' or vm.retired:
-                self._drop(vm, kill=outcome == 'kill')
+            if watch:
+                l1s.watch_next()
+            l1s.give(slot)
+            if outcome != 'keep' or l1s.retired():
+                self._drop(l1s, kill=outcome == 'kill')
             self.cond.notify_all()
 
     def boot(self, boot, image, append, l2args, smp, timeout, out, longest=0, deadline=None, uefi=False):
@@ -254,13 +251,14 @@ class Nested:
         tries = 1 + int(os.environ.get('NESTED_RETRIES', '2'))   # reruns of an L1 failure
         cold = False            # a saved L2 failed this boot: it boots OVMF
         for attempt in range(tries):
-            vm, slot = self._take(smp, longest)
+            l1s, slot = self._take(smp, longest)
+            vm = l1s.vm
             end = deadline() if deadline else None
             left = timeout if end is None else min(timeout, int(end - time.monotonic() + 0.999))
             if left < 1:        # the run's --timeout went on reruns of failed L1s
-                self._give(vm, slot, 'keep')
+                self._give(l1s, slot, 'keep')
                 return BootResult.infra('L1 failed; the run\'s --timeout is used up')
-            outcome = 'kill'
+            outcome, watch_next = 'kill', False
             try:
                 def l2_args(console):
                     return configs.accel_args('kvm', L1_FIRMWARE) + configs.boot_args(
@@ -270,13 +268,13 @@ class Nested:
                 fields = {'vars': int(uefi), 'arg': l2_args(configs.console_args(
                     'file,path=' + jobproto.l1_path(slot, 'l2.out')))}
                 reuse = None if uefi else REUSE_AFTER_CRASH.get(boot)
-                watch = reuse if vm.after_crash else None
-                vm.after_crash = False
+                with self.cond:
+                    watch = reuse if l1s.take_watch() else None
                 files, wkey = (), None
                 try:
                     if warm.enabled(boot, uefi) and not cold:
                         iso, base = images.warm_iso(), l2_args(warm.console(slot))
-                        wkey = warm.key(iso, base, getattr(vm, 'saved_path', None))
+                        wkey = warm.key(iso, base, vm.restored_from)
                         before = self.warm.saving
                         ok = self.warm.ensure(vm, slot, wkey, iso, base, WARM_SAVE_TIMEOUT)
                         with self.lock:
@@ -319,7 +317,7 @@ class Nested:
                            'L2 printed nothing for %.0f s in the L1 its crashed predecessor ran in'
                            % info.get('silent_for', 0) if status is Fault.L2_SILENT else
                            host_ended(vm, err))
-                    if status is not Fault.L1_GONE or not vm.retired:    # not stopped by us
+                    if status is not Fault.L1_GONE or not l1s.retired():    # not stopped by us
                         tail = [ln for ln in vm.l1_log().replace('\r', '').split('\n') if ln.strip()][-8:]
                         self.note('%s; L1 console tail:\n    %s' % (why, '\n    '.join(tail) or '(empty)'))
                     else:
@@ -332,8 +330,7 @@ class Nested:
                 if how is How.FAILED:
                     outcome = 'keep'
                 elif how is How.CRASHED and reuse:
-                    vm.after_crash = True   # L1 stays; the next boot is watched
-                    outcome = 'keep'
+                    outcome, watch_next = 'keep', True     # L1 stays; the next boot is watched
                 elif how is How.EXITED:
                     outcome = 'keep'
                 else:
@@ -342,15 +339,15 @@ class Nested:
                     outcome = 'retire'
                 return BootResult(how, status, stderr=tuple(info['stderr']))
             finally:
-                self._give(vm, slot, outcome)
+                self._give(l1s, slot, outcome, watch_next)
         return BootResult.infra('L1 failed %d time(s)' % tries)
 
     def close_vm(self):
         """Stop every L1 (boots still running in one see it gone)."""
         with self.cond:
-            vms, self.vm, self.live = self.live | ({self.vm} if self.vm else set()), None, set()
-        for vm in vms:
-            vm.close()
+            gone, self.cur, self.live = self.live | ({self.cur} if self.cur else set()), None, set()
+        for l1s in gone:
+            l1s.vm.close()
 
     def close_spare(self):
         with self.lock:

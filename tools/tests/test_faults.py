@@ -144,7 +144,7 @@ class DamagedSavedL1Test(unittest.TestCase):
                     e = l1.L1Error(failures.pop(0))
                     e.damaged = True
                     raise e
-                return type('VM', (), {'cmdline': ['qemu'], 'ready': None})()
+                return type('VM', (), {'cmdline': ['qemu'], 'versions': lambda self: {}})()
 
             def close(self):
                 pass

@@ -143,5 +143,97 @@ class SlotOrder(unittest.TestCase):
                          'waiting boots must take free slots longest first')
 
 
+class HeldL1(FakeL1):
+    """Each boot (named by its kernel arguments) ends as results says, once
+    its gate is set (at once: those named in go); firsts: each boot's
+    first-output limit (its crash watch)."""
+
+    def __init__(self, results, go=()):
+        FakeL1.__init__(self, [])
+        self.results, self.firsts = results, {}
+        self.gates = {name: threading.Event() for name in go}
+        for gate in self.gates.values():
+            gate.set()
+
+    def release(self, name):
+        self.gates.setdefault(name, threading.Event()).set()
+
+    def run_job(self, slot, image, fields, timeout, out, first_output=None):
+        name = fields['arg'][fields['arg'].index('-append') + 1]
+        self.firsts[name] = first_output
+        self.gates.setdefault(name, threading.Event()).wait(10)
+        status, printed = self.results.get(name, (33, True))
+        return status, {'printed': printed, 'stderr': [], 'silent_for': 0}
+
+
+class TwoBootsInOneL1(unittest.TestCase):
+    """What one boot's end does to the L1 the other boot still runs in."""
+
+    def run_two(self, first, vms):
+        made = list(vms)
+        r = Runner([])
+        r._restore = lambda want: made.pop(0)
+        results = {}
+
+        def start(name):
+            t = threading.Thread(target=lambda: results.setdefault(name, r.boot(
+                'kernel', '/nonexistent', name, [], 1, 60, lambda b: None)))
+            t.start()
+            return t
+
+        def until(cond, what):
+            for _ in range(500):
+                if cond():
+                    return
+                time.sleep(0.01)
+            self.fail('timed out waiting until ' + what)
+        held = vms[0]
+        threads = [start(first), start('other')]
+        until(lambda: len(held.firsts) == 2, 'both boots run')
+        held.release(first)
+        return r, threads, results, until
+
+    def test_retired_l1_closes_when_its_last_boot_ends(self):
+        held, fresh = HeldL1({'hung': (124, True)}), HeldL1({}, go=[''])
+        r, threads, results, until = self.run_two('hung', [held, fresh])
+        threads[0].join(5)
+        self.assertEqual(results['hung'].how, How.TIMEOUT)
+        self.assertFalse(held.closed, 'a retired L1 was closed under a running boot')
+        threads.append(threading.Thread(target=boot, args=(r,)))
+        threads[-1].start()
+        until(lambda: fresh.firsts, 'a later boot runs in a fresh L1')
+        held.release('other')
+        threads[1].join(5)
+        self.assertTrue(held.closed, 'the retired L1 outlived its last boot')
+        threads[-1].join(5)
+        self.assertFalse(fresh.closed)
+
+    def test_failed_l1_is_stopped_at_once_and_the_boot_reruns(self):
+        held, fresh = HeldL1({'lost': (jobproto.Fault.L1_HUNG, False)}), HeldL1({}, go=['lost'])
+        r, threads, results, until = self.run_two('lost', [held, fresh])
+        threads[0].join(5)
+        self.assertTrue(held.closed, 'a failed L1 was kept running')
+        self.assertEqual((results['lost'].how, fresh.firsts), (How.EXITED, {'lost': None}))
+        held.release('other')
+        threads[1].join(5)
+
+    def test_after_a_crash_only_the_next_boot_is_watched(self):
+        held = HeldL1({'crash': (127, True)}, go=['x', 'y'])
+        r, threads, results, until = self.run_two('crash', [held])
+        threads[0].join(5)
+        self.assertEqual(results['crash'].how, How.CRASHED)
+        more = [threading.Thread(target=r.boot, args=('kernel', '/nonexistent', n, [], 1, 60, lambda b: None))
+                for n in ('x', 'y')]
+        for t in more:
+            t.start()
+        held.release('other')
+        for t in more + threads[1:]:
+            t.join(5)
+        self.assertFalse(held.closed, 'a crash cost the L1')
+        watched = [n for n in ('x', 'y') if held.firsts[n]]
+        self.assertEqual(len(watched), 1, 'crash watch went to %s' % watched)
+        self.assertEqual(held.firsts[watched[0]], nested.REUSE_AFTER_CRASH['kernel'])
+
+
 if __name__ == '__main__':
     unittest.main()
