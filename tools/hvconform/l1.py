@@ -179,21 +179,30 @@ class L1:
             out['qemu'] = qemu.replace('QEMU emulator version ', '')
         return out
 
+    def ended(self):
+        """Host QEMU has ended."""
+        return self.proc.poll() is not None
+
+    def exit_words(self, wait):
+        """How host QEMU ended ('exit status N', 'killed by signal N'), after
+        waiting up to wait s for it; None while it runs."""
+        try:
+            st = self.proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            return None
+        return 'killed by signal %d' % -st if st < 0 else 'exit status %d' % st
+
     def failed(self, what, e, wait=2):
         """An L1Error for what that failed with e, naming host QEMU's status and
         its last words when it ended (they say why; e is often only a closed
         socket). damaged: QEMU ended by itself (not killed from outside)."""
-        try:
-            st = self.proc.wait(wait)
-        except subprocess.TimeoutExpired:
-            st = None
-        if st is None:
+        how = self.exit_words(wait)
+        if how is None:
             err = L1Error('%s failed: %s' % (what, e))
         else:
             err = L1Error('%s failed: host QEMU ended (%s): %s' % (
-                what, 'killed by signal %d' % -st if st < 0 else 'exit status %d' % st,
-                self.host_err()[-600:] or 'no message'))
-        err.damaged = st is not None and st >= 0
+                what, how, self.host_err()[-600:] or 'no message'))
+        err.damaged = how is not None and self.proc.returncode >= 0
         return err
 
     def resume(self, deadline, run=True):

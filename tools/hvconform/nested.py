@@ -14,7 +14,6 @@ running boots).
 HVCONFORM_L1_CACHE=DIR uses a ready-made cache (debugging the runner)."""
 
 import os
-import subprocess
 import threading
 import time
 
@@ -53,14 +52,10 @@ def boot_timeout(firmware):
 
 
 def host_ended(vm, err):
-    """Why an L1 is gone: host QEMU's exit status (or signal) and its last words."""
-    try:
-        st = vm.proc.wait(2)        # its control channel can end a moment before it
-    except subprocess.TimeoutExpired:
-        st = None
-    how = ('status unknown: still running' if st is None else 'killed by signal %d' % -st if st < 0
-           else 'exit status %d' % st)
-    return 'host QEMU ended (%s): %s' % (how, err[-300:] or 'no message')
+    """Why an L1 is gone: host QEMU's exit status (or signal; its control
+    channel can end a moment before it) and its last words."""
+    return 'host QEMU ended (%s): %s' % (vm.exit_words(2) or 'status unknown: still running',
+                                         err[-300:] or 'no message')
 
 
 def l2_how(status, info):
@@ -188,8 +183,8 @@ class Nested:
             if self.closed:
                 raise NestedError('the run is ending (its L1s were stopped)')
             cur = self.cur
-            if cur is not None and (cur.vm.smp != want or cur.vm.proc.poll() is not None):
-                self._drop(cur, kill=cur.vm.proc.poll() is not None)
+            if cur is not None and (cur.vm.smp != want or cur.vm.ended()):
+                self._drop(cur, kill=cur.vm.ended())
                 cur = None
             if cur is not None and self._fits(cur, me):
                 return cur, cur.take()

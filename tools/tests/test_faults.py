@@ -10,20 +10,43 @@ import unittest
 from unittest import mock
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from hvconform import l1saved, nested  # noqa: E402
+from hvconform import l1, l1saved, nested  # noqa: E402
 
 
 class HostEndedTest(unittest.TestCase):
     def vm(self, script):
-        p = subprocess.Popen(['sh', '-c', script])
-        p.wait()
-        return type('VM', (), {'proc': p})()
+        vm = l1.L1.__new__(l1.L1)          # only its host QEMU: a shell that ended
+        vm.work = '/nonexistent'            # no host.err: QEMU said nothing
+        vm.proc = subprocess.Popen(['sh', '-c', script])
+        vm.proc.wait()
+        return vm
 
     def test_the_exit_status_is_named_with_or_without_a_message(self):
+        running = self.vm('exit 0')
+        running.proc = subprocess.Popen(['sleep', '5'])
+        self.addCleanup(running.proc.wait)
+        self.addCleanup(running.proc.kill)
+        self.assertFalse(running.ended())
+        self.assertIsNone(running.exit_words(0.1))
+        self.assertTrue(self.vm('exit 0').ended())
         self.assertEqual(nested.host_ended(self.vm('kill -9 $$'), ''),
                          'host QEMU ended (killed by signal 9): no message')
         self.assertEqual(nested.host_ended(self.vm('exit 1'), 'qemu: could not load kernel'),
                          'host QEMU ended (exit status 1): qemu: could not load kernel')
+
+    def test_an_l1_that_ended_by_itself_is_damaged(self):
+        err = self.vm('exit 1').failed('restoring L1', 'closed', wait=1)
+        self.assertEqual((str(err), err.damaged),
+                         ('restoring L1 failed: host QEMU ended (exit status 1): no message', True))
+        err = self.vm('kill -9 $$').failed('restoring L1', 'closed', wait=1)
+        self.assertEqual((str(err), err.damaged),
+                         ('restoring L1 failed: host QEMU ended (killed by signal 9): no message', False))
+        running = self.vm('exit 0')
+        running.proc = subprocess.Popen(['sleep', '5'])
+        self.addCleanup(running.proc.wait)
+        self.addCleanup(running.proc.kill)
+        err = running.failed('restoring L1', 'closed', wait=0.1)
+        self.assertEqual((str(err), err.damaged), ('restoring L1 failed: closed', False))
 
 
 class L2HowTest(unittest.TestCase):
@@ -63,7 +86,6 @@ class ColdBootRetryTest(unittest.TestCase):
     stub; the error names host QEMU's status and L1's console tail."""
 
     def save(self, failures):
-        from hvconform import l1
         d = tempfile.mkdtemp()
         self.addCleanup(subprocess.run, ['rm', '-rf', d])
         starts, notes = [], []
@@ -111,7 +133,6 @@ class DamagedSavedL1Test(unittest.TestCase):
     the run (exit 3) with it. The restore and the save are stubs."""
 
     def test_qemus_message_is_kept(self):
-        from hvconform import l1
         vm = l1.L1(None, 2)
         self.addCleanup(vm.close)
         with open(os.path.join(vm.work, 'host.err'), 'wb') as err:
@@ -122,7 +143,6 @@ class DamagedSavedL1Test(unittest.TestCase):
         self.assertTrue(e.damaged)
 
     def restore(self, failures):
-        from hvconform import l1
         d = tempfile.mkdtemp()
         self.addCleanup(subprocess.run, ['rm', '-rf', d])
         state = os.path.join(d, 'l1-smp2-k.state')

@@ -20,11 +20,11 @@ class FakeL1:
 
     def __init__(self, script):
         self.script, self.calls, self.closed, self.smp = list(script), [], False, 2
-        self.proc = self
+        self.died = False           # host QEMU ended by itself
         FakeL1.made.append(self)
 
-    def poll(self):
-        return 0 if self.closed else None
+    def ended(self):
+        return self.closed or self.died
 
     def run_job(self, slot, image, fields, timeout, out, first_output=None):
         self.calls.append(first_output)
@@ -214,6 +214,17 @@ class TwoBootsInOneL1(unittest.TestCase):
         threads[0].join(5)
         self.assertTrue(held.closed, 'a failed L1 was kept running')
         self.assertEqual((results['lost'].how, fresh.firsts), (How.EXITED, {'lost': None}))
+        held.release('other')
+        threads[1].join(5)
+
+    def test_l1_found_dead_is_stopped_at_once(self):
+        held, fresh = HeldL1({}), HeldL1({}, go=[''])
+        r, threads, results, until = self.run_two('done', [held, fresh])
+        threads[0].join(5)
+        held.died = True
+        self.assertEqual(boot(r).how, How.EXITED)
+        self.assertTrue(held.closed, 'an L1 whose QEMU ended waited for its last boot')
+        self.assertEqual(fresh.firsts, {'': None})
         held.release('other')
         threads[1].join(5)
 
