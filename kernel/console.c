@@ -21,6 +21,22 @@ enum console_sync console_sync_host(void)
     return CONSOLE_SYNC_TIMED;
 }
 
+enum console_sync console_sync_now(int steps, const char *why)
+{
+    if (!virtio_on) {
+        delay_us((uint64_t)steps * CONSOLE_SYNC_WAIT_US);
+        return CONSOLE_SYNC_TIMED;
+    }
+    unsigned start = acks;
+    console_write("# host event loop: ");
+    console_write(why);
+    for (int i = 2; i < 2 * steps; i++) console_write(".");
+    console_write("\n");
+    if (acks - start >= 2u * (unsigned)steps) return CONSOLE_SYNC_PROVEN;
+    delay_us((uint64_t)steps * CONSOLE_SYNC_WAIT_US);      /* the virtio console stopped on the way */
+    return CONSOLE_SYNC_TIMED;
+}
+
 const char *console_use_virtio(char *where, size_t wherelen)
 {
     const char *why = virtio_console_init(where, wherelen);
@@ -30,6 +46,7 @@ const char *console_use_virtio(char *where, size_t wherelen)
 
 void console_write(const char *s)
 {
+    if (!*s) return;        /* QEMU's virtqueue_map_desc refuses a zero-sized buffer */
     if (!virtio_on) {
         serial_write(s);
         return;

@@ -31,5 +31,11 @@ enum console_sync { CONSOLE_SYNC_PROVEN, CONSOLE_SYNC_TIMED };
 #define CONSOLE_SYNC_WAIT_US 10000
 void console_sync_mark(void);
 enum console_sync console_sync_host(void);
+/* The same proof made now, for `steps` main-loop iterations from here
+ * (steps of a chain of work the host runs one after another): with the
+ * virtio console it writes the two writes per step itself, as one TAP
+ * comment line "# host event loop: WHY" (a comment, so TAP readers skip
+ * it); without, it waits CONSOLE_SYNC_WAIT_US per step. */
+enum console_sync console_sync_now(int steps, const char *why);
 
 #endif

@@ -75,6 +75,8 @@ def nested_full(t):
     t.check('L2 (slot 1)' in r.out, 'full: no boot ran in L1\'s second slot')
     virtio_used(t, r)
     t.check('# isolation: ' not in r.text(), 'a timed wait between tests on the virtio console (kernel/console.h)')
+    t.check('# host event loop: the harness\'s setup done before the first test' in r.text(),
+            'no proof that the host ran the setup\'s work before the first test (kernel/console.h console_sync_now)')
     t.check((r.cell or {}).get('versions', {}).get('qemu'), 'the cell does not name the QEMU version')
     rc, _ = t.sh([sys.executable, 'tools/check-log', '--quiet'] + r.piece_paths())
     t.check(rc == 1, 'check-log without the profile did not fail the full run')
