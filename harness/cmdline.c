@@ -159,9 +159,9 @@ int options_parse(const char *cmdline, struct options *o, char *err, size_t errl
             uint32_t r = o->require;
             if ((r & REQUIRE_SYNIC && r & REQUIRE_NOSYNIC) || (r & REQUIRE_POST && r & REQUIRE_NOPOST))
                 FAIL("require=: an item and its opposite (synic/nosynic, post/nopost) both given");
-        } else if (strcmp(key, "after") == 0) {
-            if (!val || !valid_pattern(val)) FAIL("after= needs a test name");
-            o->after = val;
+        } else if (strcmp(key, "after") == 0 || strcmp(key, "until") == 0) {
+            if (!val || !valid_pattern(val)) FAIL("%s= needs a test name", key);
+            if (key[0] == 'a') o->after = val; else o->until = val;
         } else {
             FAIL("unknown kernel argument '%s'", key);
         }

@@ -1,5 +1,6 @@
 /* Kernel command line: `tests=GLOB[,GLOB]`, `list`, `verbose`, `seed=N`,
- * `after=NAME` (resume a crashed run after that test), `fuzz=N` (fuzz.post's
+ * `after=NAME` (resume a crashed run after that test), `until=NAME` (end the
+ * run after that test, as a complete run ends), `fuzz=N` (fuzz.post's
  * iterations, 1..OPT_MAX_FUZZ), `bench` (run the latency benchmark instead
  * of the suite), `bench_iters=N` (samples per figure, 1..OPT_MAX_BENCH_ITERS),
  * `helper=auto|testdev|none`: which host-side helper may be probed.
@@ -67,6 +68,7 @@ struct options {
     uint64_t seed;
     int seed_given;
     const char *after;          /* NULL = from the start */
+    const char *until;          /* NULL = to the end of the selection */
     uint32_t fuzz;              /* fuzz= iterations; 0 = not given (the test's default) */
     int bench;                  /* `bench`: benchmark instead of the suite */
     uint32_t bench_iters;       /* bench_iters=; 0 = not given (time-budgeted default) */

@@ -54,6 +54,8 @@ static void test_cmdline_keys(void)
     PARSE_BAD("fuzz=5 fuzz=6", "'fuzz' given twice");
     PARSE_BAD("bench bench_iters=2 bench_iters=2", "'bench_iters' given twice");
     PARSE_BAD("after=a.b after=a.b", "'after' given twice");
+    PARSE_BAD("until=a.b until=a.b", "'until' given twice");
+    PARSE_BAD("until=a.b after=a.a until=a.c", "'until' given twice");
     PARSE_BAD("fuzz=10000001", "10000001");
     PARSE_BAD("fuzz=0", "fuzz=");
     PARSE_BAD("fuzz=", "fuzz=");

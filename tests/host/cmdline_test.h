@@ -1,4 +1,4 @@
-/* harness/cmdline.c: tests=, list, verbose, seed=, after=, image path, errors. */
+/* harness/cmdline.c: tests=, list, verbose, seed=, after=, until=, image path, errors. */
 #include "../../harness/cmdline.h"
 
 static struct options opt;
@@ -34,11 +34,11 @@ static int points_into_text(const char *p)
 static void check_defaults(const char *file, int line)
 {
     int ok = opt.ntests == 0 && opt.list == 0 && opt.verbose == 0 && opt.seed == 0 &&
-             opt.seed_given == 0 && opt.after == NULL;
+             opt.seed_given == 0 && opt.after == NULL && opt.until == NULL;
     if (!check_result(ok, file, line))
-        printf("options not all default: ntests=%d list=%d verbose=%d seed=%llu seed_given=%d after=%p\n",
+        printf("options not all default: ntests=%d list=%d verbose=%d seed=%llu seed_given=%d after=%p until=%p\n",
                opt.ntests, opt.list, opt.verbose, (unsigned long long)opt.seed, opt.seed_given,
-               (const void *)opt.after);
+               (const void *)opt.after, (const void *)opt.until);
 }
 #define CHECK_DEFAULTS() check_defaults(__FILE__, __LINE__)
 
@@ -215,6 +215,23 @@ static void test_cmdline_other(void)
     PARSE_BAD("after", "after");
     PARSE_BAD("after=Cpu.basic", "after=");
     PARSE_BAD("after=a,b", "after=");
+
+    /* until= (a name, checked like after=; the selection checks it names a test) */
+    PARSE_OK("until=cpu.basic");
+    CHECK_STR(opt.until, "cpu.basic");
+    CHECK(opt.after == NULL);
+    CHECK_INT(opt.ntests, 0);
+    CHECK(points_into_text(opt.until));
+    PARSE_OK("after=cpu.basic until=hv.ident");
+    CHECK_STR(opt.after, "cpu.basic");
+    CHECK_STR(opt.until, "hv.ident");
+    PARSE_OK("until=hv.ident after=cpu.basic");      /* either order */
+    CHECK_STR(opt.after, "cpu.basic");
+    CHECK_STR(opt.until, "hv.ident");
+    PARSE_BAD("until=", "until=");
+    PARSE_BAD("until", "until=");
+    PARSE_BAD("until=Cpu.basic", "until=");
+    PARSE_BAD("until=a,b", "until=");
 
     /* unknown keys, with and without a value */
     PARSE_BAD("bogus", "'bogus'");

@@ -98,12 +98,32 @@ static void test_select(void)
     SEL_BAD("after=no.such", 16, "no.such");
     SEL_BAD("after=cpu.*", 16, "cpu.*");             /* after= is a name, not a glob */
     SEL_BAD("after=cpu", 16, "cpu");
+    /* until= runs through the named test: a window with after= */
+    SEL("until=cpu.basic", 0);
+    SEL("until=hv.ident", 0, 1, 3, 4);
+    SEL("until=mem.map", 0, 1, 3, 4, 5, 7);          /* the last: the whole selection */
+    SEL("after=cpu.basic until=hv.ident", 1, 3, 4);
+    SEL("until=hv.ident after=cpu.basic", 1, 3, 4);  /* either order */
+    SEL("after=cpu.basic until=cpu.ext", 1);
+    SEL_NONE("after=hv.ident until=hv.ident");       /* a run ending there, resumed after it */
+    SEL_BAD("after=hv.ident until=cpu.ext", 16, "comes before after=hv.ident");
+    SEL("tests=hv.*,cpu.ext until=hv.ident", 1, 4);
+    SEL("tests=hv.* until=hv.hypercall after=hv.ident", 5);
+    SEL("until=hv.crash_on_purpose tests=*,hv.crash_on_purpose", 0, 1, 3, 4, 5, 6);
+    SEL_BAD("until=hv.crash_on_purpose", 16, "until=hv.crash_on_purpose is not a selected test");
+    SEL_BAD("tests=cpu.* until=hv.ident", 16, "until=hv.ident is not a selected test");
+    SEL_BAD("until=no.such", 16, "until=no.such names no test");
+    SEL_BAD("until=cpu.*", 16, "until=cpu.*");      /* a name, not a glob */
+    SEL_BAD("until=cpu", 16, "until=cpu");
+    SEL_BAD("after=cpu.basic until=no.such", 16, "no.such");
+    SEL_BAD("after=no.such until=cpu.ext", 16, "after=no.such");
     /* max */
     {
         static const int all[] = { 0, 1, 3, 4, 5, 7 };
         check_sel(__FILE__, __LINE__, "", 6, all, 6);          /* exact fit */
         check_sel(__FILE__, __LINE__, "tests=cpu.*", 2, all, 2);
         check_sel(__FILE__, __LINE__, "after=hv.ident", 2, (const int[]){ 5, 7 }, 2);
+        check_sel(__FILE__, __LINE__, "until=cpu.ext", 2, all, 2);   /* the window fits max */
     }
     SEL_BAD("", 5, "5");
     SEL_BAD("tests=cpu.*", 1, "1");

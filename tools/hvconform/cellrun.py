@@ -71,7 +71,7 @@ def _run(o, table, cell, tmp, l1, log, junit, json_out, label):
         pieces = c.run(o['kargs'].after, ahead)
     except chain.ChainError as e:
         raise EnvError(str(e))
-    if o['kargs'].after is None and not o['kargs'].has('tests'):
+    if o['kargs'].selects_all:      # the history is of whole runs
         jsonfile.update(HISTORY, {hkey: c.took})
     pieces = logfiles.publish(pieces, log)
     return check(pieces, log, prof, junit, json_out, cell.meta(booter.versions), label)

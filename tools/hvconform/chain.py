@@ -11,8 +11,9 @@ profile said) is named in a note and deleted.
 
 Replays (replays.py): where the profile pins a death beside other
 outcomes, the boot that died, or the boot that passed a test whose death
-is its usual outcome, runs again with the same arguments and seed; the
-verdict reads the result from the piece's host record."""
+is its usual outcome, runs again with the same arguments and seed, ending
+after that test (until=); the verdict reads the result from the piece's
+host record."""
 
 
 import concurrent.futures

@@ -5,9 +5,10 @@ repeat, every other key may not).
     KernelArgs.parse(words)   the user's words, checked: each must reach the kernel
                               unchanged on every boot path (KargsError otherwise)
     KernelArgs.read(line)     a command line as a log prints it (never raises)
-    a.after, a.seed_given ... the words the runner decides on, by name
+    a.after, a.until, a.seed_given ... the words the runner decides on, by name
     a.plus(key, value)        a new value with one more word (the kernel sees it last)
     a.resumed(after)          the same words resuming after a test (after= last)
+    a.ending(name)            the same words ending after a test (until= last)
     a.append_line()           multiboot1: QEMU -kernel's -append string
     a.grub_words()            GRUB 2: the quoted words for grub.cfg's multiboot2 line
     a.efi_text()              GNU-EFI: \\EFI\\BOOT\\cmdline.txt's text
@@ -71,13 +72,19 @@ class KernelArgs:
         return self.first('after')
 
     @property
+    def until(self):
+        """The test this boot ends after (`until=NAME`), or None."""
+        return self.first('until')
+
+    @property
     def seed_given(self):
         return self.has('seed')
 
     @property
     def selects_all(self):
-        """Whether the whole suite runs from its start (no tests=, after=, list)."""
-        return not any(self.has(k) for k in ('tests', 'after', 'list'))
+        """Whether the whole suite runs from its start to its end (no tests=,
+        after=, until=, list)."""
+        return not any(self.has(k) for k in ('tests', 'after', 'until', 'list'))
 
     def plus(self, key, value=None):
         return KernelArgs(self.words + (key if value is None else '%s=%s' % (key, value),))
@@ -95,6 +102,11 @@ class KernelArgs:
         """These words booting after `after` (None or '': from the start)."""
         a = self.without('after')
         return a.plus('after', after) if after else a
+
+    def ending(self, name):
+        """These words ending after the test `name` (until= last, in place of
+        any until= given: a name the boot reached lies within it)."""
+        return self.without('until').plus('until', name)
 
     def line(self):
         return ' '.join(self.words)

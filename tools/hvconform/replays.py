@@ -1,6 +1,9 @@
 """A race's outcome checked by booting the same boot again (chain.Chain's
-piece: same arguments, same seed), recorded as a `replay of NAME:` line in
-the piece's host record (LOG.N.host), the replays' output in LOG.replayN.K.
+piece: same arguments, same seed, plus `until=NAME`), recorded as a `replay
+of NAME:` line in the piece's host record (LOG.N.host), the replays' output
+in LOG.replayN.K. Only NAME's outcome is read, so a replay ends after NAME
+(until=, harness/select.c): the tests before NAME, and so what NAME finds
+when it starts, are those of the boot replayed; none after it runs.
 
 replay_death(chain, p)       p died in NAME, whose profile listing pins a death
                              beside other outcomes (an intermittent death):
@@ -34,8 +37,9 @@ def prefix(name):
 
 
 def _replays(chain, p, name, done):
-    """Boots p's arguments and seed until done(state) or MAX_REPLAYS; (hit, k, last state, logs)."""
-    args = p.args
+    """Boots p's arguments and seed, ending after name, until done(state) or
+    MAX_REPLAYS; (hit, k, last state, logs)."""
+    args = p.args.ending(name)
     if p.state.seed is not None:
         args = args.plus_missing('seed', p.state.seed)
     logs = []
@@ -48,7 +52,8 @@ def _replays(chain, p, name, done):
             break
     hit = done(q.state)
     timed = '' if hit or k == MAX_REPLAYS else ' (the run\'s --timeout used up)'
-    return hit, '%d of at most %d replay(s)%s (same arguments: %s)' % (k, MAX_REPLAYS, timed, args.line()), \
+    return hit, '%d of at most %d replay(s)%s (same arguments, ending after %s: %s)' % (
+        k, MAX_REPLAYS, timed, name, args.line()), \
         q.state, logs
 
 

@@ -197,6 +197,24 @@ def cr_efi(t):
     crash_resume(t, '--boot', 'efi')
 
 
+@case('until-window')
+def until_window(t):
+    """until=NAME ends the run after NAME as a complete run ends, and a crash-resume
+    keeps it: the boot after the death runs the window after=DIED until=NAME."""
+    r = t.rq('--mode', 'tcg', '--args', 'tests=harness.triple_fault,harness.* until=harness.no_fault')
+    t.want_rc(r, 1)     # harness.triple_fault's death
+    p = r.pieces()
+    t.check(len(p) == 2 and p[1].complete and p[1].after == 'harness.triple_fault',
+            'want 2 pieces: a death in harness.triple_fault, then a complete boot after it')
+    ran = [x.name for x in p[1].results] if len(p) == 2 else []
+    t.check(ran and ran[-1] == 'harness.no_fault' and p[1].plan and p[1].plan[0] == len(ran),
+            'the resumed boot ran %s with plan %s: want it to end after harness.no_fault, its plan counting '
+            'only those' % (ran, p[1].plan if len(p) == 2 else None))
+    t.check(r.status('harness.no_fault') == 'pass' and r.status('harness.user_mode') is None,
+            'harness.no_fault %s, harness.user_mode %s: want pass, not run'
+            % (r.status('harness.no_fault'), r.status('harness.user_mode')))
+
+
 @case('gen2-shaped-tcg')
 def gen2_tcg(t):
     """q35 without PIT/PIC/HPET under TCG: harness.time passes or the kernel

@@ -36,10 +36,14 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(KernelArgs.read('after=x.y after=z.w').after, 'x.y')
         self.assertIsNone(KernelArgs.read('list verbose').after)
         self.assertIsNone(KernelArgs.read('after').after, 'a bare after has no value')
+        b = KernelArgs.parse(['until=post.c', 'after=post.a'])
+        self.assertEqual((b.until, b.after), ('post.c', 'post.a'))
+        self.assertIsNone(a.until)
+        self.assertIsNone(KernelArgs.read('until').until, 'a bare until has no value')
 
     def test_selects_all(self):
         self.assertTrue(KernelArgs.parse(['seed=3', 'verbose', 'avoid=simp_off']).selects_all)
-        for w in ('tests=post.a', 'after=post.a', 'list', 'after'):
+        for w in ('tests=post.a', 'after=post.a', 'until=post.a', 'list', 'after', 'until'):
             self.assertFalse(KernelArgs.parse([w]).selects_all, w)
 
     def test_new_values_leave_the_old_one_alone(self):
@@ -53,6 +57,16 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(b.resumed('').words, b.words, 'an empty after= resumes from the start')
         self.assertEqual(KernelArgs.parse(['after', 'x']).without('after').words, ('after', 'x'),
                          'a bare after stays for the kernel to refuse')
+
+    def test_ending_puts_one_until_last(self):
+        a = KernelArgs.parse(['until=post.z', 'verbose', 'after=post.a'])
+        self.assertEqual(a.ending('post.c').words, ('verbose', 'after=post.a', 'until=post.c'),
+                         'the until= given gives way (the test ended at lies within it)')
+        self.assertEqual(a.words[0], 'until=post.z')
+        b = KernelArgs.parse(['seed=4']).ending('post.b')
+        self.assertEqual((b.words, b.until), (('seed=4', 'until=post.b'), 'post.b'))
+        self.assertEqual(b.ending('post.b'), b)
+        self.assertEqual(b.resumed('post.a').words, ('seed=4', 'until=post.b', 'after=post.a'))
 
 
 class RenderTest(unittest.TestCase):
