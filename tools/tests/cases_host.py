@@ -159,6 +159,7 @@ def unexpected(t):
 def bails(t):
     for args, why in (('bogus=1', 'bogus'), ('tests=nomatch*', 'nomatch'),
                       ('tests=harness.* after=post.success', 'not a selected test'),
+                      ('after=post.success until=hv.vp_index', 'comes before after=post.success'),
                       ('seed=1 seed=2', 'seed')):
         r = t.rq('--mode', 'tcg', '--args', args, tag='bail-%d' % len(args))
         t.check(r.rc == 1, '%s: exit %d, want 1' % (args, r.rc))
