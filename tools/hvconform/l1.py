@@ -280,11 +280,17 @@ class L1:
             if line is not None and line.word == 'ready':
                 return line.rest
 
+    def _qmp_conn(self):
+        c = self.conns.get('qmp')
+        if c is None:       # close() ran: another boot in this L1 stopped it
+            raise L1Error('L1 already stopped')
+        return c
+
     def qmp(self, timeout=30):
         """Open the QMP session (once)."""
         if getattr(self, '_qmp_file', None):
             return
-        c = self.conns['qmp']
+        c = self._qmp_conn()
         c.setblocking(True)
         c.settimeout(timeout)
         self._qmp_file = c.makefile('rwb')
@@ -314,7 +320,7 @@ class L1:
         query-status and `info registers -a`), for the note on a hung L1."""
         try:
             self.qmp(timeout)
-            self.conns['qmp'].settimeout(timeout)
+            self._qmp_conn().settimeout(timeout)
             st = self.qmp_call('query-status')['return']['status']
             regs = self.qmp_call('human-monitor-command', **{'command-line': 'info registers -a'})['return']
         except (L1Error, OSError, ValueError) as e:

@@ -127,6 +127,16 @@ class ColdBootRetryTest(unittest.TestCase):
         self.assertIn('Kernel panic', str(err))
 
 
+class StoppedL1Test(unittest.TestCase):
+    def test_where_on_an_l1_another_boot_stopped_is_an_answer(self):
+        """A hung boot asks where a silent L1's vCPUs are while another boot
+        in it has stopped it (close() emptied its sockets): an answer, not a
+        KeyError out of the runner (seen in a gen2 run)."""
+        vm = l1.L1.__new__(l1.L1)
+        vm.conns = {}
+        self.assertIn('L1 already stopped', vm.where(timeout=0.1))
+
+
 class DamagedSavedL1Test(unittest.TestCase):
     """A saved L1 that QEMU refuses or that restores into a hang is saved
     again once, with QEMU's own message in the notes; a second failure ends
