@@ -188,7 +188,7 @@ class JobChannel:
                 left -= len(chunk)
 
     def run_job(self, slot, image, fields, timeout, out, margin=30, silence=SILENCE, first_output=None,
-                files=(), started=None):
+                files=(), started=None, stalled=None):
         """Boot L2 once in slot: fields are arg (L2's command line) and vars;
         timeout is the L2 limit, enforced in L1. out(bytes) gets L2's serial
         output as it comes. Returns (status, info): status is L2's exit
@@ -196,12 +196,14 @@ class JobChannel:
         BAD_JOB among them), or a jobproto.Fault: L1_GONE, L1_HUNG, or
         L2_SILENT when first_output seconds passed without an L2 byte.
         files: more files onto the slot (write_job); started(seq): called
-        with the job's number before L1 gets it (a save job's "save" names it)."""
+        with the job's number before L1 gets it (a save job's "save" names it);
+        stalled(): asked on each pass, a number (the seconds L2 has been
+        silent) ends the job as L2_SILENT (warm.Watch: a save stuck)."""
         seq = self.next_seq()
         write_job(self.payload, slot, seq, image, dict(fields, timeout=timeout), files)
         if started:
             started(seq)
-        return _Job(self, slot, seq, out).run(timeout + margin, silence, first_output)
+        return _Job(self, slot, seq, out).run(timeout + margin, silence, first_output, stalled)
 
 
 class _Job:
@@ -222,7 +224,7 @@ class _Job:
         self.flush()
         return Fault.L1_GONE, self.info
 
-    def run(self, limit, silence, first_output):
+    def run(self, limit, silence, first_output, stalled=None):
         chan, info, seq = self.chan, self.info, self.seq
         box = chan.control.box(seq)
         frame_status = done_status = None
@@ -246,6 +248,10 @@ class _Job:
                     return Fault.L1_HUNG, info
                 if first_output and not info['printed'] and now - start > first_output:
                     info['silent_for'] = now - start
+                    return Fault.L2_SILENT, info
+                quiet = stalled() if stalled else None
+                if quiet is not None:
+                    info['silent_for'] = quiet
                     return Fault.L2_SILENT, info
                 gone = not chan.alive()
                 # after the frame only the control line "done" is to come: wait

@@ -17,7 +17,10 @@ hw/hyperv/hyperv_testdev.c) and none is set up before the kernel runs;
 vmbus-bridge has vmstate_vmbus_bridge (hw/hyperv/vmbus.c); virtio-serial,
 pflash, q35's AHCI, the APIC and the Hyper-V MSRs have theirs. A restore
 QEMU refuses, or a save that never saw its marker, falls back to a cold
-boot (and a refused saved L2 is removed). HVCONFORM_WARM_L2=0: cold boots."""
+boot (and a refused saved L2 is removed). A save that failed is remembered
+beside the saved L2s (l2-KEY.failed, its reason): later runs with that key
+boot cold at once. HVCONFORM_WARM_L2=0: cold boots; HVCONFORM_WARM_L2=retry:
+a remembered failure is tried again."""
 
 import os
 import re
@@ -30,6 +33,14 @@ MARKER = images.WARM_MARKER.encode()
 MONITOR = 'mon'             # the slot's FIFOs mon.in/mon.out (tools/nested/init)
 SERIAL = 'l2'               # the console's FIFOs l2.in (typed) and l2.out (the init forwards)
 SAVE_SILENCE = 60
+# A save job's L2 that printed and then went silent before GRUB's marker for
+# STALL_FACTOR times as long as its first byte took, and SAVE_STALL s at
+# least, is stuck (a debian13-backports save once printed OVMF's console start
+# and then nothing until the 900 s limit). The limit scales with the host's
+# load as the first byte's time does: saves that reached GRUB were silent
+# after their first byte for less than that time (the commit's figures).
+SAVE_STALL = 120
+STALL_FACTOR = 4
 KEEP = 4                    # saved L2s (and warm ISOs) kept per stack
 
 
@@ -77,22 +88,47 @@ def prune(d, prefix, keep):
 
 
 class Watch:
-    """A save job's output: kept in a log; on GRUB's marker, "save" is sent."""
+    """A save job's output: kept in a log; on GRUB's marker, "save" is sent.
+    stalled(): whether its L2 is stuck (SAVE_STALL, STALL_FACTOR)."""
 
-    def __init__(self, log, send):
-        self.log, self.send, self.seq, self.slot = log, send, None, None
-        self.tail, self.seen, self.t0 = b'', None, time.monotonic()
+    def __init__(self, log, send, clock=time.monotonic):
+        self.log, self.send, self.seq, self.slot, self.clock = log, send, None, None, clock
+        self.tail, self.seen, self.t0 = b'', None, clock()
+        self.first = None                       # seconds to L2's first byte
+        self.last, self.gap = self.t0, 0.0      # the last byte's time, the longest silence after the first
+        self.bytes = 0
 
     def started(self, seq):
         self.seq = seq
 
     def __call__(self, data):
+        now = self.clock()
+        if self.first is None:
+            self.first = now - self.t0
+        else:
+            self.gap = max(self.gap, now - self.last)
+        self.last = now
+        self.bytes += len(data)
         self.log.write(data)
         self.log.flush()
         if self.seen is None and MARKER in self.tail + data:
-            self.seen = time.monotonic() - self.t0
+            self.seen = now - self.t0
             self.send(jobproto.format_save(self.seq, self.slot))
         self.tail = (self.tail + data)[-len(MARKER):]
+
+    def limit(self):
+        """How long L2 may be silent after its first byte, before the marker."""
+        return max(SAVE_STALL, STALL_FACTOR * self.first)
+
+    def stalled(self):
+        """The seconds L2 has been silent since its last byte when that is
+        over limit() and GRUB's marker has not come, else None. Not before
+        the first byte (the job's own limit) nor after the marker (L2 is
+        stopped and saved then, silent by design)."""
+        if self.first is None or self.seen is not None:
+            return None
+        quiet = self.clock() - self.last
+        return quiet if quiet > self.limit() else None
 
 
 class Warm:
@@ -107,6 +143,26 @@ class Warm:
 
     def files(self, k):
         return tuple(os.path.join(self.dir, 'l2-%s.%s' % (k, ext)) for ext in ('state', 'vars'))
+
+    def failed_file(self, k):
+        return os.path.join(self.dir, 'l2-%s.failed' % k)
+
+    def remembered(self, k):
+        """Why saving L2 k failed in an earlier run (l2-KEY.failed), or None."""
+        try:
+            with open(self.failed_file(k)) as f:
+                return f.read().strip() or 'no reason recorded'
+        except OSError:
+            return None
+
+    def remember(self, k, why):
+        path = self.failed_file(k)
+        try:
+            with open(path + '.%d.tmp' % os.getpid(), 'w') as f:
+                f.write('%s: %s\n' % (time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime()), why))
+            os.replace(path + '.%d.tmp' % os.getpid(), path)
+        except OSError as e:
+            self.note('warning: the failed save could not be remembered in %s (%s)' % (path, e))
 
     def saved(self, k):
         state, vars_ = self.files(k)
@@ -130,6 +186,13 @@ class Warm:
                 return True
             if k in self.failed:
                 return False
+            why = self.remembered(k)
+            if why is not None and os.environ.get('HVCONFORM_WARM_L2') != 'retry':
+                self.failed.add(k)
+                self.note('no saved L2 for this gen2 boot (key %s): saving it failed before (%s): this run '
+                          'boots cold; to try again, remove %s or set HVCONFORM_WARM_L2=retry'
+                          % (k, why, self.failed_file(k)))
+                return False
             os.makedirs(self.dir, exist_ok=True)
             state, vars_ = self.files(k)
             t = time.monotonic()
@@ -143,16 +206,27 @@ class Warm:
                 # silence: while L2 is stopped and migrated into L1's tmpfs, L1's
                 # heartbeat lagged past l1jobs.SILENCE (once: 163 s into a save)
                 status, info = vm.run_job(slot, iso, fields, timeout, watch, started=watch.started,
-                                          silence=SAVE_SILENCE)
+                                          silence=SAVE_SILENCE, stalled=watch.stalled)
             secs = time.monotonic() - t
             if info.get('l2cmd'):
                 self.note('L2 save job (slot %d): %s' % (slot, info['l2cmd']))
             self.saving += secs
             sizes = info.get('saved')
             if jobproto.is_fault(status) or not sizes or status != 0:
-                self.note('saving the L2 failed after %.0f s (status %s, GRUB %s, %s): this run boots cold'
-                          % (secs, status, 'ready at %.0f s' % watch.seen if watch.seen else 'never ready',
-                             '; '.join(info.get('stderr', [])) or 'no stderr'))
+                stuck = status is jobproto.Fault.L2_SILENT
+                why = 'status %s after %.0f s, GRUB %s, %d bytes of output, %s' % (
+                    'L2 silent for %.0f s' % info.get('silent_for', 0) if stuck else status, secs,
+                    'ready at %.0f s' % watch.seen if watch.seen else 'never ready', watch.bytes,
+                    '; '.join(info.get('stderr', [])) or 'no stderr')
+                # an L1 that died or hung under the save says nothing about the
+                # save itself: only this run forgets it
+                kept = stuck or not jobproto.is_fault(status)
+                if kept:
+                    self.remember(k, why)
+                    prune(self.dir, 'l2-', KEEP)
+                self.note('saving the L2 failed (%s): this run boots cold%s' % (why, (
+                    ', and later ones: remembered in %s (remove it, or set HVCONFORM_WARM_L2=retry, '
+                    'to try again)' % self.failed_file(k)) if kept else ''))
                 self.failed.add(k)
                 return status if jobproto.is_fault(status) else False
             # under names of this process's own (a run beside this one may
@@ -164,8 +238,9 @@ class Warm:
             os.replace(vars_ + tmp, vars_)
             os.replace(state + tmp, state)
             prune(self.dir, 'l2-', KEEP)
-            self.note('saved the L2 in %.0f s (GRUB ready %.0f s into its boot; state %d bytes)'
-                      % (secs, watch.seen or 0, sizes[0]))
+            self.note('saved the L2 in %.0f s (first byte %.0f s and GRUB ready %.0f s into its boot, L2 '
+                      'silent at most %.0f s between; state %d bytes)'
+                      % (secs, watch.first or 0, watch.seen or 0, watch.gap, sizes[0]))
             return True
 
     def restore_job(self, slot, k, base_args, append):

@@ -215,6 +215,22 @@ class RunJobTest(unittest.TestCase):
             self.assertEqual(shown, [b'# running 1 slow\n'])
             self.assertEqual((st, b''.join(out)), (33, b'# running 1 slow\nok 1 - slow\n'))
 
+    def test_a_stalled_job_ends_as_l2_silent(self):
+        """stalled() (a save job's warm.Watch) ends the wait when it says L2
+        has been silent too long, long before the job's limit."""
+        with tempfile.TemporaryDirectory() as d:
+            vm = FakeL1(d)
+            self.addCleanup(vm.close)
+            out = []
+            t0 = time.monotonic()
+
+            def stalled():
+                return 151.0 if out else None
+            vm.port_l1.sendall(b'OVMF\n')
+            st, info = vm.chan.run_job(0, vm.image, {'arg': ['-kernel']}, 60, out.append, stalled=stalled)
+            self.assertEqual((st, info['silent_for'], b''.join(out)), (l1jobs.Fault.L2_SILENT, 151.0, b'OVMF'))
+            self.assertLess(time.monotonic() - t0, 5)
+
     def test_a_port_closed_by_another_thread_is_l1_gone(self):
         """Another boot's failure stops this L1 (vm.close() from its thread):
         the port's recv fails with EBADF; the job ends as L1 gone (a rerun),

@@ -147,5 +147,134 @@ class Watch(unittest.TestCase):
         self.assertEqual(sent, [jp.format_save(9, 1)])
 
 
+class Clock:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
+class Stall(unittest.TestCase):
+    """A save whose L2 printed and then went silent before GRUB's marker is
+    stuck past max(SAVE_STALL, STALL_FACTOR x its first byte's time) (the
+    lead's debian13-backports save printed OVMF's console start and then
+    nothing until the 900 s limit); before the first byte the job's own
+    limit holds; after the marker L2 is stopped and saved: silent by design."""
+
+    def watch(self):
+        clock, sent = Clock(), []
+        w = warm.Watch(open(os.devnull, 'wb'), sent.append, clock)
+        self.addCleanup(w.log.close)
+        w.slot = 0
+        w.started(3)
+        return w, clock, sent
+
+    def test_silence_after_output_before_the_marker_only(self):
+        w, clock, sent = self.watch()
+        clock.t += 10 * warm.SAVE_STALL
+        self.assertIsNone(w.stalled())                              # never printed: the job's limit
+        w(b'\x1b[2J\x1b[01;01H')
+        lim = warm.STALL_FACTOR * 10 * warm.SAVE_STALL              # the first byte came late: a loaded host
+        self.assertEqual(w.limit(), lim)
+        clock.t += lim
+        self.assertIsNone(w.stalled())
+        clock.t += 1
+        self.assertEqual(w.stalled(), lim + 1)
+        w(warm.MARKER)
+        clock.t += 10 * lim
+        self.assertIsNone(w.stalled())
+        self.assertEqual(sent, [jp.format_save(3, 0)])
+        self.assertEqual((w.bytes, w.first, w.gap), (12 + len(warm.MARKER), 10 * warm.SAVE_STALL, lim + 1))
+
+    def test_at_least_save_stall(self):
+        w, clock, sent = self.watch()
+        clock.t += 1
+        w(b'x')
+        self.assertEqual(w.limit(), warm.SAVE_STALL)
+        clock.t += warm.SAVE_STALL + 1
+        self.assertEqual(w.stalled(), warm.SAVE_STALL + 1)
+
+
+class FakeJobs:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, line):
+        self.sent.append(line)
+
+    def read_back(self, slot, offset, size, path):
+        with open(path, 'wb') as f:
+            f.write(b's' * size)
+
+
+class FakeVM:
+    """An L1 whose save jobs end as `result` says: (status, info, output)."""
+
+    def __init__(self, result):
+        self.jobs, self.result, self.calls = FakeJobs(), result, []
+
+    def run_job(self, slot, image, fields, timeout, out, started=None, silence=None, stalled=None):
+        self.calls.append((slot, timeout, silence, stalled))
+        started(7)
+        status, info, output = self.result
+        if output:
+            out(output)
+        return status, dict({'stderr': []}, **info)
+
+
+class Remembered(unittest.TestCase):
+    """A save that failed is remembered beside the saved L2s: a later run
+    (a new Warm) boots cold at once and says why and how to try again; an
+    L1 that died under the save is not the save's failure."""
+
+    def run_twice(self, result, env=None):
+        with tempfile.TemporaryDirectory() as d:
+            notes = []
+            first, vm = warm.Warm(d, notes.append), FakeVM(result)
+            got = [first.ensure(vm, 1, 'k1', '/iso', ['-M', 'q35'], 900)]
+            later = warm.Warm(d, notes.append)
+            old = os.environ.get('HVCONFORM_WARM_L2')
+            os.environ['HVCONFORM_WARM_L2'] = env or '1'
+            try:
+                got.append(later.ensure(vm, 1, 'k1', '/iso', ['-M', 'q35'], 900))
+            finally:
+                if old is None:
+                    del os.environ['HVCONFORM_WARM_L2']
+                else:
+                    os.environ['HVCONFORM_WARM_L2'] = old
+            return got, len(vm.calls), notes, first.remembered('k1'), vm
+
+    def test_timeout_is_remembered(self):
+        got, calls, notes, why, vm = self.run_twice((124, {'stderr': ['warning: x']}, b'\x1b[2J'))
+        self.assertEqual((got, calls), ([False, False], 1))
+        self.assertIn('status 124', why)
+        self.assertIn('GRUB never ready', why)
+        self.assertIn('warning: x', why)
+        self.assertIn('saving it failed before', notes[-1])
+        self.assertIn('HVCONFORM_WARM_L2=retry', notes[-1])
+        self.assertIn('l2-k1.failed', notes[-1])
+        self.assertIsNotNone(vm.calls[0][3])           # the save is watched for a stall
+
+    def test_stuck_save_is_remembered(self):
+        got, calls, notes, why, vm = self.run_twice((jp.Fault.L2_SILENT, {'silent_for': 151}, b'x'))
+        self.assertEqual((got, calls), ([jp.Fault.L2_SILENT, False], 1))
+        self.assertIn('L2 silent for 151 s', why)
+
+    def test_retry_tries_again(self):
+        got, calls, notes, why, vm = self.run_twice((124, {}, b''), env='retry')
+        self.assertEqual((got, calls), ([False, False], 2))
+
+    def test_l1_trouble_is_not_remembered(self):
+        for fault in (jp.Fault.L1_GONE, jp.Fault.L1_HUNG):
+            got, calls, notes, why, vm = self.run_twice((fault, {}, b''))
+            self.assertEqual((got, calls, why), ([fault, fault], 2, None))
+
+    def test_a_success_is_kept(self):
+        got, calls, notes, why, vm = self.run_twice((0, {'saved': (100, 50)}, warm.MARKER))
+        self.assertEqual((got, calls, why), ([True, True], 1, None))
+        self.assertEqual(vm.jobs.sent, [jp.format_save(7, 1)])
+
+
 if __name__ == '__main__':
     unittest.main()
