@@ -226,8 +226,9 @@ class Warm:
             sizes = info.get('saved')
             if jobproto.is_fault(status) or not sizes or status != 0:
                 stuck = status is jobproto.Fault.L2_SILENT
-                why = 'status %s after %.0f s, GRUB %s, %d bytes of output, %s' % (
-                    'L2 silent for %.0f s' % info.get('silent_for', 0) if stuck else status, secs,
+                why = '%s after %.0f s, GRUB %s, %d bytes of output, %s' % (
+                    'stuck (L2 silent for %.0f s)' % info.get('silent_for', 0) if stuck else
+                    'status %s' % status, secs,
                     'ready at %.0f s' % watch.seen if watch.seen else 'never ready', watch.bytes,
                     '; '.join(info.get('stderr', [])) or 'no stderr')
                 # an L1 that died or hung under the save says nothing about the

@@ -279,7 +279,7 @@ class Remembered(unittest.TestCase):
     def test_stuck_save_is_remembered(self):
         got, calls, notes, why, vm = self.run_twice((jp.Fault.L2_SILENT, {'silent_for': 151}, b'x'))
         self.assertEqual((got, calls), ([jp.Fault.L2_SILENT, False], 1))
-        self.assertIn('L2 silent for 151 s', why)
+        self.assertIn('stuck (L2 silent for 151 s) after', why)
 
     def test_retry_tries_again(self):
         got, calls, notes, why, vm = self.run_twice((124, {}, b''), env='retry')
