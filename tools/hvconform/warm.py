@@ -250,6 +250,10 @@ class Warm:
             vm.jobs.read_back(slot, jobproto.VARS_OFFSET, sizes[1], vars_ + tmp)
             os.replace(vars_ + tmp, vars_)
             os.replace(state + tmp, state)
+            try:
+                os.remove(self.failed_file(k))      # a retry (HVCONFORM_WARM_L2=retry) that worked
+            except OSError:
+                pass
             prune(self.dir, 'l2-', KEEP)
             self.note('saved the L2 in %.0f s (first byte %.0f s and GRUB ready %.0f s into its boot, L2 '
                       'silent at most %.0f s between; state %d bytes)'

@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from hvconform import images, jobproto as jp, warm  # noqa: E402
@@ -254,15 +255,8 @@ class Remembered(unittest.TestCase):
             first, vm = warm.Warm(d, notes.append), FakeVM(result)
             got = [first.ensure(vm, 1, 'k1', '/iso', ['-M', 'q35'], 900)]
             later = warm.Warm(d, notes.append)
-            old = os.environ.get('HVCONFORM_WARM_L2')
-            os.environ['HVCONFORM_WARM_L2'] = env or '1'
-            try:
+            with mock.patch.dict(os.environ, {'HVCONFORM_WARM_L2': env or '1'}):
                 got.append(later.ensure(vm, 1, 'k1', '/iso', ['-M', 'q35'], 900))
-            finally:
-                if old is None:
-                    del os.environ['HVCONFORM_WARM_L2']
-                else:
-                    os.environ['HVCONFORM_WARM_L2'] = old
             return got, len(vm.calls), notes, first.remembered('k1'), vm
 
     def test_timeout_is_remembered(self):
@@ -284,6 +278,16 @@ class Remembered(unittest.TestCase):
     def test_retry_tries_again(self):
         got, calls, notes, why, vm = self.run_twice((124, {}, b''), env='retry')
         self.assertEqual((got, calls), ([False, False], 2))
+
+    def test_a_retry_that_works_forgets_the_failure(self):
+        with tempfile.TemporaryDirectory() as d:
+            w = warm.Warm(d, lambda m: None)
+            os.makedirs(w.dir)
+            w.remember('k1', 'status 124')
+            with mock.patch.dict(os.environ, {'HVCONFORM_WARM_L2': 'retry'}):
+                ok = w.ensure(FakeVM((0, {'saved': (100, 50)}, warm.MARKER)), 0, 'k1', '/iso', [], 900)
+            self.assertEqual((ok, w.remembered('k1')), (True, None))
+            self.assertTrue(w.saved('k1'))
 
     def test_l1_trouble_is_not_remembered(self):
         for fault in (jp.Fault.L1_GONE, jp.Fault.L1_HUNG):
