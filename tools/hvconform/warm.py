@@ -30,6 +30,15 @@ import time
 from . import cachekey, configs, images, jobproto
 
 MARKER = images.WARM_MARKER.encode()
+# GRUB's marker comes on COM1 and on the virtio console, both muxed onto one
+# chardev (configs.console_args): the UART's bytes come one by one from the
+# vCPU, the virtio console's in chunks (virtio-serial's handle_output), so
+# the copies can interleave inside the marker (a debian13-backports save's
+# output held "@@hvco" + "te'" + "nform-grub-reads-arguments@@" and no
+# whole copy). The marker is seen when its bytes come in order within
+# WINDOW bytes, others between (no '@' comes before it: OVMF's and GRUB's
+# messages up to the echo hold none).
+WINDOW = 8 * len(MARKER)
 MONITOR = 'mon'             # the slot's FIFOs mon.in/mon.out (tools/nested/init)
 SERIAL = 'l2'               # the console's FIFOs l2.in (typed) and l2.out (the init forwards)
 SAVE_SILENCE = 60
@@ -99,6 +108,18 @@ def prune(d, prefix, keep):
                     pass
 
 
+def has_marker(text):
+    """Whether MARKER's bytes come in order in text (others between:
+    WINDOW): one copy whole, however the other copies cut into it."""
+    i = text.find(MARKER[:1])
+    while i >= 0:
+        rest = iter(text[i:i + WINDOW])
+        if all(b in rest for b in MARKER):
+            return True
+        i = text.find(MARKER[:1], i + 1)
+    return False
+
+
 class Watch:
     """A save job's output: kept in a log; on GRUB's marker, "save" is sent.
     stalled(): whether its L2 is stuck (SAVE_STALL, STALL_FACTOR)."""
@@ -123,10 +144,10 @@ class Watch:
         self.bytes += len(data)
         self.log.write(data)
         self.log.flush()
-        if self.seen is None and MARKER in self.tail + data:
+        if self.seen is None and has_marker(self.tail + data):
             self.seen = now - self.t0
             self.send(jobproto.format_save(self.seq, self.slot))
-        self.tail = (self.tail + data)[-len(MARKER):]
+        self.tail = (self.tail + data)[-WINDOW:]
 
     def limit(self):
         """How long L2 may be silent after its first byte, before the marker."""

@@ -165,6 +165,37 @@ class Watch(unittest.TestCase):
         self.assertEqual(sent, [jp.format_save(9, 1)])
 
 
+class InterleavedMarker(unittest.TestCase):
+    """GRUB's marker on COM1 and the virtio console, muxed: the copies cut
+    into each other (a debian13-backports save's output, as it came: no
+    whole copy in it; the save never saw GRUB ready)."""
+    SEEN = (b"\x1b[0m\x1b[37m\x1b[40m    Bo  oting `hvconform: full suite'Booting `hvconform: full suite'\r\n"
+            b"\r\n\r\n\r\nBooting `hvconform: full sui@@hvcote'\r\n\r\nnform-grub-reads-arguments@@"
+            b"@@hvconform-grub-reads-argume@@hvconform-grub-reads-nts@@\r\n\r\narguments@@\r\n")
+
+    def test_seen_in_order_with_others_between(self):
+        self.assertNotIn(warm.MARKER, self.SEEN)
+        self.assertTrue(warm.has_marker(self.SEEN))
+        before = self.SEEN[:self.SEEN.index(b'@@hvco') + 20]
+        self.assertFalse(warm.has_marker(before))
+        self.assertFalse(warm.has_marker(b'BdsDxe: loading Boot0001 "UEFI QEMU DVD-ROM QM00005 " from '
+                                         b'PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x2,0xFFFF,0x0)\r\n'))
+        spread = b'@' + b'x' * warm.WINDOW + warm.MARKER[1:]     # its bytes too far apart
+        self.assertFalse(warm.has_marker(spread))
+        self.assertTrue(warm.has_marker(spread[:1] + spread[-len(warm.MARKER) + 1:]))
+
+    def test_watch_sends_save_once_whatever_the_reads(self):
+        for size in (1, 3, 7, 64, 4096):
+            sent = []
+            with open(os.devnull, 'wb') as log:
+                w = warm.Watch(log, sent.append)
+                w.slot = 0
+                w.started(5)
+                for i in range(0, len(self.SEEN), size):
+                    w(self.SEEN[i:i + size])
+            self.assertEqual(sent, [jp.format_save(5, 0)], size)
+
+
 class Clock:
     def __init__(self):
         self.t = 100.0
