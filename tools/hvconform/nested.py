@@ -279,8 +279,7 @@ class Nested:
                             continue
                         if ok:
                             image = iso
-                            fields, files = self.warm.restore_job(slot, wkey, base, append,
-                                                                 vm.versions().get('qemu'))
+                            fields, files = self.warm.restore_job(slot, wkey, base, append)
                             watch = WARM_FIRST_OUTPUT
                             out = warm.ArgsCheck(out, append, self.note)
                             self.note('L2 (slot %d) restored from the saved L2 %s (OVMF started and GRUB '

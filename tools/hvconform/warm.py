@@ -57,21 +57,9 @@ def enabled(boot, uefi):
     return boot == 'iso' and uefi and os.environ.get('HVCONFORM_WARM_L2', '1') != '0'
 
 
-def hmp_object(qemu):
-    """Whether L2's QEMU (its version: L1.versions()'s 'qemu') is spelt an
-    HMP monitor as -object monitor-hmp: QEMU 11.1 added that type and
-    deprecated -mon (a warning on every start, the save job's only stderr);
-    7.2 and 10.0 know no such type."""
-    m = re.match(r'(\d+)\.(\d+)', qemu or '')
-    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (11, 1)
-
-
-def monitor_args(slot, qemu):
-    """L2's human monitor on the slot's FIFOs, with readline as -mon
-    mode=readline has it (the init waits for its "VM status: ...\\r")."""
-    return ['-chardev', 'pipe,id=hvcmon,path=' + jobproto.l1_path(slot, MONITOR)] + (
-        ['-object', 'monitor-hmp,id=hvcmon0,chardev=hvcmon,readline=on'] if hmp_object(qemu) else
-        ['-mon', 'chardev=hvcmon,mode=readline'])
+def monitor_args(slot):
+    return ['-chardev', 'pipe,id=hvcmon,path=' + jobproto.l1_path(slot, MONITOR),
+            '-mon', 'chardev=hvcmon,mode=readline']
 
 
 def incoming_args(slot, size):
@@ -232,7 +220,7 @@ class Warm:
             self.note('no saved L2 for this gen2 boot (key %s): booting OVMF once to save it at GRUB '
                       '(minutes under nested TCG; %s)' % (k, state))
             fields = {'vars': 1, 'mon': 1, 'save': '%d %d' % jobproto.state_blocks(slot),
-                      'arg': base_args + monitor_args(slot, vm.versions().get('qemu'))}
+                      'arg': base_args + monitor_args(slot)}
             with open(os.path.join(self.dir, 'l2-%s.log' % k), 'wb') as log:
                 watch = Watch(log, vm.jobs.send)
                 watch.slot = slot
@@ -281,14 +269,13 @@ class Warm:
                       % (secs, watch.first or 0, watch.seen or 0, watch.gap, sizes[0]))
             return True
 
-    def restore_job(self, slot, k, base_args, append, qemu):
-        """(image, fields, files) of a boot that restores saved L2 k (qemu:
-        L2's QEMU version)."""
+    def restore_job(self, slot, k, base_args, append):
+        """(image, fields, files) of a boot that restores saved L2 k."""
         state, vars_ = self.files(k)
         size, vsize = os.path.getsize(state), os.path.getsize(vars_)
         fields = {'vars': 0, 'mon': 1, 'wake': append,
                   'varsdisk': '%d %d' % (jobproto.state_blocks(slot)[1], vsize),
-                  'arg': base_args + monitor_args(slot, qemu) + incoming_args(slot, size)}
+                  'arg': base_args + monitor_args(slot) + incoming_args(slot, size)}
         return fields, [(jobproto.STATE_OFFSET, state), (jobproto.VARS_OFFSET, vars_)]
 
 

@@ -96,7 +96,7 @@ class Jobs(unittest.TestCase):
                 with open(f, 'wb') as fh:
                     fh.write(b'x' * n)
             for slot in range(jp.SLOTS):
-                fields, files = w.restore_job(slot, 'k', ['-M', 'q35'], 'seed=1 console=virtio', '7.2.22')
+                fields, files = w.restore_job(slot, 'k', ['-M', 'q35'], 'seed=1 console=virtio')
                 sblk, vblk = jp.state_blocks(slot)
                 self.assertEqual(fields['varsdisk'], '%d 131072' % vblk)
                 self.assertEqual(fields['wake'], 'seed=1 console=virtio')
@@ -104,23 +104,6 @@ class Jobs(unittest.TestCase):
                 self.assertIn('skip=%d count=4 ' % sblk, inc)
                 self.assertEqual([o for o, _ in files], [jp.STATE_OFFSET, jp.VARS_OFFSET])
                 self.assertIn('path=/tmp/s%d/mon' % slot, ' '.join(fields['arg']))
-
-    def test_monitor_spelt_as_l2s_qemu_takes_it(self):
-        """-object monitor-hmp from QEMU 11.1 (which warns that -mon is
-        deprecated), -mon before (7.2 and 10.0 have no monitor-hmp type)."""
-        for qemu, want in (('7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)', '-mon'), ('10.0.13', '-mon'),
-                           ('11.0.2', '-mon'), ('11.1.3 (Debian 1:11.1.3+ds-2~bpo13+1)', '-object'),
-                           ('12.0.0', '-object'), ('', '-mon'), (None, '-mon')):
-            args = warm.monitor_args(1, qemu)
-            self.assertEqual(args[:2], ['-chardev', 'pipe,id=hvcmon,path=/tmp/s1/mon'], qemu)
-            self.assertEqual(args[2], want, qemu)
-            self.assertIn('hvcmon', args[3])
-            self.assertIn('readline', args[3])
-        w = warm.Warm('/nonexistent', lambda m: None)
-        w.files = lambda k: (__file__, __file__)
-        fields, _ = w.restore_job(0, 'k', [], 'a', '11.1.3')
-        self.assertIn('monitor-hmp,id=hvcmon0,chardev=hvcmon,readline=on', fields['arg'])
-        self.assertNotIn('-mon', fields['arg'])
 
     def test_layout(self):
         self.assertLess(jp.IMAGE_OFFSET, jp.STATE_OFFSET)
@@ -263,11 +246,8 @@ class FakeVM:
     def __init__(self, result):
         self.jobs, self.result, self.calls = FakeJobs(), result, []
 
-    def versions(self):
-        return {'qemu': '11.1.3 (Debian 1:11.1.3+ds-2~bpo13+1)'}
-
     def run_job(self, slot, image, fields, timeout, out, started=None, silence=None, stalled=None):
-        self.calls.append((slot, timeout, silence, stalled, fields))
+        self.calls.append((slot, timeout, silence, stalled))
         started(7)
         status, info, output = self.result
         if output:
@@ -329,7 +309,6 @@ class Remembered(unittest.TestCase):
         got, calls, notes, why, vm = self.run_twice((0, {'saved': (100, 50)}, warm.MARKER))
         self.assertEqual((got, calls, why), ([True, True], 1, None))
         self.assertEqual(vm.jobs.sent, [jp.format_save(7, 1)])
-        self.assertIn('monitor-hmp,id=hvcmon0,chardev=hvcmon,readline=on', vm.calls[0][4]['arg'])
 
 
 if __name__ == '__main__':
