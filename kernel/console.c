@@ -23,17 +23,16 @@ enum console_sync console_sync_host(void)
 
 enum console_sync console_sync_now(int steps, const char *why)
 {
-    if (!virtio_on) {
-        delay_us((uint64_t)steps * CONSOLE_SYNC_WAIT_US);
-        return CONSOLE_SYNC_TIMED;
+    if (virtio_on) {
+        unsigned start = acks;
+        console_write("# host event loop: ");
+        console_write(why);
+        for (int i = 2; i < 2 * steps; i++) console_write(".");
+        console_write("\n");
+        if (acks - start >= 2u * (unsigned)steps) return CONSOLE_SYNC_PROVEN;
     }
-    unsigned start = acks;
-    console_write("# host event loop: ");
-    console_write(why);
-    for (int i = 2; i < 2 * steps; i++) console_write(".");
-    console_write("\n");
-    if (acks - start >= 2u * (unsigned)steps) return CONSOLE_SYNC_PROVEN;
-    delay_us((uint64_t)steps * CONSOLE_SYNC_WAIT_US);      /* the virtio console stopped on the way */
+    /* COM1, or the virtio console stopped on the way */
+    delay_us((uint64_t)steps * CONSOLE_SYNC_WAIT_US);
     return CONSOLE_SYNC_TIMED;
 }
 

@@ -157,6 +157,11 @@ int expect_no_message(struct test_ctx *t, int sint, uint64_t us, const char *wha
     return ok;
 }
 
+const char *witness_said(enum witness w)
+{
+    return w == WITNESS_TAKEN ? "; the witness taken" : w == WITNESS_POSTED ? "; the witness posted, not taken" : "";
+}
+
 unsigned gpa_bits(void)
 {
     return cpuid(0x80000000u, 0).a >= 0x80000008u ? (cpuid(0x80000008u, 0).a & 0xFF) : 36;

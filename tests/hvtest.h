@@ -36,7 +36,7 @@ int need_vmbus_conn(struct test_ctx *t, uint32_t *conn_id, const char *why);
  * no delivery latency, so the bound is ours. A wait that passes returns as
  * soon as the message lands: only a message that never comes (a failing
  * test, a known deviation that loses one) pays the whole bound, unless a
- * later message that lands first tells sooner (queue_tests.c, WITNESS_US).
+ * later message that lands first tells sooner (WITNESS_US, below).
  * 2 s is far above the slowest passing waits seen in nested runs on a
  * loaded 2-core host (tenths of a second: under host TCG, L2 QEMU's main loop, which
  * completes a message in hw/hyperv/hyperv.c sint_msg_bh, may not run for
@@ -45,6 +45,13 @@ int need_vmbus_conn(struct test_ctx *t, uint32_t *conn_id, const char *why);
  * callers, QUIET_US): what arrives after them is still caught as late. */
 #define DELIVERY_TIMEOUT_US 2000000
 #define DELIVERY_TIMEOUT_MS (DELIVERY_TIMEOUT_US / 1000)
+/* A message that must come and has not after this long gets a witness: one
+ * more message posted after it, whose landing first shows it lost (or out of
+ * order) without waiting out DELIVERY_TIMEOUT_US. */
+#define WITNESS_US 200000
+enum witness { WITNESS_NONE, WITNESS_POSTED, WITNESS_TAKEN };
+/* For a test's note: "" or what became of its witness. */
+const char *witness_said(enum witness w);
 /* How long a transient HV_STATUS_INSUFFICIENT_BUFFERS is retried before the
  * refusal is the verdict (the port's 16 buffers are post.insufficient_buffers'
  * rule, not the other tests'). Not DELIVERY_TIMEOUT_US: a known deviation

@@ -16,7 +16,6 @@
 #define SLOT (&hv_simp_page.slot[TEST_SINT])
 #define QUEUE_US 20000      /* after a post behind a full slot: time to queue it (QEMU does it in the vCPU thread) */
 #define QUIET_US 50000      /* a message or interrupt that must not come is watched for this long */
-#define WITNESS_US 200000   /* a message that must come and has not: a later one is posted to tell lost from slow */
 
 /* A transient INSUFFICIENT_BUFFERS is retried for REFUSAL_RETRY_US (QEMU's
  * test device refuses a post until its main loop has completed the
@@ -271,10 +270,10 @@ TEST_ROW(deliver, single_sender_order)
     if (!need_msg_conn(t, TEST_SINT, &conn)) return;
     synic_sint_set(TEST_SINT, SINT_VECTOR(TEST_SINT), 1, 0);
     int sent = 0, got = 0, seen[ORDER_N] = { 0 }, dup = 0, order = -1, order_prev = 0, refusals = 0;
-    int witness = 0;            /* 1 posted, 2 taken */
+    enum witness witness = WITNESS_NONE;
     uint8_t prev = 0xFF;
     deadline_t end = deadline_after_us(5000000), idle = deadline_after_us(DELIVERY_TIMEOUT_US), slow = deadline_after_us(WITNESS_US);
-    while (!deadline_passed(end) && witness < 2 &&
+    while (!deadline_passed(end) && witness != WITNESS_TAKEN &&
            (sent < ORDER_N || ((got < sent || witness) && !deadline_passed(idle)))) {
         int refused = 0, posting = sent < ORDER_N || (!witness && got < sent && deadline_passed(slow));
         if (posting) {
@@ -282,7 +281,7 @@ TEST_ROW(deliver, single_sender_order)
             in->payload[0] = (uint8_t)(sent < ORDER_N ? sent : ORDER_WITNESS);
             uint16_t st = post_at(0);
             if (st == HV_STATUS_SUCCESS && sent < ORDER_N) sent++;
-            else if (st == HV_STATUS_SUCCESS) witness = 1;
+            else if (st == HV_STATUS_SUCCESS) witness = WITNESS_POSTED;
             else if (st == HV_STATUS_INSUFFICIENT_BUFFERS) refused = ++refusals;
             else if (!expect_status(t, st, HV_STATUS_SUCCESS, sent < ORDER_N ? "a numbered post" : "the witness post")) break;
         }
@@ -293,7 +292,7 @@ TEST_ROW(deliver, single_sender_order)
         idle = deadline_after_us(DELIVERY_TIMEOUT_US);
         slow = deadline_after_us(WITNESS_US);
         if (witness && tag == ORDER_WITNESS) {
-            witness = 2;
+            witness = WITNESS_TAKEN;
             continue;
         }
         if (tag < ORDER_N && seen[tag]++) dup++;
@@ -307,10 +306,9 @@ TEST_ROW(deliver, single_sender_order)
         else dup++;
         synic_clear_slot(TEST_SINT);
     }
-    int lost = witness == 1;    /* an accepted witness must come too */
+    int lost = witness == WITNESS_POSTED;      /* an accepted witness must come too */
     for (int i = 0; i < sent; i++) lost += !seen[i];
-    note(t, "%d posts accepted, %d refusals retried, %d messages taken%s", sent, refusals, got,
-         witness == 2 ? ", and the witness" : witness ? "; the witness posted, not taken" : "");
+    note(t, "%d posts accepted, %d refusals retried, %d messages taken%s", sent, refusals, got, witness_said(witness));
     check(t, sent == ORDER_N, "%d of %d posts accepted within 5 s", sent, ORDER_N);
     check(t, !lost && !dup, "%d accepted messages not in the slot (5 s in all, %d ms after the one before, or before the "
           "witness %d posted after them), %d arrived twice", lost, DELIVERY_TIMEOUT_MS, ORDER_WITNESS, dup);

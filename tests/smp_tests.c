@@ -152,28 +152,30 @@ static void vp1_sender(void *arg)
  * port, after all of them: messages to a port arrive in posting order, so
  * one still missing when the witness lands is lost (or out of order), and
  * the test need not wait out its 5 s. */
-#define WITNESS_US 200000
 #define WITNESS_SENDER 2    /* payload[0] of the witness; 0 and 1 are the VPs */
 TEST_ROW(smp, concurrent_posts)
 {
     uint32_t conn;
     if (!need_vp1(t) || !need_msg_conn(t, TEST_SINT, &conn)) return;
     int seen[2][PER_SENDER] = { { 0 } }, next[2] = { 0, 0 }, sent0 = 0, order_ok = 1, dup = 0;
-    int witness = 0;        /* 1 posted, 2 taken */
+    enum witness witness = WITNESS_NONE;
     if (!check(t, smp_start_on(VP1, vp1_sender, &conn) == 0, "VP 1 busy")) return;
     deadline_t end = deadline_after_us(5000000), quiet = deadline_after_us(WITNESS_US);
     volatile struct hv_message *m = &hv_simp_page.slot[TEST_SINT];
-    while (!deadline_passed(end) && witness < 2) {
-        int vp1_done = smp_wait(VP1, 0, 0) == 0, got = 0;
-        for (int w = 0; w < 2; w++) for (int i = 0; i < PER_SENDER; i++) got += seen[w][i] != 0;
-        if (sent0 == PER_SENDER && vp1_done && got >= sent0 + vp1_sent && !witness) break;
-        int witness_due = sent0 == PER_SENDER && vp1_done && !witness && deadline_passed(quiet);
+    while (!deadline_passed(end) && witness != WITNESS_TAKEN) {
+        /* both senders done: VP 1 polled only once VP 0 is */
+        int done = sent0 == PER_SENDER && smp_wait(VP1, 0, 0) == 0, got = 0;
+        if (done && !witness) {
+            for (int w = 0; w < 2; w++) for (int i = 0; i < PER_SENDER; i++) got += seen[w][i] != 0;
+            if (got >= sent0 + vp1_sent) break;
+        }
+        int witness_due = done && !witness && deadline_passed(quiet);
         if (sent0 < PER_SENDER || witness_due) {
             struct hv_post_message_input *in = post_input(0, conn, TEST_TYPE, 2);
             in->payload[0] = witness_due ? WITNESS_SENDER : 0;
             in->payload[1] = (uint8_t)sent0;
             uint16_t st = post_at(0);
-            if (st == HV_STATUS_SUCCESS && witness_due) witness = 1;
+            if (st == HV_STATUS_SUCCESS && witness_due) witness = WITNESS_POSTED;
             else if (st == HV_STATUS_SUCCESS) sent0++;
             else if (st != HV_STATUS_INSUFFICIENT_BUFFERS) {
                 expect_status(t, st, HV_STATUS_SUCCESS, witness_due ? "the witness post from VP 0" : "post from VP 0");
@@ -183,7 +185,7 @@ TEST_ROW(smp, concurrent_posts)
         if (m->header.message_type != HV_MESSAGE_TYPE_NONE) {
             quiet = deadline_after_us(WITNESS_US);
             if (witness && m->payload[0] == WITNESS_SENDER) {
-                witness = 2;
+                witness = WITNESS_TAKEN;
             } else {
                 int who = m->payload[0] & 1, seq = m->payload[1] % PER_SENDER;
                 if (seen[who][seq]++) dup++;
@@ -195,11 +197,10 @@ TEST_ROW(smp, concurrent_posts)
         }
     }
     smp_wait(VP1, AP_TIMEOUT_US, 0);
-    int lost = witness == 1;    /* an accepted witness must come too */
+    int lost = witness == WITNESS_POSTED;      /* an accepted witness must come too */
     for (int i = 0; i < sent0; i++) lost += !seen[0][i];
     for (int i = 0; i < vp1_sent; i++) lost += !seen[1][i];
-    note(t, "VP 0 sent %d, VP 1 sent %d (%d refusals)%s", sent0, vp1_sent, vp1_refusals,
-         witness == 2 ? "; the witness taken" : witness ? "; the witness posted, not taken" : "");
+    note(t, "VP 0 sent %d, VP 1 sent %d (%d refusals)%s", sent0, vp1_sent, vp1_refusals, witness_said(witness));
     observe(t, "queue=refused");
     check(t, sent0 == PER_SENDER && vp1_sent == PER_SENDER, "accepted: VP 0 %d, VP 1 %d of %d each within the retry bound", sent0, vp1_sent, PER_SENDER);
     observe(t, "delivery=lost");
